@@ -1,0 +1,122 @@
+using System.Text;
+
+namespace Conferencing.Server.Common;
+
+/// <summary>RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF line ends, UTF-8 with or without BOM.</summary>
+public static class Csv
+{
+    /// <summary>
+    /// Splits CSV text into records. Each record carries the 1-based line it started on so that an
+    /// import error can point at it. Throws <see cref="FormatException"/> for an unterminated quote.
+    /// </summary>
+    public static IEnumerable<(int Line, IReadOnlyList<string> Fields)> Read(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var line = 1;
+        var recordLine = 1;
+        var inQuotes = false;
+        var fieldStarted = false;
+        var i = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
+        for (; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inQuotes)
+            {
+                if (c == '"')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        field.Append('"');
+                        i++;
+                    }
+                    else
+                    {
+                        inQuotes = false;
+                    }
+                }
+                else
+                {
+                    if (c == '\n')
+                    {
+                        line++;
+                    }
+
+                    field.Append(c);
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"' when field.Length == 0 && !fieldStarted:
+                    inQuotes = true;
+                    fieldStarted = true;
+                    break;
+                case ',':
+                    fields.Add(field.ToString());
+                    field.Clear();
+                    fieldStarted = false;
+                    break;
+                case '\r' when i + 1 < text.Length && text[i + 1] == '\n':
+                    break;
+                case '\r' or '\n':
+                    fields.Add(field.ToString());
+                    field.Clear();
+                    fieldStarted = false;
+                    if (!(fields.Count == 1 && fields[0].Length == 0))
+                    {
+                        yield return (recordLine, fields.ToArray());
+                    }
+
+                    fields.Clear();
+                    line++;
+                    recordLine = line;
+                    break;
+                default:
+                    field.Append(c);
+                    fieldStarted = true;
+                    break;
+            }
+        }
+
+        if (inQuotes)
+        {
+            throw new FormatException($"Line {recordLine}: a quoted field is not closed.");
+        }
+
+        if (field.Length > 0 || fields.Count > 0 || fieldStarted)
+        {
+            fields.Add(field.ToString());
+            yield return (recordLine, fields.ToArray());
+        }
+    }
+
+    /// <summary>Writes one record, quoting only the fields that need it.</summary>
+    public static void WriteRecord(StringBuilder output, params string?[] fields)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(fields);
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (i > 0)
+            {
+                output.Append(',');
+            }
+
+            var value = fields[i] ?? string.Empty;
+            if (value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (value.Length > 0 && (value[0] == ' ' || value[^1] == ' ')))
+            {
+                output.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+            }
+            else
+            {
+                output.Append(value);
+            }
+        }
+
+        output.Append("\r\n");
+    }
+}

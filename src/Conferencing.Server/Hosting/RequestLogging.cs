@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
+
+namespace Conferencing.Server.Hosting;
+
+/// <summary>
+/// One structured line per request (method, path, status, time, user), the part of Serilog's request
+/// logging we need without Serilog.AspNetCore, which does not restore here.
+/// </summary>
+public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var user = context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null;
+            var status = context.Response.StatusCode;
+            if (status >= 500)
+            {
+                Log.RequestFailed(logger, context.Request.Method, context.Request.Path, status, elapsed, user);
+            }
+            else
+            {
+                Log.RequestCompleted(logger, context.Request.Method, context.Request.Path, status, elapsed, user);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms (user {User})")]
+        public static partial void RequestCompleted(ILogger logger, string method, PathString path, int statusCode, double elapsedMs, string? user);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms (user {User})")]
+        public static partial void RequestFailed(ILogger logger, string method, PathString path, int statusCode, double elapsedMs, string? user);
+    }
+}
+
+/// <summary>
+/// Refuses a body whose declared length is over the endpoint's limit before anything reads it, with
+/// a problem response. Kestrel enforces the same limit on bodies without a declared length.
+/// </summary>
+public sealed class RequestSizeLimitMiddleware(RequestDelegate next)
+{
+    /// <summary>The default limit for API requests: 1 MB.</summary>
+    public const long DefaultLimitBytes = 1024 * 1024;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? DefaultLimitBytes;
+        if (context.Request.ContentLength is { } length && length > limit)
+        {
+            throw new BadHttpRequestException($"The request body is {length} bytes; this endpoint accepts at most {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var feature = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+
+        await next(context).ConfigureAwait(false);
+    }
+}

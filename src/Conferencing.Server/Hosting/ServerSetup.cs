@@ -1,0 +1,188 @@
+using System.Text.Json.Serialization;
+using Conferencing.Server.Accounts;
+using Conferencing.Server.Demo;
+using Conferencing.Server.Endpoints;
+using Conferencing.Server.Meetings;
+using Conferencing.Server.Sites;
+using Conferencing.Server.Store;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Extensions.Logging;
+
+namespace Conferencing.Server.Hosting;
+
+/// <summary>Composition of the server: services, options, pipeline and endpoints, in one place.</summary>
+public static class ServerSetup
+{
+    /// <summary>
+    /// Data and logs go under the directory the server is started from (./data, ./logs), but the
+    /// settings files ship next to the binary. They are read from there too, with the lowest
+    /// precedence, so <c>dotnet run --project src/Conferencing.Server</c> works from any directory.
+    /// </summary>
+    public static WebApplicationBuilder AddSettingsFromBinaryDirectory(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var directory = AppContext.BaseDirectory;
+        if (!string.Equals(Path.GetFullPath(builder.Environment.ContentRootPath).TrimEnd('/'), Path.GetFullPath(directory).TrimEnd('/'), StringComparison.Ordinal))
+        {
+            var sources = builder.Configuration.Sources;
+            sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = Path.Combine(directory, "appsettings.json"), Optional = true, ReloadOnChange = false });
+            sources.Insert(1, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = Path.Combine(directory, $"appsettings.{builder.Environment.EnvironmentName}.json"), Optional = true, ReloadOnChange = false });
+            foreach (var source in sources.Take(2).OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>())
+            {
+                source.ResolveFileProvider();
+            }
+        }
+
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddConferencing(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        // Serilog is only the sink; the logger is built when the container is, so that settings a
+        // test host adds late are seen.
+        builder.Logging.ClearProviders();
+        services.AddSingleton<ILoggerProvider>(sp => new SerilogLoggerProvider(
+            new LoggerConfiguration().ReadFrom.Configuration(sp.GetRequiredService<IConfiguration>()).Enrich.FromLogContext().CreateLogger(), dispose: true));
+
+        services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.Section)
+            .Validate(o =>
+            {
+                o.ResolveProvider();
+                return true;
+            })
+            .ValidateOnStart();
+        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Database>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<SiteStore>();
+        services.AddSingleton<EndpointStore>();
+        services.AddSingleton<MeetingStore>();
+        services.AddSingleton<MeetingService>();
+        services.AddSingleton<StaffUserStore>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<DemoSeeder>();
+        services.AddSingleton<StartupTasks>();
+
+        services.AddDataProtection().SetApplicationName("Conferencing");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRepository(sp.GetRequiredService<Database>())));
+
+        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
+            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        {
+            o.Cookie.Name = "conferencing.auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.ExpireTimeSpan = TimeSpan.FromHours(10);
+            o.SlidingExpiration = true;
+            o.LoginPath = "/login";
+            o.Events.OnRedirectToLogin = c => ApiOrRedirect(c, StatusCodes.Status401Unauthorized, "Sign in first: POST /api/auth/login.");
+            o.Events.OnRedirectToAccessDenied = c => ApiOrRedirect(c, StatusCodes.Status403Forbidden, "Your role does not allow this.");
+        });
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(StaffRoles.Policies.Staff, p => p.RequireRole(StaffRoles.All))
+            .AddPolicy(StaffRoles.Policies.Secretariat, p => p.RequireRole(StaffRoles.Admin, StaffRoles.Secretariat))
+            .AddPolicy(StaffRoles.Policies.Technician, p => p.RequireRole(StaffRoles.Admin, StaffRoles.Technician))
+            .AddPolicy(StaffRoles.Policies.Admin, p => p.RequireRole(StaffRoles.Admin));
+        return builder;
+    }
+
+    public static WebApplication UseConferencing(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<RequestSizeLimitMiddleware>();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new
+            {
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
+            }),
+        }).AllowAnonymous();
+        app.MapAuthApi();
+        app.MapSiteApi();
+        app.MapEndpointApi();
+        app.MapMeetingApi();
+        app.MapGet("/api/audit", async (AuditLog audit, string? entityType, string? entityId, int? limit, CancellationToken ct) =>
+                TypedResults.Ok(await audit.ListAsync(entityType, entityId, Math.Clamp(limit ?? 200, 1, 2000), ct).ConfigureAwait(false)))
+            .WithTags("Audit").RequireAuthorization(StaffRoles.Policies.Admin);
+        app.MapFallback(() => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();
+        return app;
+    }
+
+    public static void ConfigureJson(System.Text.Json.JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    }
+
+    private static Task ApiOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status, string detail)
+    {
+        if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = status;
+            var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+            return problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context.HttpContext,
+                ProblemDetails = { Status = status, Title = status == 401 ? "Not signed in" : "Forbidden", Detail = detail },
+            }).AsTask();
+        }
+
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Healthy when the store answers a query.</summary>
+public sealed class StoreHealthCheck(Database database) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ScalarAsync(null, "SELECT 1", cancellationToken).ConfigureAwait(false);
+            return HealthCheckResult.Healthy($"{database.Provider} answers");
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy($"{database.Provider} does not answer: {e.Message}");
+        }
+    }
+}

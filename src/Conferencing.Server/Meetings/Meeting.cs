@@ -1,0 +1,398 @@
+using System.Globalization;
+using Conferencing.Server.Common;
+using Conferencing.Server.Sites;
+
+namespace Conferencing.Server.Meetings;
+
+/// <summary>
+/// The meeting aggregate. It holds every rule about one meeting and does no I/O: the caller loads it,
+/// runs one command, and saves it with the version it loaded, so commands on one meeting are
+/// serialized and a lost update is impossible.
+/// </summary>
+public sealed partial class Meeting
+{
+    public const int MaxTitleLength = 300;
+    public const int MaxDelegates = 5000;
+    public const int MaxAgendaItems = 200;
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
+
+    private readonly List<MeetingDelegate> _delegates = [];
+    private readonly List<AgendaItem> _agenda = [];
+    private readonly SortedDictionary<string, RollCallEntry> _rollCall = new(StringComparer.Ordinal);
+    private List<string> _siteCodes = [];
+
+    private Meeting(Guid id)
+    {
+        Id = id;
+    }
+
+    public Guid Id { get; }
+
+    /// <summary>Bumped by the store on every save; a command carrying an older one gets 409.</summary>
+    public int Version { get; internal set; }
+
+    public string Title { get; private set; } = "";
+
+    public string? Description { get; private set; }
+
+    public MeetingKind Kind { get; private set; }
+
+    public MeetingStatus Status { get; private set; }
+
+    public string HostSiteCode { get; private set; } = "";
+
+    public DateTimeOffset StartUtc { get; private set; }
+
+    public DateTimeOffset EndUtc { get; private set; }
+
+    public SiteSelection Selection { get; private set; } = new([], []);
+
+    /// <summary>Every participating site, the host included, sorted by code.</summary>
+    public IReadOnlyList<string> SiteCodes => _siteCodes;
+
+    public IReadOnlyList<MeetingDelegate> Delegates => _delegates;
+
+    public IReadOnlyList<AgendaItem> Agenda => _agenda;
+
+    public IReadOnlyCollection<RollCallEntry> RollCall => _rollCall.Values;
+
+    public string CreatedBy { get; private set; } = "";
+
+    public DateTimeOffset CreatedUtc { get; private set; }
+
+    public DateTimeOffset UpdatedUtc { get; private set; }
+
+    public DateTimeOffset? StartedUtc { get; private set; }
+
+    public DateTimeOffset? EndedUtc { get; private set; }
+
+    public string? CancelReason { get; private set; }
+
+    /// <summary>Active meetings hold their endpoints; ended and cancelled ones free them.</summary>
+    public bool HoldsEndpoints => Status is MeetingStatus.Scheduled or MeetingStatus.Preparing or MeetingStatus.Live;
+
+    public static Meeting Schedule(Guid id, MeetingDetails details, SiteTree tree, string actor, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        ArgumentNullException.ThrowIfNull(tree);
+        var meeting = new Meeting(id)
+        {
+            Status = MeetingStatus.Scheduled,
+            CreatedBy = actor,
+            CreatedUtc = now,
+            UpdatedUtc = now,
+        };
+        meeting.Apply(details, tree, now, creating: true);
+        return meeting;
+    }
+
+    /// <summary>Changes what was scheduled; only before the meeting goes live.</summary>
+    public void Update(MeetingDetails details, SiteTree tree, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        ArgumentNullException.ThrowIfNull(tree);
+        if (Status is not (MeetingStatus.Scheduled or MeetingStatus.Preparing))
+        {
+            throw IllegalTransition("edit");
+        }
+
+        Apply(details, tree, now, creating: false);
+        UpdatedUtc = now;
+    }
+
+    /// <summary>Opens the preparation window: technicians run test calls, sites turn green.</summary>
+    public void Prepare(DateTimeOffset now)
+    {
+        if (Status != MeetingStatus.Scheduled)
+        {
+            throw IllegalTransition("prepare");
+        }
+
+        Status = MeetingStatus.Preparing;
+        UpdatedUtc = now;
+    }
+
+    public void Start(DateTimeOffset now)
+    {
+        if (Status is not (MeetingStatus.Scheduled or MeetingStatus.Preparing))
+        {
+            throw IllegalTransition("start");
+        }
+
+        Status = MeetingStatus.Live;
+        StartedUtc = now;
+        UpdatedUtc = now;
+    }
+
+    public void End(DateTimeOffset now)
+    {
+        if (Status != MeetingStatus.Live)
+        {
+            throw IllegalTransition("end");
+        }
+
+        Status = MeetingStatus.Ended;
+        EndedUtc = now;
+        UpdatedUtc = now;
+    }
+
+    public void Cancel(string? reason, DateTimeOffset now)
+    {
+        if (Status is not (MeetingStatus.Scheduled or MeetingStatus.Preparing))
+        {
+            throw IllegalTransition("cancel");
+        }
+
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 1000)
+        {
+            throw DomainException.Invalid("reason", "Cancelling a meeting needs a reason of 1 to 1000 characters.");
+        }
+
+        Status = MeetingStatus.Cancelled;
+        CancelReason = reason.Trim();
+        UpdatedUtc = now;
+    }
+
+    /// <summary>Records a site's attendance; a later call for the same site replaces the earlier one.</summary>
+    public RollCallEntry RecordAttendance(string siteCode, AttendanceStatus status, string? reason, DateTimeOffset? arrivedUtc, string actor, DateTimeOffset now)
+    {
+        if (Status is not (MeetingStatus.Preparing or MeetingStatus.Live or MeetingStatus.Ended))
+        {
+            throw new DomainException(DomainErrorKind.Conflict, "meeting.illegal-transition",
+                $"Roll call is taken while a meeting is preparing, live or just ended; this one is {Status}.");
+        }
+
+        if (_siteCodes.BinarySearch(siteCode, StringComparer.Ordinal) < 0)
+        {
+            throw DomainException.Invalid("siteCode", $"Site '{siteCode}' does not take part in this meeting.");
+        }
+
+        if (status == AttendanceStatus.Absent && string.IsNullOrWhiteSpace(reason))
+        {
+            throw DomainException.Invalid("reason", "An absent site needs a reason.");
+        }
+
+        if (reason is { Length: > 500 })
+        {
+            throw DomainException.Invalid("reason", "The reason is longer than 500 characters.");
+        }
+
+        var entry = new RollCallEntry(
+            siteCode,
+            status,
+            string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(),
+            status == AttendanceStatus.Late ? arrivedUtc ?? now : status == AttendanceStatus.Present ? arrivedUtc : null,
+            actor,
+            now);
+        _rollCall[siteCode] = entry;
+        UpdatedUtc = now;
+        return entry;
+    }
+
+    private DomainException IllegalTransition(string verb) =>
+        new(DomainErrorKind.Conflict, "meeting.illegal-transition",
+            $"Cannot {verb} meeting '{Title}': it is {Status}. {Allowed(verb)}",
+            details: new Dictionary<string, object?> { ["status"] = Status.ToString() });
+
+    private static string Allowed(string verb) => verb switch
+    {
+        "edit" => "Only a scheduled or preparing meeting can be edited.",
+        "prepare" => "Only a scheduled meeting can move to preparing.",
+        "start" => "Only a scheduled or preparing meeting can start.",
+        "end" => "Only a live meeting can end.",
+        "cancel" => "Only a scheduled or preparing meeting can be cancelled; a live one is ended instead.",
+        _ => string.Empty,
+    };
+
+    private void Apply(MeetingDetails details, SiteTree tree, DateTimeOffset now, bool creating)
+    {
+        var title = creating || details.Title is not null ? details.Title?.Trim() : Title;
+        if (string.IsNullOrWhiteSpace(title) || title.Length > MaxTitleLength)
+        {
+            throw DomainException.Invalid("title", $"A meeting needs a title of 1 to {MaxTitleLength} characters.");
+        }
+
+        var description = details.Description is null ? (creating ? null : Description) : details.Description.Trim();
+        if (description is { Length: > 10_000 })
+        {
+            throw DomainException.Invalid("description", "The description is longer than 10,000 characters.");
+        }
+
+        var kind = details.Kind ?? (creating ? throw DomainException.Invalid("kind", "A meeting needs a kind: RelayedFromCentral, ProvinceHosted or CommuneLevel.") : Kind);
+        if (!Enum.IsDefined(kind))
+        {
+            throw DomainException.Invalid("kind", "Kind must be RelayedFromCentral, ProvinceHosted or CommuneLevel.");
+        }
+
+        var hostCode = details.HostSiteCode?.Trim() ?? (creating ? throw DomainException.Invalid("hostSiteCode", "A meeting needs a host site.") : HostSiteCode);
+        if (!tree.TryGet(hostCode, out var host))
+        {
+            throw DomainException.Invalid("hostSiteCode", $"No site '{hostCode}' exists.");
+        }
+
+        CheckHost(kind, host);
+
+        var start = details.StartUtc ?? (creating ? throw DomainException.Invalid("startUtc", "A meeting needs a start time.") : StartUtc);
+        var end = details.EndUtc ?? (creating ? throw DomainException.Invalid("endUtc", "A meeting needs an end time.") : EndUtc);
+        start = start.ToUniversalTime();
+        end = end.ToUniversalTime();
+        if (end <= start)
+        {
+            throw DomainException.Invalid("endUtc", "The meeting must end after it starts.");
+        }
+
+        if (end - start > MaxDuration)
+        {
+            throw DomainException.Invalid("endUtc", "A meeting lasts at most 7 days.");
+        }
+
+        if ((creating || details.EndUtc is not null) && end <= now)
+        {
+            throw DomainException.Invalid("endUtc", string.Create(CultureInfo.InvariantCulture, $"The meeting would already be over (it ends {VietnamTime.FormatLocal(end)})."));
+        }
+
+        var selection = details.Sites ?? (creating ? new SiteSelection([], []) : Selection);
+        var sites = ResolveSites(selection, hostCode, tree);
+        var delegates = details.Delegates is null && !creating ? _delegates.ToList() : BuildDelegates(details.Delegates ?? [], sites);
+        var agenda = details.Agenda is null && !creating ? _agenda.ToList() : BuildAgenda(details.Agenda ?? []);
+
+        Title = title;
+        Description = string.IsNullOrEmpty(description) ? null : description;
+        Kind = kind;
+        HostSiteCode = hostCode;
+        StartUtc = start;
+        EndUtc = end;
+        Selection = selection;
+        _siteCodes = sites;
+        _delegates.Clear();
+        _delegates.AddRange(delegates);
+        _agenda.Clear();
+        _agenda.AddRange(agenda);
+        foreach (var gone in _rollCall.Keys.Where(k => sites.BinarySearch(k, StringComparer.Ordinal) < 0).ToList())
+        {
+            _rollCall.Remove(gone);
+        }
+    }
+
+    private static void CheckHost(MeetingKind kind, Site host)
+    {
+        var ok = kind switch
+        {
+            MeetingKind.RelayedFromCentral or MeetingKind.ProvinceHosted => host.Level is SiteLevel.Province or SiteLevel.Department,
+            MeetingKind.CommuneLevel => host.Level is SiteLevel.District or SiteLevel.Commune,
+            _ => false,
+        };
+        if (!ok)
+        {
+            throw DomainException.Invalid("hostSiteCode", kind == MeetingKind.CommuneLevel
+                ? $"A commune-level meeting is hosted by a district or a commune, not by {host.Name}."
+                : $"A {(kind == MeetingKind.ProvinceHosted ? "province-hosted" : "relayed")} meeting is hosted by the province or one of its departments, not by {host.Name}.");
+        }
+    }
+
+    private static List<string> ResolveSites(SiteSelection selection, string hostCode, SiteTree tree)
+    {
+        var codes = new SortedSet<string>(StringComparer.Ordinal) { hostCode };
+        var levels = selection.Levels is { Count: > 0 } l ? l.ToHashSet() : null;
+        foreach (var (root, i) in (selection.Subtrees ?? []).Select((c, i) => (c, i)))
+        {
+            if (!tree.TryGet(root ?? "", out _))
+            {
+                throw DomainException.Invalid($"sites.subtrees[{i}]", $"No site '{root}' exists.");
+            }
+
+            foreach (var site in tree.Subtree(root!))
+            {
+                if (levels is null || levels.Contains(site.Level))
+                {
+                    codes.Add(site.Code);
+                }
+            }
+        }
+
+        foreach (var (code, i) in (selection.Sites ?? []).Select((c, i) => (c, i)))
+        {
+            if (!tree.TryGet(code ?? "", out _))
+            {
+                throw DomainException.Invalid($"sites.sites[{i}]", $"No site '{code}' exists.");
+            }
+
+            codes.Add(code!);
+        }
+
+        return [.. codes];
+    }
+
+    private static List<MeetingDelegate> BuildDelegates(IReadOnlyList<DelegateInput> inputs, List<string> sites)
+    {
+        if (inputs.Count > MaxDelegates)
+        {
+            throw DomainException.Invalid("delegates", $"A meeting has at most {MaxDelegates} delegates.");
+        }
+
+        var result = new List<MeetingDelegate>(inputs.Count);
+        var ids = new HashSet<Guid>();
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var d = inputs[i] ?? throw DomainException.Invalid($"delegates[{i}]", "Delegate entry is empty.");
+            if (string.IsNullOrWhiteSpace(d.Name) || d.Name.Length > 200)
+            {
+                throw DomainException.Invalid($"delegates[{i}].name", "A delegate needs a name of 1 to 200 characters.");
+            }
+
+            if (d.Title is { Length: > 200 } || d.Unit is { Length: > 300 })
+            {
+                throw DomainException.Invalid($"delegates[{i}]", "A delegate's title is at most 200 and unit at most 300 characters.");
+            }
+
+            if (d.SiteCode is null || sites.BinarySearch(d.SiteCode, StringComparer.Ordinal) < 0)
+            {
+                throw DomainException.Invalid($"delegates[{i}].siteCode", $"Delegate {d.Name} is placed at site '{d.SiteCode}', which does not take part in the meeting.");
+            }
+
+            if (d.Phone is { } phone && (phone.Length > 20 || phone.Count(char.IsAsciiDigit) < 6 || phone.Any(c => !char.IsAsciiDigit(c) && c is not ('+' or ' ' or '.' or '-'))))
+            {
+                throw DomainException.Invalid($"delegates[{i}].phone", $"'{phone}' is not a phone number.");
+            }
+
+            var id = d.Id ?? Guid.NewGuid();
+            if (!ids.Add(id))
+            {
+                throw DomainException.Invalid($"delegates[{i}].id", "Two delegates have the same id.");
+            }
+
+            result.Add(new MeetingDelegate(id, d.Name.Trim(), Blank(d.Title), Blank(d.Unit), d.SiteCode, Blank(d.Phone)));
+        }
+
+        return result;
+    }
+
+    private static List<AgendaItem> BuildAgenda(IReadOnlyList<AgendaInput> inputs)
+    {
+        if (inputs.Count > MaxAgendaItems)
+        {
+            throw DomainException.Invalid("agenda", $"An agenda has at most {MaxAgendaItems} items.");
+        }
+
+        var result = new List<AgendaItem>(inputs.Count);
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var a = inputs[i] ?? throw DomainException.Invalid($"agenda[{i}]", "Agenda entry is empty.");
+            if (string.IsNullOrWhiteSpace(a.Title) || a.Title.Length > 500)
+            {
+                throw DomainException.Invalid($"agenda[{i}].title", "An agenda item needs a title of 1 to 500 characters.");
+            }
+
+            if (a.DurationMinutes is < 1 or > 24 * 60)
+            {
+                throw DomainException.Invalid($"agenda[{i}].durationMinutes", "An agenda item lasts 1 to 1440 minutes.");
+            }
+
+            result.Add(new AgendaItem(a.Id ?? Guid.NewGuid(), i + 1, a.Title.Trim(), Blank(a.Presenter), a.DurationMinutes));
+        }
+
+        return result;
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using Conferencing.Server.Common;
+using Conferencing.Server.Sites;
+using Conferencing.Server.Store;
+
+namespace Conferencing.Server.Meetings;
+
+/// <summary>
+/// Runs commands on meetings. Commands on one meeting are serialized in this process, and the
+/// version check at save catches a writer on another node, so no update is lost silently: the
+/// loser gets 409. Scheduling (time or site changes) also holds the store's schedule lock, so two
+/// overlapping meetings cannot both pass the conflict check.
+/// </summary>
+public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, TimeProvider time)
+{
+    private readonly KeyedLock<Guid> _locks = new();
+
+    public Task<Meeting?> GetAsync(Guid id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<Meeting>> ListAsync(MeetingQuery query, CancellationToken cancellationToken) => store.ListAsync(query, cancellationToken);
+
+    public async Task<Meeting> ScheduleAsync(MeetingDetails details, string actor, CancellationToken cancellationToken)
+    {
+        var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+        var meeting = Meeting.Schedule(Guid.NewGuid(), details, tree, actor, time.GetUtcNow());
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            await ThrowOnConflictsAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
+            await store.InsertAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, "meeting.scheduled", "meeting", meeting.Id.ToString(),
+                string.Create(CultureInfo.InvariantCulture, $"{meeting.Title} ({meeting.Kind}, {meeting.SiteCodes.Count} sites, {VietnamTime.FormatLocal(meeting.StartUtc)})"),
+                cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, scheduleLock: true).ConfigureAwait(false);
+        return meeting;
+    }
+
+    public async Task<Meeting> UpdateAsync(Guid id, int? expectedVersion, MeetingDetails details, string actor, CancellationToken cancellationToken)
+    {
+        var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+        return await RunAsync(id, expectedVersion, actor, "meeting.updated", scheduling: true, cancellationToken, meeting =>
+        {
+            meeting.Update(details, tree, time.GetUtcNow());
+            return meeting.Title;
+        }).ConfigureAwait(false);
+    }
+
+    public Task<Meeting> PrepareAsync(Guid id, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
+        RunAsync(id, expectedVersion, actor, "meeting.preparing", scheduling: false, cancellationToken, m =>
+        {
+            m.Prepare(time.GetUtcNow());
+            return m.Title;
+        });
+
+    public Task<Meeting> StartAsync(Guid id, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
+        RunAsync(id, expectedVersion, actor, "meeting.started", scheduling: false, cancellationToken, m =>
+        {
+            m.Start(time.GetUtcNow());
+            return m.Title;
+        });
+
+    public Task<Meeting> EndAsync(Guid id, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
+        RunAsync(id, expectedVersion, actor, "meeting.ended", scheduling: false, cancellationToken, m =>
+        {
+            m.End(time.GetUtcNow());
+            return m.Title;
+        });
+
+    public Task<Meeting> CancelAsync(Guid id, int? expectedVersion, string? reason, string actor, CancellationToken cancellationToken) =>
+        RunAsync(id, expectedVersion, actor, "meeting.cancelled", scheduling: false, cancellationToken, m =>
+        {
+            m.Cancel(reason, time.GetUtcNow());
+            return $"{m.Title}: {m.CancelReason}";
+        });
+
+    public Task<Meeting> RecordAttendanceAsync(Guid id, string siteCode, AttendanceStatus status, string? reason, DateTimeOffset? arrivedUtc, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
+        RunAsync(id, expectedVersion, actor, "meeting.roll-call", scheduling: false, cancellationToken, m =>
+        {
+            var entry = m.RecordAttendance(siteCode, status, reason, arrivedUtc, actor, time.GetUtcNow());
+            return $"{entry.SiteCode}: {entry.Status}{(entry.Reason is null ? "" : " (" + entry.Reason + ")")}";
+        });
+
+    private async Task<Meeting> RunAsync(Guid id, int? expectedVersion, string actor, string action, bool scheduling, CancellationToken cancellationToken, Func<Meeting, string> command)
+    {
+        using var held = await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
+        return await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var meeting = await MeetingStore.GetAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false)
+                ?? throw DomainException.NotFound("meeting", id.ToString());
+            if (expectedVersion is { } expected && expected != meeting.Version)
+            {
+                throw MeetingStore.VersionConflict(id, expected);
+            }
+
+            var loaded = meeting.Version;
+            var sitesBefore = meeting.SiteCodes;
+            var summary = command(meeting);
+            var sitesChanged = !sitesBefore.SequenceEqual(meeting.SiteCodes, StringComparer.Ordinal);
+            if (scheduling)
+            {
+                await ThrowOnConflictsAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
+            }
+
+            await store.UpdateAsync(connection, transaction, meeting, loaded, sitesChanged, cancellationToken).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, action, "meeting", id.ToString(), summary, cancellationToken).ConfigureAwait(false);
+            return meeting;
+        }, cancellationToken, scheduleLock: scheduling).ConfigureAwait(false);
+    }
+
+    private async Task ThrowOnConflictsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, Meeting meeting, CancellationToken cancellationToken)
+    {
+        var conflicts = await store.FindConflictsAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
+        if (conflicts.Count == 0)
+        {
+            return;
+        }
+
+        var first = conflicts[0];
+        var names = string.Join(", ", first.Sites.Take(5).Select(s => s.Name)) + (first.Sites.Count > 5 ? $" and {first.Sites.Count - 5} more" : "");
+        throw new DomainException(DomainErrorKind.Conflict, "meeting.endpoint-conflict",
+            string.Create(CultureInfo.InvariantCulture,
+                $"The endpoints of {first.Sites.Count} site(s) are already booked by meeting '{first.Title}' ({first.MeetingId}, {VietnamTime.FormatLocal(first.StartUtc)} to {VietnamTime.FormatLocal(first.EndUtc)}): {names}."),
+            details: new Dictionary<string, object?> { ["conflicts"] = conflicts });
+    }
+}

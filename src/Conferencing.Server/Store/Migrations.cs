@@ -1,0 +1,141 @@
+using System.Data.Common;
+using System.Text.Json;
+using Conferencing.Server.Common;
+
+namespace Conferencing.Server.Store;
+
+/// <summary>The context a migration step runs in: one open transaction on the database being upgraded.</summary>
+public sealed record MigrationContext(Database Database, DbConnection Connection, DbTransaction Transaction, CancellationToken CancellationToken)
+{
+    /// <summary>Runs SQL written for both engines; <c>{ts}</c> stands for the engine's timestamp type.</summary>
+    public Task<int> SqlAsync(string sql) =>
+        Connection.ExecuteAsync(Transaction, sql.Replace("{ts}", Database.TimestampType, StringComparison.Ordinal), CancellationToken);
+}
+
+/// <summary>One schema version. Steps never change once released; a new need is a new step.</summary>
+public sealed record Migration(int Version, string Name, Func<MigrationContext, Task> ApplyAsync);
+
+/// <summary>
+/// Every schema version, oldest first. A step may carry data along (backfills) because a live database
+/// is upgraded in place. Steps read stored JSON as raw documents, never through today's model types,
+/// so an old step keeps meaning the same thing after the model moves on.
+/// </summary>
+public static class Migrations
+{
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "sites, endpoints, staff accounts, meetings", V1Initial),
+        new(2, "diacritic-free site search and the meeting-site index used for conflicts", V2SearchAndMeetingSites),
+        new(3, "audit trail and data-protection keys", V3AuditAndKeys),
+    ];
+
+    public static int Latest => All[^1].Version;
+
+    private static async Task V1Initial(MigrationContext m)
+    {
+        await m.SqlAsync("""
+            CREATE TABLE sites (
+                code TEXT NOT NULL PRIMARY KEY,
+                name TEXT NOT NULL,
+                parent_code TEXT NULL REFERENCES sites(code),
+                level TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                created_utc {ts} NOT NULL,
+                updated_utc {ts} NOT NULL
+            );
+            CREATE INDEX ix_sites_parent ON sites(parent_code);
+            CREATE TABLE endpoints (
+                id TEXT NOT NULL PRIMARY KEY,
+                site_code TEXT NOT NULL REFERENCES sites(code),
+                sip_uri TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                model TEXT NULL,
+                address TEXT NULL,
+                expected_bitrate_kbps INTEGER NOT NULL,
+                digest_username TEXT NULL,
+                digest_secret TEXT NULL,
+                created_utc {ts} NOT NULL,
+                updated_utc {ts} NOT NULL
+            );
+            CREATE INDEX ix_endpoints_site ON endpoints(site_code);
+            CREATE TABLE staff_users (
+                username TEXT NOT NULL PRIMARY KEY,
+                display_name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_utc {ts} NOT NULL
+            );
+            CREATE TABLE meetings (
+                id TEXT NOT NULL PRIMARY KEY,
+                version INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                host_site_code TEXT NOT NULL REFERENCES sites(code),
+                start_utc {ts} NOT NULL,
+                end_utc {ts} NOT NULL,
+                body TEXT NOT NULL,
+                created_utc {ts} NOT NULL,
+                updated_utc {ts} NOT NULL
+            );
+            """).ConfigureAwait(false);
+    }
+
+    private static async Task V2SearchAndMeetingSites(MigrationContext m)
+    {
+        await m.SqlAsync("""
+            ALTER TABLE sites ADD COLUMN search_name TEXT NOT NULL DEFAULT '';
+            CREATE TABLE meeting_sites (
+                meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+                site_code TEXT NOT NULL REFERENCES sites(code),
+                PRIMARY KEY (meeting_id, site_code)
+            );
+            CREATE INDEX ix_meeting_sites_site ON meeting_sites(site_code);
+            CREATE INDEX ix_meetings_time ON meetings(start_utc, end_utc);
+            CREATE INDEX ix_meetings_status ON meetings(status);
+            """).ConfigureAwait(false);
+
+        var sites = await m.Connection.QueryAsync(m.Transaction, "SELECT code, name FROM sites", r => (Code: r.GetString(0), Name: r.GetString(1)), m.CancellationToken).ConfigureAwait(false);
+        foreach (var (code, name) in sites)
+        {
+            await m.Connection.ExecuteAsync(m.Transaction, "UPDATE sites SET search_name = @s WHERE code = @c", m.CancellationToken,
+                ("s", VietnameseText.Fold(name)), ("c", code)).ConfigureAwait(false);
+        }
+
+        var meetings = await m.Connection.QueryAsync(m.Transaction, "SELECT id, body FROM meetings", r => (Id: r.GetString(0), Body: r.GetString(1)), m.CancellationToken).ConfigureAwait(false);
+        foreach (var (id, body) in meetings)
+        {
+            using var document = JsonDocument.Parse(body);
+            if (!document.RootElement.TryGetProperty("siteCodes", out var codes) || codes.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            foreach (var code in codes.EnumerateArray())
+            {
+                await m.Connection.ExecuteAsync(m.Transaction, "INSERT INTO meeting_sites (meeting_id, site_code) VALUES (@m, @s) ON CONFLICT DO NOTHING", m.CancellationToken,
+                    ("m", id), ("s", code.GetString())).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static Task V3AuditAndKeys(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE audit_log (
+            id TEXT NOT NULL PRIMARY KEY,
+            at_utc {ts} NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            summary TEXT NOT NULL
+        );
+        CREATE INDEX ix_audit_entity ON audit_log(entity_type, entity_id);
+        CREATE INDEX ix_audit_time ON audit_log(at_utc);
+        CREATE TABLE data_protection_keys (
+            name TEXT NOT NULL PRIMARY KEY,
+            xml TEXT NOT NULL,
+            created_utc {ts} NOT NULL
+        );
+        """);
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Conferencing.Server.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Conferencing.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server in memory over a real store. The first administrator comes from configuration,
+/// as in production; other roles are created through the API.
+/// </summary>
+public sealed class ConferencingFactory(TestDatabase database, bool demo = false) : WebApplicationFactory<Program>
+{
+    public const string AdminPassword = "admin-test-password-1";
+    public const string StaffPassword = "staff-test-password-1";
+
+    public static readonly JsonSerializerOptions Json = CreateJson();
+
+    public TestDatabase Database { get; } = database;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Store:ConnectionString", Database.ConnectionString);
+        builder.UseSetting("Bootstrap:AdminUsername", "admin");
+        builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+        builder.UseSetting("Demo:Enabled", demo ? "true" : "false");
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(Path.GetTempPath(), "conferencing-tests", "logs", "server-.json"));
+    }
+
+    /// <summary>A client signed in as the bootstrap administrator.</summary>
+    public async Task<HttpClient> AdminAsync() => await SignedInAsync("admin", AdminPassword);
+
+    /// <summary>A client signed in with a new account of the given role.</summary>
+    public async Task<HttpClient> StaffAsync(string role)
+    {
+        using var admin = await AdminAsync();
+        var username = role.ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await admin.PostAsJsonAsync("/api/users", new { username, displayName = role + " user", role, password = StaffPassword }, Json).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return await SignedInAsync(username, StaffPassword);
+    }
+
+    public async Task<HttpClient> SignedInAsync(string username, string password)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { username, password }, Json).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return client;
+    }
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        ServerSetup.ConfigureJson(options);
+        return options;
+    }
+}
