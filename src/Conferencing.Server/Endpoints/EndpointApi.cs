@@ -25,10 +25,10 @@ public static class EndpointApi
     private static async Task<Ok<List<EndpointResponse>>> ListAsync(EndpointStore store, string? site, CancellationToken cancellationToken) =>
         TypedResults.Ok((await store.ListAsync(site, cancellationToken).ConfigureAwait(false)).Select(ToResponse).ToList());
 
-    private static async Task<Results<Ok<EndpointResponse>, NotFound<ProblemDetails>>> GetAsync(EndpointStore store, Guid id, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<EndpointResponse>, ProblemHttpResult>> GetAsync(EndpointStore store, Guid id, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } endpoint
             ? TypedResults.Ok(ToResponse(endpoint))
-            : TypedResults.NotFound(SiteApi.NotFound("endpoint", id.ToString()));
+            : Problems.NotFound("endpoint", id.ToString());
 
     private static async Task<Created<EndpointResponse>> CreateAsync(EndpointStore store, HttpContext http, EndpointInput input, CancellationToken cancellationToken)
     {

@@ -77,7 +77,7 @@ public sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServic
             problem.Extensions["field"] = e.Field;
         }
 
-        foreach (var (key, value) in e.Details)
+        foreach (var (key, value) in e.Details.Where(d => d.Key is not ("type" or "title" or "status" or "detail" or "instance" or "errors")))
         {
             problem.Extensions[key] = value;
         }

@@ -192,7 +192,7 @@ public sealed partial class Meeting
     private DomainException IllegalTransition(string verb) =>
         new(DomainErrorKind.Conflict, "meeting.illegal-transition",
             $"Cannot {verb} meeting '{Title}': it is {Status}. {Allowed(verb)}",
-            details: new Dictionary<string, object?> { ["status"] = Status.ToString() });
+            details: new Dictionary<string, object?> { ["meetingStatus"] = Status.ToString() });
 
     private static string Allowed(string verb) => verb switch
     {

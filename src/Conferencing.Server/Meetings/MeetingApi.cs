@@ -89,10 +89,10 @@ public static class MeetingApi
         return TypedResults.Ok(meetings.Select(ToResponse).ToList());
     }
 
-    private static async Task<Results<Ok<MeetingResponse>, NotFound<ProblemDetails>>> GetAsync(MeetingService service, Guid id, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<MeetingResponse>, ProblemHttpResult>> GetAsync(MeetingService service, Guid id, CancellationToken cancellationToken) =>
         await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } meeting
             ? TypedResults.Ok(ToResponse(meeting))
-            : TypedResults.NotFound(SiteApi.NotFound("meeting", id.ToString()));
+            : Problems.NotFound("meeting", id.ToString());
 
     private static async Task<Created<MeetingResponse>> ScheduleAsync(MeetingService service, HttpContext http, MeetingRequest request, CancellationToken cancellationToken)
     {
@@ -113,11 +113,11 @@ public static class MeetingApi
         return TypedResults.Ok(ToResponse(meeting));
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> MeetingCalendarAsync(MeetingService service, SiteStore sites, TimeProvider time, Guid id, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> MeetingCalendarAsync(MeetingService service, SiteStore sites, TimeProvider time, Guid id, CancellationToken cancellationToken)
     {
         if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } meeting)
         {
-            return TypedResults.NotFound(SiteApi.NotFound("meeting", id.ToString()));
+            return Problems.NotFound("meeting", id.ToString());
         }
 
         var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
@@ -125,12 +125,12 @@ public static class MeetingApi
         return TypedResults.File(Encoding.UTF8.GetBytes(text), ICalendar.ContentType, $"meeting-{meeting.Id:N}.ics");
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> SiteCalendarAsync(MeetingService service, SiteStore sites, TimeProvider time, string code, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> SiteCalendarAsync(MeetingService service, SiteStore sites, TimeProvider time, string code, CancellationToken cancellationToken)
     {
         var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
         if (!tree.TryGet(code, out var site))
         {
-            return TypedResults.NotFound(SiteApi.NotFound("site", code));
+            return Problems.NotFound("site", code);
         }
 
         // A calendar feed shows what is coming and what just happened, not every meeting ever held.

@@ -48,12 +48,12 @@ public static class SiteApi
         return TypedResults.Ok(sites.Select(s => ToResponse(s, tree)).ToList());
     }
 
-    private static async Task<Results<Ok<SiteResponse>, NotFound<ProblemDetails>>> GetAsync(SiteStore store, string code, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SiteResponse>, ProblemHttpResult>> GetAsync(SiteStore store, string code, CancellationToken cancellationToken)
     {
         var tree = await store.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
         return tree.TryGet(code, out var site)
             ? TypedResults.Ok(ToResponse(site, tree))
-            : TypedResults.NotFound(NotFound("site", code));
+            : Problems.NotFound("site", code);
     }
 
     private static async Task<Results<Created<SiteResponse>, Ok<SiteResponse>>> PutAsync(SiteStore store, HttpContext http, string code, SiteRequest request, CancellationToken cancellationToken)
@@ -76,14 +76,14 @@ public static class SiteApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<FileContentHttpResult, BadRequest<ProblemDetails>>> ExportAsync(SiteStore store, string? format, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportAsync(SiteStore store, string? format, CancellationToken cancellationToken)
     {
         var tree = await store.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
         return (format ?? "csv").ToLowerInvariant() switch
         {
             "csv" => TypedResults.File([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(SiteFiles.ToCsv(tree.All))], "text/csv; charset=utf-8", "sites.csv"),
             "json" => TypedResults.File(Encoding.UTF8.GetBytes(SiteFiles.ToJson(tree.All)), "application/json; charset=utf-8", "sites.json"),
-            _ => TypedResults.BadRequest(new ProblemDetails { Status = 400, Title = "Invalid request", Detail = $"Format '{format}' is not csv or json." }),
+            _ => Problems.BadRequest($"Format '{format}' is not csv or json."),
         };
     }
 
@@ -118,12 +118,4 @@ public static class SiteApi
 
     private static SiteResponse ToResponse(Site site, SiteTree tree) =>
         new(site.Code, site.Name, site.ParentCode, site.Level, site.Kind, tree.ChildrenOf(site.Code).Count);
-
-    internal static ProblemDetails NotFound(string what, string key) => new()
-    {
-        Status = 404,
-        Title = "Not found",
-        Detail = $"No {what} '{key}' exists.",
-        Extensions = { ["code"] = $"{what}.not-found" },
-    };
 }

@@ -1,0 +1,170 @@
+using System.Data.Common;
+using Conferencing.Server.Meetings;
+using Conferencing.Server.Store;
+using Conferencing.Server.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Conferencing.Server.Tests.Store;
+
+/// <summary>
+/// A database populated at every earlier schema version is upgraded in place to the latest, and
+/// everything written before is still there and still works.
+/// </summary>
+public abstract class MigrationTests(StoreProvider provider)
+{
+    private static readonly Guid MeetingId = Guid.Parse("6f1c2a0e-3a4b-4c5d-8e9f-0a1b2c3d4e5f");
+    private static readonly DateTimeOffset Start = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(3), TimeSpan.Zero).AddHours(1);
+
+    public static TheoryData<int> EarlierVersions()
+    {
+        var data = new TheoryData<int>();
+        for (var v = 0; v < Migrations.Latest; v++)
+        {
+            data.Add(v);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EarlierVersions))]
+    public async Task APopulatedDatabaseUpgradesWithoutLoss(int version)
+    {
+        await using var test = await TestDatabase.CreateAsync(provider);
+        await using (var old = await test.OpenMigratedAsync(version))
+        {
+            Assert.Equal(version, await new MigrationRunner(old, NullLogger<MigrationRunner>.Instance).CurrentVersionAsync(CancellationToken.None).DefaultTimeout());
+            await PopulateAsync(old, version);
+        }
+
+        await using var database = await test.OpenMigratedAsync();
+        Assert.Equal(Migrations.Latest, await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).CurrentVersionAsync(CancellationToken.None).DefaultTimeout());
+        var node = new StoreServices(database, Directory.CreateTempSubdirectory("conferencing-keys"));
+
+        if (version == 0)
+        {
+            Assert.Equal(0, (await node.Sites.LoadTreeAsync(CancellationToken.None).DefaultTimeout()).Count);
+            return;
+        }
+
+        var tree = await node.Sites.LoadTreeAsync(CancellationToken.None).DefaultTimeout();
+        Assert.Equal("Xã Pà Cò", tree.Get("PT-X-PC").Name);
+        Assert.Equal("PT-X-PC", Assert.Single(await node.Sites.SearchAsync("pa co", 10, CancellationToken.None).DefaultTimeout()).Code);
+        Assert.Equal("sip:paco@10.0.0.5", Assert.Single(await node.Endpoints.ListAsync("PT-X-PC", CancellationToken.None).DefaultTimeout()).SipUri);
+        Assert.NotNull(await node.Users.VerifyAsync("vanphong", "old-password-123", CancellationToken.None).DefaultTimeout());
+
+        var meeting = await node.Meetings.GetAsync(MeetingId, CancellationToken.None).DefaultTimeout();
+        Assert.NotNull(meeting);
+        Assert.Equal("Hội nghị cũ", meeting.Title);
+        Assert.Equal(["PT", "PT-X-PC"], meeting.SiteCodes);
+        Assert.Equal(Start, meeting.StartUtc);
+
+        // The upgraded meeting still holds its endpoint: the conflict index came along.
+        var clash = new MeetingDetails("Mới", null, MeetingKind.ProvinceHosted, "PT", Start, Start.AddHours(1), new SiteSelection([], ["PT-X-PC"]), [], []);
+        var e = await Assert.ThrowsAsync<Conferencing.Server.Common.DomainException>(() => node.MeetingService.ScheduleAsync(clash, "t", CancellationToken.None)).DefaultTimeout();
+        Assert.Equal("meeting.endpoint-conflict", e.Code);
+
+        // And it can still be changed.
+        var updated = await node.MeetingService.StartAsync(MeetingId, meeting.Version, "t", CancellationToken.None).DefaultTimeout();
+        Assert.Equal(MeetingStatus.Live, updated.Status);
+    }
+
+    [Fact]
+    public async Task MigratingTwiceChangesNothing()
+    {
+        await using var test = await TestDatabase.CreateAsync(provider);
+        await using var database = await test.OpenMigratedAsync();
+        await PopulateAsync(database, Migrations.Latest);
+        await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None).DefaultTimeout();
+        var node = new StoreServices(database, Directory.CreateTempSubdirectory("conferencing-keys"));
+        Assert.Equal(3, (await node.Sites.LoadTreeAsync(CancellationToken.None).DefaultTimeout()).Count);
+    }
+
+    [Fact]
+    public async Task ADatabaseNewerThanTheBuildIsRefused()
+    {
+        await using var test = await TestDatabase.CreateAsync(provider);
+        await using var database = await test.OpenMigratedAsync();
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            await Exec(connection, "INSERT INTO schema_version (version, name, applied_utc) VALUES (@v, 'future', @t)", ("v", Migrations.Latest + 1), ("t", database.ToDb(DateTimeOffset.UtcNow)));
+        }
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None)).DefaultTimeout();
+        Assert.Contains("newer than this build", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes data the way a build at <paramref name="version"/> would have: only the columns it had.</summary>
+    private static async Task PopulateAsync(Database database, int version)
+    {
+        if (version == 0)
+        {
+            return;
+        }
+
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        var now = database.ToDb(DateTimeOffset.UtcNow);
+        var search = version >= 2 ? ", search_name" : "";
+        (string Code, string Name, string? Parent, string Level, string Kind)[] sites =
+        [
+            ("PT", "Tỉnh Phú Thọ", null, "Province", "Province"),
+            ("PT-H-LT", "Huyện Lâm Thao", "PT", "District", "District"),
+            ("PT-X-PC", "Xã Pà Cò", "PT", "Commune", "Commune"),
+        ];
+        foreach (var s in sites)
+        {
+            await Exec(connection, $"INSERT INTO sites (code, name, parent_code, level, kind, created_utc, updated_utc{search}) VALUES (@c, @n, @p, @l, @k, @t, @t{(version >= 2 ? ", @s" : "")})",
+                ("c", s.Code), ("n", s.Name), ("p", s.Parent), ("l", s.Level), ("k", s.Kind), ("t", now), ("s", Conferencing.Server.Common.VietnameseText.Fold(s.Name)));
+        }
+
+        await Exec(connection, "INSERT INTO endpoints (id, site_code, sip_uri, display_name, model, address, expected_bitrate_kbps, digest_username, digest_secret, created_utc, updated_utc) VALUES (@id, 'PT-X-PC', 'sip:paco@10.0.0.5', 'Phòng họp Pà Cò', NULL, NULL, 2048, NULL, NULL, @t, @t)",
+            ("id", Guid.NewGuid().ToString()), ("t", now));
+
+        var hash = new Microsoft.AspNetCore.Identity.PasswordHasher<object>().HashPassword(new object(), "old-password-123");
+        await Exec(connection, "INSERT INTO staff_users (username, display_name, role, password_hash, disabled, created_utc) VALUES ('vanphong', 'Văn phòng', 'Secretariat', @h, 0, @t)",
+            ("h", hash), ("t", now));
+
+        var startText = Start.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var endText = Start.AddHours(3).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var body = $$"""
+            {"id":"{{MeetingId}}","title":"Hội nghị cũ","kind":"ProvinceHosted","status":"Scheduled","hostSiteCode":"PT",
+             "startUtc":"{{startText}}","endUtc":"{{endText}}","selection":{"subtrees":[],"sites":["PT-X-PC"]},
+             "siteCodes":["PT","PT-X-PC"],"delegates":[],"agenda":[],"rollCall":[],"createdBy":"old",
+             "createdUtc":"{{startText}}","updatedUtc":"{{startText}}"}
+            """;
+        await Exec(connection, "INSERT INTO meetings (id, version, title, kind, status, host_site_code, start_utc, end_utc, body, created_utc, updated_utc) VALUES (@id, 1, 'Hội nghị cũ', 'ProvinceHosted', 'Scheduled', 'PT', @s, @e, @b, @t, @t)",
+            ("id", MeetingId.ToString()), ("s", database.ToDb(Start)), ("e", database.ToDb(Start.AddHours(3))), ("b", body), ("t", now));
+        if (version >= 2)
+        {
+            foreach (var code in new[] { "PT", "PT-X-PC" })
+            {
+                await Exec(connection, "INSERT INTO meeting_sites (meeting_id, site_code) VALUES (@m, @s)", ("m", MeetingId.ToString()), ("s", code));
+            }
+        }
+
+        if (version >= 3)
+        {
+            await Exec(connection, "INSERT INTO audit_log (id, at_utc, actor, action, entity_type, entity_id, summary) VALUES (@id, @t, 'old', 'meeting.scheduled', 'meeting', @m, 'x')",
+                ("id", Guid.NewGuid().ToString()), ("t", now), ("m", MeetingId.ToString()));
+        }
+    }
+
+    private static async Task Exec(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+
+        await command.ExecuteNonQueryAsync().DefaultTimeout();
+    }
+}
+
+public sealed class SqliteMigrationTests() : MigrationTests(StoreProvider.Sqlite);
+
+public sealed class PostgresMigrationTests() : MigrationTests(StoreProvider.PostgreSql);
