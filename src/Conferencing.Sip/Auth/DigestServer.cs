@@ -1,0 +1,211 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Conferencing.Sip.Auth;
+
+/// <summary>Outcome of checking digest credentials.</summary>
+public enum DigestVerdict
+{
+    /// <summary>The credentials are right.</summary>
+    Accepted,
+
+    /// <summary>Right password, but the nonce expired: challenge again with stale=TRUE (no new password prompt).</summary>
+    Stale,
+
+    /// <summary>Wrong password, unknown user, foreign realm, forged nonce or replayed nonce count.</summary>
+    Rejected,
+}
+
+/// <summary>
+/// The server side of digest authentication. Nonces are stateless: a timestamp and an HMAC over it and
+/// the realm, so any process holding the key can check them and a restart does not log every room
+/// system out. Nonce counts are remembered per nonce while it lives, so a captured answer cannot be
+/// replayed.
+/// </summary>
+public sealed class DigestServer
+{
+    /// <summary>The default nonce lifetime: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultNonceLifetime = TimeSpan.FromMinutes(5);
+
+    private const int TimestampBytes = 8;
+    private const int MacBytes = 16;
+    private readonly byte[] _key;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, uint> _lastNonceCount = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a server for one realm. The key should be 32 random bytes shared by every node.</summary>
+    public DigestServer(string realm, ReadOnlySpan<byte> key, TimeProvider time, TimeSpan? nonceLifetime = null, DigestAlgorithm algorithm = DigestAlgorithm.Sha256)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(realm);
+        ArgumentNullException.ThrowIfNull(time);
+        if (key.Length < 16)
+        {
+            throw new ArgumentException("The nonce key must be at least 16 bytes.", nameof(key));
+        }
+
+        Realm = realm;
+        _key = key.ToArray();
+        _time = time;
+        NonceLifetime = nonceLifetime ?? DefaultNonceLifetime;
+        Algorithm = algorithm;
+    }
+
+    /// <summary>The protection realm.</summary>
+    public string Realm { get; }
+
+    /// <summary>How long a nonce is accepted.</summary>
+    public TimeSpan NonceLifetime { get; }
+
+    /// <summary>The algorithm this server challenges with.</summary>
+    public DigestAlgorithm Algorithm { get; }
+
+    /// <summary>A fresh challenge offering qop=auth.</summary>
+    public DigestChallenge CreateChallenge(bool stale = false) => CreateChallenge(Algorithm, stale);
+
+    /// <summary>A fresh challenge for a given algorithm (RFC 8760 lets a server offer several, strongest first).</summary>
+    public DigestChallenge CreateChallenge(DigestAlgorithm algorithm, bool stale = false)
+    {
+        PruneExpired();
+        return new DigestChallenge(Realm, NewNonce(), algorithm, ["auth"], Opaque: null, Stale: stale);
+    }
+
+    /// <summary>
+    /// Checks credentials against the password of their user name (null when the user is unknown).
+    /// </summary>
+    public DigestVerdict Verify(DigestCredentials credentials, string method, Func<string, string?> passwordOf, ReadOnlySpan<byte> body = default)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(passwordOf);
+        if (!string.Equals(credentials.Realm, Realm, StringComparison.Ordinal) || !TryReadNonce(credentials.Nonce, out var issued))
+        {
+            return DigestVerdict.Rejected;
+        }
+
+        if (passwordOf(credentials.Username) is not { } password)
+        {
+            return DigestVerdict.Rejected;
+        }
+
+        var ha1 = Digest.Ha1(credentials.Algorithm, credentials.Username, Realm, password);
+        var expected = Digest.Response(credentials.Algorithm, ha1, credentials.Nonce, credentials.Qop, credentials.NonceCount, credentials.Cnonce, method, credentials.Uri, body);
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(credentials.Response.ToLowerInvariant())))
+        {
+            return DigestVerdict.Rejected;
+        }
+
+        if (_time.GetUtcNow() - issued > NonceLifetime)
+        {
+            return DigestVerdict.Stale;
+        }
+
+        if (credentials.Qop is not null)
+        {
+            var count = uint.Parse(credentials.NonceCount!, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            var accepted = true;
+            _lastNonceCount.AddOrUpdate(credentials.Nonce, count, (_, last) =>
+            {
+                accepted = count > last;
+                return accepted ? count : last;
+            });
+            if (!accepted)
+            {
+                return DigestVerdict.Rejected;
+            }
+        }
+
+        return DigestVerdict.Accepted;
+    }
+
+    private string NewNonce()
+    {
+        Span<byte> nonce = stackalloc byte[TimestampBytes + MacBytes];
+        BinaryPrimitives.WriteInt64BigEndian(nonce, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        Mac(nonce[..TimestampBytes], nonce[TimestampBytes..]);
+        return Convert.ToBase64String(nonce).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    private bool TryReadNonce(string nonce, out DateTimeOffset issued)
+    {
+        issued = default;
+        Span<byte> bytes = stackalloc byte[TimestampBytes + MacBytes];
+        // 24 bytes encode to exactly 32 base64 characters, without padding.
+        if (nonce.Length != 32 || !Convert.TryFromBase64String(nonce.Replace('-', '+').Replace('_', '/'), bytes, out var written) || written != bytes.Length)
+        {
+            return false;
+        }
+
+        Span<byte> mac = stackalloc byte[MacBytes];
+        Mac(bytes[..TimestampBytes], mac);
+        if (!CryptographicOperations.FixedTimeEquals(mac, bytes[TimestampBytes..]))
+        {
+            return false;
+        }
+
+        issued = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(bytes));
+        return true;
+    }
+
+    private void Mac(ReadOnlySpan<byte> timestamp, Span<byte> output)
+    {
+        var realm = Encoding.UTF8.GetBytes(Realm);
+        var input = new byte[timestamp.Length + realm.Length];
+        timestamp.CopyTo(input);
+        realm.CopyTo(input.AsSpan(timestamp.Length));
+        Span<byte> full = stackalloc byte[32];
+        HMACSHA256.HashData(_key, input, full);
+        full[..MacBytes].CopyTo(output);
+    }
+
+    private void PruneExpired()
+    {
+        if (_lastNonceCount.Count < 1024)
+        {
+            return;
+        }
+
+        foreach (var nonce in _lastNonceCount.Keys)
+        {
+            if (!TryReadNonce(nonce, out var issued) || _time.GetUtcNow() - issued > NonceLifetime)
+            {
+                _lastNonceCount.TryRemove(nonce, out _);
+            }
+        }
+    }
+}
+
+/// <summary>The client side: answers a challenge, counting nonce uses as RFC 7616 asks.</summary>
+public sealed class DigestClient(string username, string password)
+{
+    private readonly Dictionary<string, uint> _nonceCounts = new(StringComparer.Ordinal);
+
+    /// <summary>The user name answered with.</summary>
+    public string Username { get; } = username;
+
+    /// <summary>Builds the credentials for a request answering <paramref name="challenge"/>.</summary>
+    public DigestCredentials Answer(DigestChallenge challenge, string method, string uri, ReadOnlySpan<byte> body = default)
+    {
+        ArgumentNullException.ThrowIfNull(challenge);
+        var ha1 = Digest.Ha1(challenge.Algorithm, Username, challenge.Realm, password);
+        string? qop = challenge.Qop.Contains("auth", StringComparer.OrdinalIgnoreCase) ? "auth"
+            : challenge.Qop.Contains("auth-int", StringComparer.OrdinalIgnoreCase) ? "auth-int"
+            : null;
+        if (qop is null)
+        {
+            return new DigestCredentials(Username, challenge.Realm, challenge.Nonce, uri,
+                Digest.Response(challenge.Algorithm, ha1, challenge.Nonce, null, null, null, method, uri, body), challenge.Algorithm, Opaque: challenge.Opaque);
+        }
+
+        lock (_nonceCounts)
+        {
+            _nonceCounts[challenge.Nonce] = _nonceCounts.GetValueOrDefault(challenge.Nonce) + 1;
+            var nc = _nonceCounts[challenge.Nonce].ToString("x8", CultureInfo.InvariantCulture);
+            var cnonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+            return new DigestCredentials(Username, challenge.Realm, challenge.Nonce, uri,
+                Digest.Response(challenge.Algorithm, ha1, challenge.Nonce, qop, nc, cnonce, method, uri, body),
+                challenge.Algorithm, qop, cnonce, nc, challenge.Opaque);
+        }
+    }
+}
