@@ -31,12 +31,14 @@ public static class ServerSetup
         var directory = AppContext.BaseDirectory;
         if (!string.Equals(Path.GetFullPath(builder.Environment.ContentRootPath).TrimEnd('/'), Path.GetFullPath(directory).TrimEnd('/'), StringComparison.Ordinal))
         {
+            // The file provider must be resolved before the source is added: adding builds it.
             var sources = builder.Configuration.Sources;
-            sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = Path.Combine(directory, "appsettings.json"), Optional = true, ReloadOnChange = false });
-            sources.Insert(1, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = Path.Combine(directory, $"appsettings.{builder.Environment.EnvironmentName}.json"), Optional = true, ReloadOnChange = false });
-            foreach (var source in sources.Take(2).OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>())
+            string[] files = ["appsettings.json", $"appsettings.{builder.Environment.EnvironmentName}.json"];
+            for (var i = 0; i < files.Length; i++)
             {
+                var source = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = Path.Combine(directory, files[i]), Optional = true, ReloadOnChange = false };
                 source.ResolveFileProvider();
+                sources.Insert(i, source);
             }
         }
 
@@ -92,6 +94,19 @@ public static class ServerSetup
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
 
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            // Vietnamese first: the province's staff read Vietnamese; English is one click away.
+            var cultures = new[] { new System.Globalization.CultureInfo("vi-VN"), new System.Globalization.CultureInfo("en-US") };
+            o.DefaultRequestCulture = new Microsoft.AspNetCore.Localization.RequestCulture("vi-VN");
+            o.SupportedCultures = cultures;
+            o.SupportedUICultures = cultures;
+            o.RequestCultureProviders = [new Microsoft.AspNetCore.Localization.CookieRequestCultureProvider()];
+        });
+
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
             o.Cookie.Name = "conferencing.auth";
@@ -119,10 +134,12 @@ public static class ServerSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseRequestLocalization();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
+        app.UseAntiforgery();
 
         app.MapOpenApi().AllowAnonymous();
         app.MapHealthChecks("/health", new HealthCheckOptions
@@ -140,7 +157,11 @@ public static class ServerSetup
         app.MapGet("/api/audit", async (AuditLog audit, string? entityType, string? entityId, int? limit, CancellationToken ct) =>
                 TypedResults.Ok(await audit.ListAsync(entityType, entityId, Math.Clamp(limit ?? 200, 1, 2000), ct).ConfigureAwait(false)))
             .WithTags("Audit").RequireAuthorization(StaffRoles.Policies.Admin);
-        app.MapFallback(() => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();
+        app.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapAccountPages();
+        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;
     }
 
