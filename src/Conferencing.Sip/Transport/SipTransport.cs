@@ -1,0 +1,305 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Conferencing.Sip.Transport;
+
+/// <summary>
+/// UDP and TCP on one address and port, as SIP elements usually listen. Incoming datagrams and
+/// framed stream messages are handed to one callback, one at a time per connection; sends pick the
+/// socket by protocol and reuse an open TCP connection to the same peer (RFC 3261 18.1.1).
+/// Malformed streams are closed; what a message means is the caller's business.
+/// </summary>
+public sealed class SipTransport : IAsyncDisposable
+{
+    /// <summary>The largest UDP datagram read: 64 KiB.</summary>
+    public const int MaxDatagramBytes = 65_535;
+
+    private readonly Func<SipPacket, ValueTask> _onReceive;
+    private readonly Action<SipEndPoint, string>? _onStreamError;
+    private readonly Socket _udp;
+    private readonly TcpListener? _tcpListener;
+    private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> _connections = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+
+    /// <summary>
+    /// Binds UDP (and TCP when <paramref name="tcp"/> is true) on <paramref name="bind"/>. Port 0 picks a
+    /// free port, the same for both when TCP can have it.
+    /// </summary>
+    public SipTransport(IPEndPoint bind, Func<SipPacket, ValueTask> onReceive, bool tcp = true, Action<SipEndPoint, string>? onStreamError = null)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        ArgumentNullException.ThrowIfNull(onReceive);
+        _onReceive = onReceive;
+        _onStreamError = onStreamError;
+        _udp = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _udp.Bind(bind);
+        var udpEndPoint = (IPEndPoint)_udp.LocalEndPoint!;
+        UdpEndPoint = new SipEndPoint(SipProtocol.Udp, udpEndPoint);
+        if (tcp)
+        {
+            _tcpListener = new TcpListener(udpEndPoint);
+            _tcpListener.Start(128);
+            TcpEndPoint = new SipEndPoint(SipProtocol.Tcp, (IPEndPoint)_tcpListener.LocalEndpoint);
+        }
+
+        _loops.Add(Task.Run(ReceiveDatagramsAsync));
+        if (_tcpListener is not null)
+        {
+            _loops.Add(Task.Run(AcceptAsync));
+        }
+    }
+
+    /// <summary>The bound UDP endpoint.</summary>
+    public SipEndPoint UdpEndPoint { get; }
+
+    /// <summary>The bound TCP endpoint, when TCP is on.</summary>
+    public SipEndPoint? TcpEndPoint { get; }
+
+    /// <summary>Datagrams and stream messages received so far.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    private long _received;
+
+    /// <summary>Sends one message. For TCP an open connection to the peer is reused or a new one made.</summary>
+    public async ValueTask SendAsync(SipEndPoint remote, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        if (remote.Protocol == SipProtocol.Udp)
+        {
+            await _udp.SendToAsync(message, SocketFlags.None, remote.Address, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (_tcpListener is null)
+        {
+            throw new InvalidOperationException("TCP is not enabled on this transport.");
+        }
+
+        var connection = await GetOrConnectAsync(remote.Address, cancellationToken).ConfigureAwait(false);
+        await connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _udp.Dispose();
+        _tcpListener?.Stop();
+        foreach (var connection in _connections.Values)
+        {
+            connection.Dispose();
+        }
+
+        try
+        {
+            await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or TimeoutException)
+        {
+            // Loops end by their sockets closing under them.
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task ReceiveDatagramsAsync()
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagramBytes);
+        var address = new SocketAddress(_udp.AddressFamily);
+        var template = new IPEndPoint(_udp.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!_stopping.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, address, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+            {
+                // ICMP port unreachable from an earlier send, or an oversized datagram: not fatal.
+                continue;
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            var remote = (IPEndPoint)template.Create(address);
+            Interlocked.Increment(ref _received);
+            await Deliver(new SipPacket(buffer.AsMemory(0, length), new SipEndPoint(SipProtocol.Udp, remote), UdpEndPoint)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _tcpListener!.AcceptSocketAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
+            {
+                return;
+            }
+
+            Track(socket);
+        }
+    }
+
+    private async Task<TcpConnection> GetOrConnectAsync(IPEndPoint remote, CancellationToken cancellationToken)
+    {
+        if (_connections.TryGetValue(remote, out var existing) && !existing.Closed)
+        {
+            return existing;
+        }
+
+        var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(remote, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return Track(socket);
+    }
+
+    private TcpConnection Track(Socket socket)
+    {
+        socket.NoDelay = true;
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var connection = new TcpConnection(socket, new SipEndPoint(SipProtocol.Tcp, remote));
+        _connections[remote] = connection;
+        var loop = Task.Run(() => ReadStreamAsync(connection));
+        lock (_loops)
+        {
+            _loops.RemoveAll(t => t.IsCompleted);
+            _loops.Add(loop);
+        }
+
+        return connection;
+    }
+
+    private async Task ReadStreamAsync(TcpConnection connection)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var filled = 0;
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                if (filled == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await connection.Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stopping.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                filled += read;
+                var consumed = 0;
+                while (true)
+                {
+                    var result = StreamFraming.TryFrame(buffer.AsSpan(consumed, filled - consumed), out var skipped, out var length, out var error);
+                    if (result == StreamFraming.Result.Incomplete)
+                    {
+                        consumed += skipped;
+                        break;
+                    }
+
+                    if (result == StreamFraming.Result.Broken)
+                    {
+                        _onStreamError?.Invoke(connection.Remote, error ?? "broken stream");
+                        return;
+                    }
+
+                    Interlocked.Increment(ref _received);
+                    await Deliver(new SipPacket(buffer.AsMemory(consumed + skipped, length), connection.Remote, TcpEndPoint!.Value)).ConfigureAwait(false);
+                    consumed += skipped + length;
+                }
+
+                if (consumed > 0)
+                {
+                    buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                    filled -= consumed;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // The peer went away or we are stopping.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _connections.TryRemove(new KeyValuePair<IPEndPoint, TcpConnection>(connection.Remote.Address, connection));
+            connection.Dispose();
+        }
+    }
+
+    private async ValueTask Deliver(SipPacket packet)
+    {
+        try
+        {
+            await _onReceive(packet).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A handler's failure on one message must not stop the transport for everyone else.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _onStreamError?.Invoke(packet.Remote, "receive handler failed: " + e.Message);
+        }
+    }
+
+    private sealed class TcpConnection(Socket socket, SipEndPoint remote) : IDisposable
+    {
+        private readonly SemaphoreSlim _sendLock = new(1, 1);
+        private int _closed;
+
+        public Socket Socket { get; } = socket;
+
+        public SipEndPoint Remote { get; } = remote;
+
+        public bool Closed => Volatile.Read(ref _closed) != 0;
+
+        public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+        {
+            // Messages on one connection must not interleave.
+            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                while (!message.IsEmpty)
+                {
+                    var sent = await Socket.SendAsync(message, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    message = message[sent..];
+                }
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) == 0)
+            {
+                Socket.Dispose();
+                _sendLock.Dispose();
+            }
+        }
+    }
+}
