@@ -166,7 +166,7 @@ public ref struct RtcpNackEnumerator
     }
 
     /// <summary>Copies the lost sequence numbers into <paramref name="destination"/> and returns how many were written.</summary>
-    public int CopyTo(Span<ushort> destination)
+    public int CopyTo(scoped Span<ushort> destination)
     {
         int count = 0;
         while (count < destination.Length && MoveNext())

@@ -26,7 +26,7 @@ public ref struct RtcpWriter
     public readonly ReadOnlySpan<byte> WrittenSpan => _buffer[.._written];
 
     /// <summary>Appends a sender report with up to 31 report blocks.</summary>
-    public bool TryWriteSenderReport(uint ssrc, NtpTimestamp ntpTimestamp, uint rtpTimestamp, uint packetCount, uint octetCount, ReadOnlySpan<RtcpReportBlock> reportBlocks)
+    public bool TryWriteSenderReport(uint ssrc, NtpTimestamp ntpTimestamp, uint rtpTimestamp, uint packetCount, uint octetCount, scoped ReadOnlySpan<RtcpReportBlock> reportBlocks)
     {
         if (reportBlocks.Length > 31
             || !TryBegin(reportBlocks.Length, RtcpPacketType.SenderReport, RtcpSenderReport.SenderInfoLength + (reportBlocks.Length * RtcpReportBlock.Length), out Span<byte> body))
@@ -44,7 +44,7 @@ public ref struct RtcpWriter
     }
 
     /// <summary>Appends a receiver report with up to 31 report blocks (none is allowed: an empty RR).</summary>
-    public bool TryWriteReceiverReport(uint ssrc, ReadOnlySpan<RtcpReportBlock> reportBlocks)
+    public bool TryWriteReceiverReport(uint ssrc, scoped ReadOnlySpan<RtcpReportBlock> reportBlocks)
     {
         if (reportBlocks.Length > 31
             || !TryBegin(reportBlocks.Length, RtcpPacketType.ReceiverReport, 4 + (reportBlocks.Length * RtcpReportBlock.Length), out Span<byte> body))
@@ -58,7 +58,7 @@ public ref struct RtcpWriter
     }
 
     /// <summary>Appends an SDES packet with one chunk holding a CNAME item (UTF-8, at most 255 bytes).</summary>
-    public bool TryWriteSourceDescription(uint ssrc, ReadOnlySpan<char> canonicalName)
+    public bool TryWriteSourceDescription(uint ssrc, scoped ReadOnlySpan<char> canonicalName)
     {
         int length = Encoding.UTF8.GetByteCount(canonicalName);
         if (length > 255)
@@ -82,7 +82,7 @@ public ref struct RtcpWriter
     }
 
     /// <summary>Appends a BYE for the given sources with an optional UTF-8 reason (at most 255 bytes).</summary>
-    public bool TryWriteBye(ReadOnlySpan<uint> ssrcs, ReadOnlySpan<byte> reason = default)
+    public bool TryWriteBye(scoped ReadOnlySpan<uint> ssrcs, scoped ReadOnlySpan<byte> reason = default)
     {
         if (ssrcs.Length > 31 || reason.Length > 255)
         {
@@ -111,7 +111,7 @@ public ref struct RtcpWriter
     }
 
     /// <summary>Appends an APP packet; <paramref name="name"/> is 4 ASCII bytes and <paramref name="data"/> a multiple of 4 bytes.</summary>
-    public bool TryWriteApp(int subtype, uint ssrc, ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
+    public bool TryWriteApp(int subtype, uint ssrc, scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> data)
     {
         if ((uint)subtype > 31 || name.Length != 4 || data.Length % 4 != 0
             || !TryBegin(subtype, RtcpPacketType.Application, 8 + data.Length, out Span<byte> body))
@@ -139,7 +139,7 @@ public ref struct RtcpWriter
     }
 
     /// <summary>Appends a full intra request (RFC 5104) with one entry per source asked.</summary>
-    public bool TryWriteFullIntraRequest(uint senderSsrc, ReadOnlySpan<RtcpFirEntry> entries)
+    public bool TryWriteFullIntraRequest(uint senderSsrc, scoped ReadOnlySpan<RtcpFirEntry> entries)
     {
         if (entries.IsEmpty || !TryBegin(RtcpFeedback.FullIntraRequestFormat, RtcpPacketType.PayloadFeedback, 8 + (8 * entries.Length), out Span<byte> body))
         {
@@ -176,7 +176,7 @@ public ref struct RtcpWriter
     /// Appends a generic NACK for the given lost sequence numbers, packing each run of up to 17
     /// into one PID/BLP pair. Pass them in ascending order (wrap-around aware) for the tightest packet.
     /// </summary>
-    public bool TryWriteGenericNack(uint senderSsrc, uint mediaSsrc, ReadOnlySpan<ushort> lostSequenceNumbers)
+    public bool TryWriteGenericNack(uint senderSsrc, uint mediaSsrc, scoped ReadOnlySpan<ushort> lostSequenceNumbers)
     {
         if (lostSequenceNumbers.IsEmpty)
         {
@@ -232,7 +232,7 @@ public ref struct RtcpWriter
     }
 
     /// <summary>Appends a REMB message announcing <paramref name="bitrate"/> bits per second for the given sources.</summary>
-    public bool TryWriteRemb(uint senderSsrc, ulong bitrate, ReadOnlySpan<uint> ssrcs)
+    public bool TryWriteRemb(uint senderSsrc, ulong bitrate, scoped ReadOnlySpan<uint> ssrcs)
     {
         if (ssrcs.Length > 255 || !TryBegin(RtcpFeedback.ApplicationLayerFormat, RtcpPacketType.PayloadFeedback, 16 + (4 * ssrcs.Length), out Span<byte> body))
         {
