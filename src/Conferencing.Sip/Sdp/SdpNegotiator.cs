@@ -147,11 +147,11 @@ public sealed partial class SdpNegotiator
             if (string.Equals(mine.Type, "trr-int", StringComparison.OrdinalIgnoreCase)
                 && SdpSyntax.TryParseULong(mine.Parameter, out ulong a) && SdpSyntax.TryParseULong(match.Parameter, out ulong b))
             {
-                result.Add(mine with { Parameter = SdpSyntax.Format(Math.Max(a, b)) });
+                result.Add(mine with { Format = SdpRtcpFeedback.Wildcard, Parameter = SdpSyntax.Format(Math.Max(a, b)) });
             }
             else
             {
-                result.Add(mine);
+                result.Add(mine with { Format = SdpRtcpFeedback.Wildcard });
             }
         }
 
