@@ -1,0 +1,23 @@
+using System.Net;
+using Conferencing.Sip.Transactions;
+
+namespace Conferencing.Sip.Stack;
+
+/// <summary>Settings of one SIP stack instance.</summary>
+public sealed class SipStackOptions
+{
+    /// <summary>Where to listen (UDP and TCP on the same port). Port 0 picks one. The default is 127.0.0.1:0.</summary>
+    public IPEndPoint Bind { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>Listen on TCP too. The default is true.</summary>
+    public bool EnableTcp { get; init; } = true;
+
+    /// <summary>Timer values; the default is RFC 3261's.</summary>
+    public SipTimers Timers { get; init; } = SipTimers.Default;
+
+    /// <summary>The clock for every timer; tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The User-Agent / Server header value. The default is "Conferencing".</summary>
+    public string Product { get; init; } = "Conferencing";
+}

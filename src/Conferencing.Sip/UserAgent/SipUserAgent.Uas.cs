@@ -1,0 +1,306 @@
+using System.Globalization;
+using Conferencing.Sip.Auth;
+using Conferencing.Sip.Dialogs;
+using Conferencing.Sip.Stack;
+using Conferencing.Sip.Transport;
+
+namespace Conferencing.Sip.UserAgent;
+
+public sealed partial class SipUserAgent
+{
+    /// <inheritdoc />
+    public async Task OnRequestAsync(IncomingRequest incoming)
+    {
+        ArgumentNullException.ThrowIfNull(incoming);
+        var request = incoming.Request;
+        if (request.To?.Tag is { } toTag)
+        {
+            await OnInDialogRequestAsync(incoming, toTag).ConfigureAwait(false);
+            return;
+        }
+
+        switch (request.Method)
+        {
+            case "INVITE":
+                await OnInviteAsync(incoming).ConfigureAwait(false);
+                break;
+            case "OPTIONS":
+                var options = SipResponse.CreateFor(request, 200).WithToTag(SipRequest.NewTag());
+                AddContactAndAllow(options, incoming.Remote.Protocol);
+                options.Headers.Set("Accept", "application/sdp");
+                await incoming.RespondAsync(options).ConfigureAwait(false);
+                break;
+            case "REGISTER":
+                await OnRegisterAsync(incoming).ConfigureAwait(false);
+                break;
+            case "BYE" or "INFO" or "UPDATE":
+                await incoming.RespondAsync(481).ConfigureAwait(false);
+                break;
+            default:
+                var refused = SipResponse.CreateFor(request, 405).WithToTag(SipRequest.NewTag());
+                refused.Headers.Set("Allow", Allow);
+                await incoming.RespondAsync(refused).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task OnAckAsync(SipRequest ack, SipEndPoint remote)
+    {
+        ArgumentNullException.ThrowIfNull(ack);
+        if (ack.CallId is { } callId && ack.To?.Tag is { } local && ack.From?.Tag is { } peer && _calls.TryGetValue(SipDialog.Key(callId, local, peer), out var call))
+        {
+            call.Confirm();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task OnCancelAsync(IncomingRequest invite)
+    {
+        ArgumentNullException.ThrowIfNull(invite);
+        return _pending.TryRemove(PendingKey(invite.Request), out var call) ? call.CancelAsync() : invite.RespondAsync(487).AsTask();
+    }
+
+    /// <summary>
+    /// Sends the 2xx and retransmits it until the ACK, T1 doubling to T2, for 64·T1; without an ACK the
+    /// call is ended with BYE (13.3.1.4).
+    /// </summary>
+    internal async Task AnswerAsync(SipCall call, IncomingRequest invite, SipResponse response)
+    {
+        _pending.TryRemove(PendingKey(invite.Request), out _);
+        _calls[call.Dialog.Id] = call;
+        await invite.RespondAsync(response).ConfigureAwait(false);
+        if (!invite.Remote.IsReliable)
+        {
+            _ = RetransmitUntilAckAsync(call, invite.Remote, response.ToBytes());
+        }
+    }
+
+    internal void NegotiateSessionTimer(SipRequest invite, SipResponse response, SipCall call)
+    {
+        if (!TryReadSessionExpires(invite.Headers["Session-Expires"], out var asked, out var refresher))
+        {
+            return;
+        }
+
+        var interval = asked < Options.MinSessionExpires ? Options.MinSessionExpires : asked;
+        var uacSupports = (invite.Headers["Supported"] ?? "").Split(',', StringSplitOptions.TrimEntries).Contains("timer", StringComparer.OrdinalIgnoreCase);
+
+        // RFC 4028 9: the UAS keeps the UAC's choice of refresher, else picks the UAC when it supports timers.
+        var uacRefreshes = refresher is "uac" || (refresher is null && uacSupports);
+        response.Headers.Set("Session-Expires", ((int)interval.TotalSeconds).ToString(CultureInfo.InvariantCulture) + (uacRefreshes ? ";refresher=uac" : ";refresher=uas"));
+        if (uacSupports)
+        {
+            response.Headers.Set("Require", "timer");
+        }
+
+        call.SetSessionTimer(interval, weRefresh: !uacRefreshes);
+    }
+
+    private async Task OnInviteAsync(IncomingRequest incoming)
+    {
+        var request = incoming.Request;
+        if (TryReadSessionExpires(request.Headers["Session-Expires"], out var asked, out _) && asked < Options.MinSessionExpires)
+        {
+            var tooSmall = SipResponse.CreateFor(request, 422).WithToTag(SipRequest.NewTag());
+            tooSmall.Headers.Set("Min-SE", ((int)Options.MinSessionExpires.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+            await incoming.RespondAsync(tooSmall).ConfigureAwait(false);
+            return;
+        }
+
+        string? user = null;
+        if (Options.AuthenticateInvites && !Authenticate(incoming, out user))
+        {
+            await ChallengeAsync(incoming).ConfigureAwait(false);
+            return;
+        }
+
+        if (OnIncomingCall is not { } handler)
+        {
+            await incoming.RespondAsync(480, toTag: SipRequest.NewTag()).ConfigureAwait(false);
+            return;
+        }
+
+        var call = new IncomingCall(this, incoming, user);
+        _pending[PendingKey(request)] = call;
+        try
+        {
+            await handler(call).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _pending.TryRemove(PendingKey(request), out _);
+            if (incoming.AnsweredWith < 200)
+            {
+                await incoming.RespondAsync(500, "Call handler failed", call.LocalTag).ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task OnInDialogRequestAsync(IncomingRequest incoming, string localTag)
+    {
+        var request = incoming.Request;
+        var key = SipDialog.Key(request.CallId!, localTag, request.From?.Tag ?? "");
+        if (!_calls.TryGetValue(key, out var call))
+        {
+            await incoming.RespondAsync(481).ConfigureAwait(false);
+            return;
+        }
+
+        var order = call.Dialog.AcceptRemoteRequest(request);
+        if (order != 0)
+        {
+            await incoming.RespondAsync(order, "CSeq out of order").ConfigureAwait(false);
+            return;
+        }
+
+        switch (request.Method)
+        {
+            case "BYE":
+                await incoming.RespondAsync(200).ConfigureAwait(false);
+                call.End(new CallEnd(false, request.Headers["Reason"] ?? "BYE received"));
+                break;
+            case "INFO":
+                await incoming.RespondAsync(200).ConfigureAwait(false);
+                call.OnInfo(request.ContentType, request.BodyText);
+                break;
+            case "INVITE" or "UPDATE":
+                if (request.Method == "INVITE" && call.ReInvitePending)
+                {
+                    await incoming.RespondAsync(491).ConfigureAwait(false);
+                    return;
+                }
+
+                var answer = request.Body.Length > 0 ? call.OnRemoteOffer(request.BodyText) : call.LocalSdp;
+                var ok = SipResponse.CreateFor(request, 200);
+                AddContactAndAllow(ok, incoming.Remote.Protocol);
+                if (TryReadSessionExpires(request.Headers["Session-Expires"], out var interval, out var refresher))
+                {
+                    var uacRefreshes = refresher is null or "uac";
+                    ok.Headers.Set("Session-Expires", ((int)interval.TotalSeconds).ToString(CultureInfo.InvariantCulture) + (uacRefreshes ? ";refresher=uac" : ";refresher=uas"));
+                    call.SetSessionTimer(interval, weRefresh: !uacRefreshes);
+                }
+                else
+                {
+                    call.ArmSessionTimer();
+                }
+
+                ok.Headers.Set("Content-Type", "application/sdp");
+                ok.BodyText = answer;
+                await incoming.RespondAsync(ok).ConfigureAwait(false);
+                break;
+            case "OPTIONS":
+                await incoming.RespondAsync(200).ConfigureAwait(false);
+                break;
+            default:
+                await incoming.RespondAsync(405).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task OnRegisterAsync(IncomingRequest incoming)
+    {
+        var request = incoming.Request;
+        string? user = null;
+        if (Options.Authenticator is not null && !Authenticate(incoming, out user))
+        {
+            await ChallengeAsync(incoming).ConfigureAwait(false);
+            return;
+        }
+
+        var aor = request.To!.Uri.ToString();
+        var expires = uint.TryParse(request.Headers["Expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : 3600u;
+        var response = SipResponse.CreateFor(request, 200).WithToTag(SipRequest.NewTag());
+        foreach (var contact in request.Contacts)
+        {
+            var seconds = uint.TryParse(contact.Parameters["expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : expires;
+            if (contact.IsWildcard || seconds == 0)
+            {
+                if (_registrations.TryRemove(aor, out var removed))
+                {
+                    RegistrationChanged?.Invoke(removed, false);
+                }
+
+                continue;
+            }
+
+            var binding = new SipRegistration(aor, contact.Uri, incoming.Remote, Time.GetUtcNow().AddSeconds(seconds), user);
+            _registrations[aor] = binding;
+            RegistrationChanged?.Invoke(binding, true);
+            var echoed = contact.Clone();
+            echoed.Parameters.Set("expires", seconds.ToString(CultureInfo.InvariantCulture));
+            response.Headers.Add("Contact", echoed.ToString());
+        }
+
+        await incoming.RespondAsync(response).ConfigureAwait(false);
+    }
+
+    private bool Authenticate(IncomingRequest incoming, out string? user)
+    {
+        user = null;
+        if (Options.Authenticator is not { } server || Options.PasswordOf is not { } passwordOf)
+        {
+            return Options.Authenticator is null;
+        }
+
+        if (!DigestCredentials.TryParse(incoming.Request.Headers["Authorization"], out var credentials, out _))
+        {
+            return false;
+        }
+
+        var verdict = server.Verify(credentials, incoming.Request.Method, passwordOf, incoming.Request.Body.Span);
+        if (verdict == DigestVerdict.Accepted)
+        {
+            user = credentials.Username;
+            return true;
+        }
+
+        return false;
+    }
+
+    private ValueTask ChallengeAsync(IncomingRequest incoming)
+    {
+        var stale = DigestCredentials.TryParse(incoming.Request.Headers["Authorization"], out var credentials, out _)
+            && Options.PasswordOf is { } passwordOf
+            && Options.Authenticator!.Verify(credentials, incoming.Request.Method, passwordOf, incoming.Request.Body.Span) == DigestVerdict.Stale;
+        var response = SipResponse.CreateFor(incoming.Request, 401).WithToTag(SipRequest.NewTag());
+        response.Headers.Add("WWW-Authenticate", Options.Authenticator!.CreateChallenge(stale).ToString());
+        if (Options.Authenticator.Algorithm != DigestAlgorithm.Md5)
+        {
+            // RFC 8760 2.4: offer the stronger algorithm first and MD5 after it for older endpoints.
+            response.Headers.Add("WWW-Authenticate", Options.Authenticator.CreateChallenge(DigestAlgorithm.Md5, stale).ToString());
+        }
+
+        return incoming.RespondAsync(response);
+    }
+
+    private async Task RetransmitUntilAckAsync(SipCall call, SipEndPoint remote, ReadOnlyMemory<byte> response)
+    {
+        var timers = Options.Stack.Timers;
+        var interval = timers.T1;
+        var waited = TimeSpan.Zero;
+        while (waited < timers.TransactionTimeout)
+        {
+            await Task.WhenAny(call.Confirmed, call.Ended, Task.Delay(interval, Time)).ConfigureAwait(false);
+            if (call.Confirmed.IsCompleted || call.Ended.IsCompleted)
+            {
+                return;
+            }
+
+            waited += interval;
+            await Stack.SendStatelessAsync(SipMessage.Parse(response.Span), remote).ConfigureAwait(false);
+            interval = timers.Backoff(interval);
+        }
+
+        if (!call.Confirmed.IsCompleted)
+        {
+            await call.HangUpAsync("no ACK").ConfigureAwait(false);
+        }
+    }
+
+    private static string PendingKey(SipRequest request) => request.CallId + "|" + request.TopVia?.Branch;
+}
