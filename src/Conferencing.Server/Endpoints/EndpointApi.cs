@@ -16,6 +16,8 @@ public static class EndpointApi
         var group = routes.MapGroup("/api/endpoints").WithTags("Endpoints").RequireAuthorization(StaffRoles.Policies.Staff);
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
+        group.MapGet("/presence", async (Presence.PresenceService presence, CancellationToken ct) => TypedResults.Ok(await presence.SnapshotAsync(ct).ConfigureAwait(false)))
+            .WithSummary("Registration and reachability of every endpoint.");
         group.MapPost("/", CreateAsync).RequireAuthorization(StaffRoles.Policies.Technician).ProducesValidationProblem().ProducesProblem(409);
         group.MapPut("/{id:guid}", UpdateAsync).RequireAuthorization(StaffRoles.Policies.Technician).ProducesValidationProblem().ProducesProblem(409);
         group.MapDelete("/{id:guid}", DeleteAsync).RequireAuthorization(StaffRoles.Policies.Technician);

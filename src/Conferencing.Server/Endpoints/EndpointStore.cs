@@ -39,6 +39,14 @@ public sealed class EndpointStore(Database database, AuditLog audit, TimeProvide
         return rows.FirstOrDefault();
     }
 
+    /// <summary>The endpoint that authenticates with a digest user name, or null.</summary>
+    public async Task<SipEndpoint?> FindByDigestUsernameAsync(string username, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync(null, $"SELECT {Columns} FROM endpoints WHERE digest_username = @u", Read, cancellationToken, ("u", username)).ConfigureAwait(false);
+        return rows.FirstOrDefault();
+    }
+
     /// <summary>The clear digest password, for the SIP layer only; never for the API.</summary>
     public string? RevealPassword(SipEndpoint endpoint)
     {

@@ -78,6 +78,12 @@ public static class ServerSetup
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<StartupTasks>();
+        services.AddOptions<Endpoints.Presence.SipServerOptions>().BindConfiguration(Endpoints.Presence.SipServerOptions.Section)
+            .Validate(o => System.Net.IPEndPoint.TryParse(o.Listen, out _), "Sip:Listen must be address:port, e.g. 0.0.0.0:5060.")
+            .Validate(o => o.KeepaliveInterval > TimeSpan.Zero && o.OfflineAfter > o.KeepaliveInterval, "Sip:OfflineAfter must exceed Sip:KeepaliveInterval.")
+            .ValidateOnStart();
+        services.AddSingleton<Endpoints.Presence.PresenceService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Endpoints.Presence.PresenceService>());
 
         services.AddDataProtection().SetApplicationName("Conferencing");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>

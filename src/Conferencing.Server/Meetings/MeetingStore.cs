@@ -37,25 +37,44 @@ public sealed class MeetingStore(Database database)
     public async Task<IReadOnlyList<Meeting>> ListAsync(MeetingQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        // Only the filters given become SQL: typed parameters, no "@p IS NULL" guessing by the engine.
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (query.FromUtc is { } from)
+        {
+            conditions.Add("m.end_utc > @from");
+            parameters.Add(("from", database.ToDb(from)));
+        }
+
+        if (query.ToUtc is { } to)
+        {
+            conditions.Add("m.start_utc < @to");
+            parameters.Add(("to", database.ToDb(to)));
+        }
+
+        if (query.Status is { } status)
+        {
+            conditions.Add("m.status = @status");
+            parameters.Add(("status", status.ToString()));
+        }
+
+        if (query.Kind is { } kind)
+        {
+            conditions.Add("m.kind = @kind");
+            parameters.Add(("kind", kind.ToString()));
+        }
+
+        if (query.SiteCode is { } site)
+        {
+            conditions.Add("EXISTS (SELECT 1 FROM meeting_sites s WHERE s.meeting_id = m.id AND s.site_code = @site)");
+            parameters.Add(("site", site));
+        }
+
+        parameters.Add(("limit", Math.Clamp(query.Limit, 1, 5000)));
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QueryAsync(null,
-            """
-            SELECT body, version FROM meetings m
-            WHERE (@from IS NULL OR m.end_utc > @from)
-              AND (@to IS NULL OR m.start_utc < @to)
-              AND (@status IS NULL OR m.status = @status)
-              AND (@kind IS NULL OR m.kind = @kind)
-              AND (@site IS NULL OR EXISTS (SELECT 1 FROM meeting_sites s WHERE s.meeting_id = m.id AND s.site_code = @site))
-            ORDER BY m.start_utc, m.id
-            LIMIT @limit
-            """,
-            Read, cancellationToken,
-            ("from", query.FromUtc is { } f ? database.ToDb(f) : null),
-            ("to", query.ToUtc is { } t ? database.ToDb(t) : null),
-            ("status", query.Status?.ToString()),
-            ("kind", query.Kind?.ToString()),
-            ("site", query.SiteCode),
-            ("limit", Math.Clamp(query.Limit, 1, 5000))).ConfigureAwait(false);
+        return await connection.QueryAsync(null, $"SELECT body, version FROM meetings m {where} ORDER BY m.start_utc, m.id LIMIT @limit",
+            Read, cancellationToken, [.. parameters]).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -15,6 +15,11 @@ internal static class DbExtensions
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;
             parameter.Value = value ?? DBNull.Value;
+            if (value is null)
+            {
+                // PostgreSQL cannot infer the type of an untyped null ("@p IS NULL"); nulls here are text.
+                parameter.DbType = System.Data.DbType.String;
+            }
             command.Parameters.Add(parameter);
         }
 

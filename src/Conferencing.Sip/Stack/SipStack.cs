@@ -163,7 +163,15 @@ public sealed partial class SipStack : IAsyncDisposable
         var key = ClientKey(branch, method);
         _clients[key] = new ClientEntry(transaction, destination);
         transaction.Terminated += () => _clients.TryRemove(key, out _);
-        await using var registration = cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken)).ConfigureAwait(false);
+        await using var registration = cancellationToken.Register(() =>
+        {
+            // The caller stopped waiting: stop retransmitting too.
+            if (completion.TrySetCanceled(cancellationToken))
+            {
+                transaction.Dispose();
+                _clients.TryRemove(key, out _);
+            }
+        }).ConfigureAwait(false);
         transaction.Start();
         return await completion.Task.ConfigureAwait(false);
     }

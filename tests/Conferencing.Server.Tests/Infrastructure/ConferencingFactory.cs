@@ -28,6 +28,10 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Demo:Enabled", demo ? "true" : "false");
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.UseSetting("Sip:Listen", "127.0.0.1:0");
+        builder.UseSetting("Sip:KeepaliveInterval", "00:00:00.300");
+        builder.UseSetting("Sip:OfflineAfter", "00:00:01.500");
+        builder.UseSetting("Sip:ProbeTimeout", "00:00:00.500");
         builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(Path.GetTempPath(), "conferencing-tests", "logs", "server-.json"));
     }
 

@@ -154,6 +154,19 @@ public abstract class StoreContractTests(StoreProvider provider) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task ListsFilterOnEveryEngineWithAndWithoutFilters()
+    {
+        var a = await Node.MeetingService.ScheduleAsync(Details("Lọc A", Tomorrow(1), 1, "PT-X-PC"), "test", CancellationToken.None).DefaultTimeout();
+        await Node.MeetingService.ScheduleAsync(Details("Lọc B", Tomorrow(3), 1, "PT-X-DH"), "test", CancellationToken.None).DefaultTimeout();
+        Assert.Equal(2, (await Node.Meetings.ListAsync(new MeetingQuery(), CancellationToken.None).DefaultTimeout()).Count);
+        var filtered = await Node.Meetings.ListAsync(new MeetingQuery(Tomorrow(0), Tomorrow(2), MeetingStatus.Scheduled, MeetingKind.ProvinceHosted, "PT-X-PC"), CancellationToken.None).DefaultTimeout();
+        Assert.Equal(a.Id, Assert.Single(filtered).Id);
+        Assert.Equal(6, (await Node.Endpoints.ListAsync(null, CancellationToken.None).DefaultTimeout()).Count);
+        Assert.Single(await Node.Endpoints.ListAsync("PT-X-PC", CancellationToken.None).DefaultTimeout());
+        Assert.NotEmpty(await Node.Audit.ListAsync(null, null, 50, CancellationToken.None).DefaultTimeout());
+    }
+
+    [Fact]
     public async Task ImportIsAllOrNothing()
     {
         var before = await Node.Sites.LoadTreeAsync(CancellationToken.None).DefaultTimeout();

@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using Conferencing.Sip;
+using Conferencing.Sip.Auth;
+using Conferencing.Sip.Stack;
+using Conferencing.Sip.Transport;
+using Conferencing.Sip.UserAgent;
+using Microsoft.Extensions.Options;
+
+namespace Conferencing.Server.Endpoints.Presence;
+
+/// <summary>
+/// The server's registrar and keepalive: endpoints REGISTER here with their digest credentials, and
+/// every registered endpoint (or one whose SIP URI is an IP address) is probed with OPTIONS, so that
+/// technicians know which rooms are up before a meeting starts. Presence lives in memory: after a
+/// restart endpoints re-register within their registration interval.
+/// </summary>
+public sealed partial class PresenceService(
+    EndpointStore endpoints, IOptions<SipServerOptions> options, TimeProvider time, ILogger<PresenceService> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<Guid, EndpointPresence> _presence = new();
+    private readonly ConcurrentDictionary<string, string?> _passwords = new(StringComparer.Ordinal);
+    private SipUserAgent? _agent;
+
+    /// <summary>Raised after an endpoint's state changed.</summary>
+    public event Action<EndpointPresence>? Changed;
+
+    /// <summary>The SIP endpoint the registrar listens on, once started.</summary>
+    public SipEndPoint? UdpEndPoint => _agent?.Stack.UdpEndPoint;
+
+    /// <summary>Every endpoint's presence (endpoints never heard from are Unknown).</summary>
+    public async Task<IReadOnlyList<EndpointPresence>> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        var all = await endpoints.ListAsync(null, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        return all.Select(e => _presence.TryGetValue(e.Id, out var p) ? p : new EndpointPresence(e.Id, e.SiteCode, e.SipUri, EndpointState.Unknown, null, null, null, null, now, null)).ToList();
+    }
+
+    /// <summary>Presence of one endpoint.</summary>
+    public EndpointPresence? Get(Guid endpointId) => _presence.GetValueOrDefault(endpointId);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (!settings.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            _agent = CreateAgent(settings);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // The web side stays up: a technician must be able to see why SIP is down.
+            Log.CannotListen(logger, e, settings.Listen);
+            return;
+        }
+
+        _agent.Stack.MalformedReceived += (remote, reason) => Log.Malformed(logger, remote.ToString(), reason);
+        _agent.RegistrationChanged += (registration, added) => _ = OnRegistrationAsync(registration, added);
+        Log.Listening(logger, _agent.Stack.UdpEndPoint.ToString());
+        try
+        {
+            using var timer = new PeriodicTimer(settings.KeepaliveInterval, time);
+            do
+            {
+                try
+                {
+                    await RefreshPasswordsAsync(stoppingToken).ConfigureAwait(false);
+                    await ProbeAllAsync(settings, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
+                {
+                    // A store hiccup skips one round; the registrar keeps answering.
+                    Log.RoundFailed(logger, e);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await _agent.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private SipUserAgent CreateAgent(SipServerOptions settings) =>
+        new(new SipUserAgentOptions
+        {
+            User = "registrar",
+            Stack = new SipStackOptions { Bind = settings.ListenEndPoint(), Time = time, Product = "Conferencing registrar" },
+            Authenticator = new DigestServer(settings.Realm, RandomNumberGenerator.GetBytes(32), time, algorithm: DigestAlgorithm.Sha256),
+            PasswordOf = PasswordOf,
+        });
+
+    /// <summary>
+    /// The digest callback is synchronous, so passwords are kept at hand. An unknown user name starts
+    /// a refresh (a new endpoint added a moment ago) and is refused this once; room systems retry.
+    /// </summary>
+    private string? PasswordOf(string user)
+    {
+        if (_passwords.TryGetValue(user, out var password))
+        {
+            return password;
+        }
+
+        _ = RefreshPasswordsAsync(CancellationToken.None);
+        return null;
+    }
+
+    private async Task RefreshPasswordsAsync(CancellationToken cancellationToken)
+    {
+        // The digest callback is synchronous, so passwords are kept at hand, refreshed each round.
+        foreach (var endpoint in await endpoints.ListAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (endpoint.DigestUsername is { } user)
+            {
+                _passwords[user] = endpoints.RevealPassword(endpoint);
+            }
+        }
+    }
+
+    private async Task OnRegistrationAsync(SipRegistration registration, bool added)
+    {
+        if (registration.Username is not { } user || await endpoints.FindByDigestUsernameAsync(user, CancellationToken.None).ConfigureAwait(false) is not { } endpoint)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        Update(endpoint, previous => previous with
+        {
+            State = added ? (previous.State == EndpointState.Reachable ? EndpointState.Reachable : EndpointState.Registered) : EndpointState.Offline,
+            Contact = added ? registration.Contact.ToString() : null,
+            RegisteredUntilUtc = added ? registration.ExpiresUtc : null,
+            LastSeenUtc = now,
+            Reason = added ? null : "unregistered",
+        });
+        if (added)
+        {
+            await ProbeAsync(endpoint, registration.Source, options.Value, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ProbeAllAsync(SipServerOptions settings, CancellationToken cancellationToken)
+    {
+        var registrations = _agent!.Registrations.Where(r => r.Username is not null).ToDictionary(r => r.Username!, StringComparer.Ordinal);
+        var probes = new List<Task>();
+        foreach (var endpoint in await endpoints.ListAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            SipEndPoint? target = endpoint.DigestUsername is { } user && registrations.TryGetValue(user, out var registration)
+                ? registration.Source
+                : DirectTarget(endpoint.SipUri);
+            if (target is { } destination)
+            {
+                probes.Add(ProbeAsync(endpoint, destination, settings, cancellationToken));
+            }
+            else
+            {
+                ExpireIfSilent(endpoint, settings, "not registered");
+            }
+        }
+
+        await Task.WhenAll(probes).ConfigureAwait(false);
+    }
+
+    private async Task ProbeAsync(SipEndpoint endpoint, SipEndPoint destination, SipServerOptions settings, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(settings.ProbeTimeout);
+        SipResponse? response;
+        try
+        {
+            response = await _agent!.OptionsAsync(Sip.SipUri.Parse(endpoint.SipUri), destination, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            response = null;
+        }
+
+        if (response is null || response.StatusCode is 408 or 503)
+        {
+            ExpireIfSilent(endpoint, settings, "no answer to OPTIONS");
+            return;
+        }
+
+        // Any answer, even 4xx, proves the room system is alive on the network.
+        var rtt = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Update(endpoint, previous => previous with
+        {
+            State = previous.State is EndpointState.InCall or EndpointState.Degraded ? previous.State : EndpointState.Reachable,
+            OptionsRoundTripMs = Math.Round(rtt, 2),
+            LastSeenUtc = time.GetUtcNow(),
+            Reason = null,
+        });
+    }
+
+    private void ExpireIfSilent(SipEndpoint endpoint, SipServerOptions settings, string reason)
+    {
+        var now = time.GetUtcNow();
+        var current = _presence.GetValueOrDefault(endpoint.Id);
+        if (current is null || current.State is EndpointState.Unknown or EndpointState.Offline)
+        {
+            return;
+        }
+
+        var registered = current.RegisteredUntilUtc is { } until && until > now;
+        if (!registered && (current.LastSeenUtc is not { } seen || now - seen > settings.OfflineAfter))
+        {
+            Update(endpoint, previous => previous with { State = EndpointState.Offline, Reason = reason, Contact = null });
+        }
+    }
+
+    private void Update(SipEndpoint endpoint, Func<EndpointPresence, EndpointPresence> change)
+    {
+        var now = time.GetUtcNow();
+        EndpointPresence? before = null;
+        var after = _presence.AddOrUpdate(endpoint.Id,
+            _ => change(new EndpointPresence(endpoint.Id, endpoint.SiteCode, endpoint.SipUri, EndpointState.Unknown, null, null, null, null, now, null)) with { SinceUtc = now },
+            (_, previous) =>
+            {
+                before = previous;
+                var next = change(previous);
+                return next.State == previous.State ? next : next with { SinceUtc = now };
+            });
+        if (before is null || before.State != after.State || before.OptionsRoundTripMs != after.OptionsRoundTripMs)
+        {
+            if (before is null || before.State != after.State)
+            {
+                Log.StateChanged(logger, endpoint.SipUri, before?.State ?? EndpointState.Unknown, after.State, after.Reason);
+            }
+
+            Changed?.Invoke(after);
+        }
+    }
+
+    /// <summary>An endpoint configured with an IP address can be probed without registering.</summary>
+    private static SipEndPoint? DirectTarget(string sipUri) =>
+        Sip.SipUri.TryParse(sipUri, out var uri, out _) && IPAddress.TryParse(uri.HostWithoutBrackets, out var address)
+            ? new SipEndPoint(string.Equals(uri.Parameters["transport"], "tcp", StringComparison.OrdinalIgnoreCase) ? SipProtocol.Tcp : SipProtocol.Udp, new IPEndPoint(address, uri.Port ?? 5060))
+            : null;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "SIP registrar listening on {EndPoint}")]
+        public static partial void Listening(ILogger logger, string endPoint);
+
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Endpoint {SipUri}: {Before} -> {After} ({Reason})")]
+        public static partial void StateChanged(ILogger logger, string sipUri, EndpointState before, EndpointState after, string? reason);
+
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Critical, Message = "SIP registrar cannot listen on {Listen}; endpoints cannot register")]
+        public static partial void CannotListen(ILogger logger, Exception exception, string listen);
+
+        [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Keepalive round failed")]
+        public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Dropped malformed SIP from {Remote}: {Reason}")]
+        public static partial void Malformed(ILogger logger, string remote, string reason);
+    }
+}
