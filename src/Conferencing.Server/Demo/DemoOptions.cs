@@ -12,6 +12,9 @@ public sealed class DemoOptions
     public bool Enabled { get; set; }
 
     public string SimulatorHost { get; set; } = DefaultSimulatorHost;
+
+    /// <summary>Runs a simulated room system for every demo endpoint. The default is true (when the demo is on).</summary>
+    public bool SimulateRooms { get; set; } = true;
 }
 
 /// <summary>The first administrator, taken from configuration when the store has no staff account yet.</summary>

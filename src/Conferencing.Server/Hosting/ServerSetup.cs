@@ -84,6 +84,8 @@ public static class ServerSetup
             .ValidateOnStart();
         services.AddSingleton<Endpoints.Presence.PresenceService>();
         services.AddHostedService(sp => sp.GetRequiredService<Endpoints.Presence.PresenceService>());
+        services.AddSingleton<Simulator.RoomSimulatorService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
 
         services.AddDataProtection().SetApplicationName("Conferencing");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>

@@ -30,8 +30,10 @@ public sealed class DigestServer
     /// <summary>The default nonce lifetime: 5 minutes.</summary>
     public static readonly TimeSpan DefaultNonceLifetime = TimeSpan.FromMinutes(5);
 
+    private const int SaltBytes = 9;
     private const int TimestampBytes = 8;
     private const int MacBytes = 16;
+    private const int NonceBytes = SaltBytes + TimestampBytes + MacBytes;
     private readonly byte[] _key;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, uint> _lastNonceCount = new(StringComparer.Ordinal);
@@ -119,41 +121,46 @@ public sealed class DigestServer
         return DigestVerdict.Accepted;
     }
 
+    /// <summary>
+    /// A random salt makes every nonce unique even when many challenges go out in one millisecond, as
+    /// when a whole province's rooms register at once; the nonce-count check is per nonce.
+    /// </summary>
     private string NewNonce()
     {
-        Span<byte> nonce = stackalloc byte[TimestampBytes + MacBytes];
-        BinaryPrimitives.WriteInt64BigEndian(nonce, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        Mac(nonce[..TimestampBytes], nonce[TimestampBytes..]);
-        return Convert.ToBase64String(nonce).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Span<byte> nonce = stackalloc byte[NonceBytes];
+        RandomNumberGenerator.Fill(nonce[..SaltBytes]);
+        BinaryPrimitives.WriteInt64BigEndian(nonce[SaltBytes..], _time.GetUtcNow().ToUnixTimeMilliseconds());
+        Mac(nonce[..(SaltBytes + TimestampBytes)], nonce[(SaltBytes + TimestampBytes)..]);
+        return Convert.ToBase64String(nonce).Replace('+', '-').Replace('/', '_');
     }
 
     private bool TryReadNonce(string nonce, out DateTimeOffset issued)
     {
         issued = default;
-        Span<byte> bytes = stackalloc byte[TimestampBytes + MacBytes];
-        // 24 bytes encode to exactly 32 base64 characters, without padding.
-        if (nonce.Length != 32 || !Convert.TryFromBase64String(nonce.Replace('-', '+').Replace('_', '/'), bytes, out var written) || written != bytes.Length)
+        Span<byte> bytes = stackalloc byte[NonceBytes];
+        // 33 bytes encode to exactly 44 base64 characters, without padding.
+        if (nonce.Length != 44 || !Convert.TryFromBase64String(nonce.Replace('-', '+').Replace('_', '/'), bytes, out var written) || written != bytes.Length)
         {
             return false;
         }
 
         Span<byte> mac = stackalloc byte[MacBytes];
-        Mac(bytes[..TimestampBytes], mac);
-        if (!CryptographicOperations.FixedTimeEquals(mac, bytes[TimestampBytes..]))
+        Mac(bytes[..(SaltBytes + TimestampBytes)], mac);
+        if (!CryptographicOperations.FixedTimeEquals(mac, bytes[(SaltBytes + TimestampBytes)..]))
         {
             return false;
         }
 
-        issued = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(bytes));
+        issued = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(bytes[SaltBytes..]));
         return true;
     }
 
-    private void Mac(ReadOnlySpan<byte> timestamp, Span<byte> output)
+    private void Mac(ReadOnlySpan<byte> saltAndTimestamp, Span<byte> output)
     {
         var realm = Encoding.UTF8.GetBytes(Realm);
-        var input = new byte[timestamp.Length + realm.Length];
-        timestamp.CopyTo(input);
-        realm.CopyTo(input.AsSpan(timestamp.Length));
+        var input = new byte[saltAndTimestamp.Length + realm.Length];
+        saltAndTimestamp.CopyTo(input);
+        realm.CopyTo(input.AsSpan(saltAndTimestamp.Length));
         Span<byte> full = stackalloc byte[32];
         HMACSHA256.HashData(_key, input, full);
         full[..MacBytes].CopyTo(output);

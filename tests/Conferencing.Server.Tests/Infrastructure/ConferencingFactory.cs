@@ -11,7 +11,7 @@ namespace Conferencing.Server.Tests.Infrastructure;
 /// The real server in memory over a real store. The first administrator comes from configuration,
 /// as in production; other roles are created through the API.
 /// </summary>
-public sealed class ConferencingFactory(TestDatabase database, bool demo = false) : WebApplicationFactory<Program>
+public sealed class ConferencingFactory(TestDatabase database, bool demo = false, bool simulateRooms = false) : WebApplicationFactory<Program>
 {
     public const string AdminPassword = "admin-test-password-1";
     public const string StaffPassword = "staff-test-password-1";
@@ -27,7 +27,8 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
         builder.UseSetting("Bootstrap:AdminUsername", "admin");
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Demo:Enabled", demo ? "true" : "false");
-        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.UseSetting("Demo:SimulateRooms", simulateRooms ? "true" : "false");
+        builder.UseSetting("Serilog:MinimumLevel:Default", Environment.GetEnvironmentVariable("CONFERENCING_TEST_LOG") ?? "Warning");
         builder.UseSetting("Sip:Listen", "127.0.0.1:0");
         builder.UseSetting("Sip:KeepaliveInterval", "00:00:00.300");
         builder.UseSetting("Sip:OfflineAfter", "00:00:01.500");

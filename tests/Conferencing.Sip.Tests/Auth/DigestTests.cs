@@ -109,6 +109,14 @@ public sealed class DigestTests
     }
 
     [Fact]
+    public void ChallengesInTheSameMillisecondGetDifferentNonces()
+    {
+        var server = new DigestServer("r", Key, new ManualTime(DateTimeOffset.UnixEpoch.AddYears(56)));
+        var nonces = Enumerable.Range(0, 200).Select(_ => server.CreateChallenge().Nonce).ToHashSet();
+        Assert.Equal(200, nonces.Count);
+    }
+
+    [Fact]
     public void AnExpiredNonceWithTheRightPasswordIsStale()
     {
         var time = new ManualTime(DateTimeOffset.UnixEpoch.AddYears(56));

@@ -51,6 +51,15 @@ public sealed partial class PresenceService(
 
         try
         {
+            await RefreshPasswordsAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            Log.RoundFailed(logger, e);
+        }
+
+        try
+        {
             _agent = CreateAgent(settings);
         }
         catch (System.Net.Sockets.SocketException e)
@@ -61,7 +70,7 @@ public sealed partial class PresenceService(
         }
 
         _agent.Stack.MalformedReceived += (remote, reason) => Log.Malformed(logger, remote.ToString(), reason);
-        _agent.RegistrationChanged += (registration, added) => _ = OnRegistrationAsync(registration, added);
+        _agent.RegistrationChanged += (registration, added) => _ = OnRegistrationSafeAsync(registration, added);
         Log.Listening(logger, _agent.Stack.UdpEndPoint.ToString());
         try
         {
@@ -123,6 +132,18 @@ public sealed partial class PresenceService(
             {
                 _passwords[user] = endpoints.RevealPassword(endpoint);
             }
+        }
+    }
+
+    private async Task OnRegistrationSafeAsync(SipRegistration registration, bool added)
+    {
+        try
+        {
+            await OnRegistrationAsync(registration, added).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            Log.RegistrationFailed(logger, e, registration.AddressOfRecord);
         }
     }
 
@@ -211,8 +232,8 @@ public sealed partial class PresenceService(
             return;
         }
 
-        var registered = current.RegisteredUntilUtc is { } until && until > now;
-        if (!registered && (current.LastSeenUtc is not { } seen || now - seen > settings.OfflineAfter))
+        // A live registration gives the address, not proof of life: only answers do.
+        if (current.LastSeenUtc is not { } seen || now - seen > settings.OfflineAfter)
         {
             Update(endpoint, previous => previous with { State = EndpointState.Offline, Reason = reason, Contact = null });
         }
@@ -260,6 +281,9 @@ public sealed partial class PresenceService(
 
         [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Keepalive round failed")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 5006, Level = LogLevel.Error, Message = "Could not record the registration of {AddressOfRecord}")]
+        public static partial void RegistrationFailed(ILogger logger, Exception exception, string addressOfRecord);
 
         [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Dropped malformed SIP from {Remote}: {Reason}")]
         public static partial void Malformed(ILogger logger, string remote, string reason);

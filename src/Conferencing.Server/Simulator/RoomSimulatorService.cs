@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using Conferencing.Server.Demo;
+using Conferencing.Server.Endpoints;
+using Conferencing.Server.Endpoints.Presence;
+using Microsoft.Extensions.Options;
+
+namespace Conferencing.Server.Simulator;
+
+/// <summary>
+/// In the demo, every endpoint with digest credentials gets a simulated room that registers with the
+/// server's registrar, so the province comes alive on the technicians' screens without hardware.
+/// Rooms can be stopped and started to show an endpoint dropping out.
+/// </summary>
+public sealed partial class RoomSimulatorService(
+    EndpointStore endpoints, PresenceService presence, IOptions<DemoOptions> demo, ILoggerFactory loggers, ILogger<RoomSimulatorService> logger) : BackgroundService
+{
+    /// <summary>How long the simulated rooms register for: 120 s, so a stopped room lapses quickly in the demo.</summary>
+    public static readonly TimeSpan RegistrationInterval = TimeSpan.FromSeconds(120);
+
+    private readonly ConcurrentDictionary<Guid, SimulatedRoom> _rooms = new();
+
+    /// <summary>The simulated rooms by endpoint id.</summary>
+    public IReadOnlyDictionary<Guid, SimulatedRoom> Rooms => _rooms;
+
+    /// <summary>Starts (again) the simulated room of an endpoint.</summary>
+    public async Task<bool> StartRoomAsync(Guid endpointId, CancellationToken cancellationToken)
+    {
+        if (_rooms.ContainsKey(endpointId) || presence.UdpEndPoint is not { } registrar
+            || await endpoints.GetAsync(endpointId, cancellationToken).ConfigureAwait(false) is not { DigestUsername: { } user } endpoint
+            || endpoints.RevealPassword(endpoint) is not { } password)
+        {
+            return false;
+        }
+
+        var room = new SimulatedRoom(user, password, registrar, RegistrationInterval, loggers.CreateLogger<SimulatedRoom>());
+        if (!_rooms.TryAdd(endpointId, room))
+        {
+            await room.DisposeAsync().ConfigureAwait(false);
+            return false;
+        }
+
+        room.Start();
+        return true;
+    }
+
+    /// <summary>Stops a simulated room abruptly: no unregister, no BYE.</summary>
+    public async Task<bool> StopRoomAsync(Guid endpointId)
+    {
+        if (!_rooms.TryRemove(endpointId, out var room))
+        {
+            return false;
+        }
+
+        await room.DisposeAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!demo.Value.Enabled || !demo.Value.SimulateRooms)
+        {
+            return;
+        }
+
+        // Wait for the registrar to be listening.
+        while (presence.UdpEndPoint is null && !stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(100, stoppingToken).ConfigureAwait(false);
+        }
+
+        var started = 0;
+        foreach (var endpoint in await endpoints.ListAsync(null, stoppingToken).ConfigureAwait(false))
+        {
+            if (await StartRoomAsync(endpoint.Id, stoppingToken).ConfigureAwait(false))
+            {
+                started++;
+            }
+        }
+
+        Log.Started(logger, started);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        foreach (var id in _rooms.Keys.ToList())
+        {
+            await StopRoomAsync(id).ConfigureAwait(false);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "{Count} simulated room systems started")]
+        public static partial void Started(ILogger logger, int count);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using Conferencing.Sip;
+using Conferencing.Sip.Sdp;
+using Conferencing.Sip.Stack;
+using Conferencing.Sip.Transport;
+using Conferencing.Sip.UserAgent;
+
+namespace Conferencing.Server.Simulator;
+
+/// <summary>Faults a simulated room can be told to show.</summary>
+public sealed record RoomFaults
+{
+    /// <summary>Refuse every call with this status (e.g. 486), or null to answer.</summary>
+    public int? RefuseCallsWith { get; init; }
+}
+
+/// <summary>
+/// A room system simulated on our own SIP stack: it registers with digest credentials like a real
+/// commune room, keeps its registration fresh, answers OPTIONS, and answers calls with a negotiated
+/// H.264 + G.711 session. Stopping it makes it vanish from the network without a goodbye, as a room
+/// does when its power or link drops.
+/// </summary>
+public sealed partial class SimulatedRoom : IAsyncDisposable
+{
+    private readonly NetworkCredential _credentials;
+    private readonly SipEndPoint _registrar;
+    private readonly TimeSpan _registration;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private SipUserAgent? _agent;
+    private Task? _loop;
+
+    public SimulatedRoom(string user, string password, SipEndPoint registrar, TimeSpan registration, ILogger logger, RoomFaults? faults = null)
+    {
+        User = user;
+        _credentials = new NetworkCredential(user, password);
+        _registrar = registrar;
+        _registration = registration;
+        _logger = logger;
+        Faults = faults ?? new RoomFaults();
+    }
+
+    public string User { get; }
+
+    public RoomFaults Faults { get; set; }
+
+    /// <summary>True once the registrar accepted us.</summary>
+    public bool Registered { get; private set; }
+
+    /// <summary>Calls currently up.</summary>
+    public int ActiveCalls => _agent?.Calls.Count ?? 0;
+
+    /// <summary>Where the room listens, once started.</summary>
+    public SipEndPoint? EndPoint => _agent?.Stack.UdpEndPoint;
+
+    public void Start()
+    {
+        _agent = new SipUserAgent(new SipUserAgentOptions
+        {
+            User = User,
+            DisplayName = User,
+            Credentials = _credentials,
+            Stack = new SipStackOptions { Bind = new IPEndPoint(_registrar.Address.Address, 0), Product = "Conferencing simulated room" },
+        });
+        _agent.OnIncomingCall = AnswerAsync;
+        _loop = Task.Run(() => KeepRegisteredAsync(_stop.Token));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        if (_agent is not null)
+        {
+            await _agent.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task KeepRegisteredAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            SipResponse? response = null;
+            try
+            {
+                response = await _agent!.RegisterAsync(SipUri.Create(null, _registrar.Address), _registrar, _registration, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            Registered = response.StatusCode == 200;
+            if (!Registered)
+            {
+                Log.RegisterFailed(_logger, User, response.StatusCode);
+            }
+
+            // Refresh at half the interval, or retry a failure a little later, as room systems do.
+            var wait = Registered ? _registration / 2 : TimeSpan.FromSeconds(Math.Min(30, Math.Max(1, _registration.TotalSeconds / 10)));
+            try
+            {
+                await Task.Delay(wait, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task AnswerAsync(IncomingCall incoming)
+    {
+        if (Faults.RefuseCallsWith is { } status)
+        {
+            await incoming.RejectAsync(status).ConfigureAwait(false);
+            return;
+        }
+
+        await incoming.RingAsync().ConfigureAwait(false);
+        if (!SessionDescription.TryParse(incoming.RemoteSdp, out var offer, out _))
+        {
+            await incoming.RejectAsync(488, "Offer required").ConfigureAwait(false);
+            return;
+        }
+
+        var capabilities = new LocalCapabilities(EndPoint!.Value.Address.Address.ToString());
+        var audio = new LocalMediaCapability("audio");
+        audio.Codecs.Add(new LocalCodec(MediaFormat.Pcmu, 0));
+        audio.Codecs.Add(new LocalCodec(MediaFormat.Pcma, 8));
+        var video = new LocalMediaCapability("video");
+        video.Codecs.Add(new LocalCodec(MediaFormat.H264(), 96).WithFeedback("nack pli", "ccm fir"));
+        capabilities.Media.Add(audio);
+        capabilities.Media.Add(video);
+        var transports = offer.Media.Select((_, i) => new MediaTransport(null, 50000 + (2 * i))).ToList();
+        var result = new SdpNegotiator(capabilities).CreateAnswer(offer, transports);
+        if (result.Status != SdpNegotiationStatus.Accepted)
+        {
+            await incoming.RejectAsync(result.FailureStatusCode ?? 488).ConfigureAwait(false);
+            return;
+        }
+
+        await incoming.AcceptAsync(result.Answer!.ToString()).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6001, Level = LogLevel.Debug, Message = "Simulated room {User}: REGISTER answered {Status}")]
+        public static partial void RegisterFailed(ILogger logger, string user, int status);
+    }
+}
