@@ -84,6 +84,8 @@ public static class ServerSetup
             .ValidateOnStart();
         services.AddSingleton<Endpoints.Presence.PresenceService>();
         services.AddHostedService(sp => sp.GetRequiredService<Endpoints.Presence.PresenceService>());
+        services.AddSignalR().AddJsonProtocol(o => ConfigureJson(o.PayloadSerializerOptions));
+        services.AddHostedService<Monitoring.MonitoringBroadcaster>();
         services.AddSingleton<Simulator.RoomSimulatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
 
@@ -168,6 +170,13 @@ public static class ServerSetup
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();
 
         app.MapStaticAssets().AllowAnonymous();
+        app.MapHub<Monitoring.MonitoringHub>("/hubs/monitoring");
+        app.MapGet("/lib/signalr/signalr.min.js", (HttpContext http) =>
+        {
+            // From the npm package, copied next to the binary by the build (see the csproj).
+            http.Response.Headers.CacheControl = "public, max-age=86400";
+            return TypedResults.PhysicalFile(Path.Combine(AppContext.BaseDirectory, "clientlib", "signalr.min.js"), "text/javascript");
+        }).AllowAnonymous().ExcludeFromDescription();
         app.MapAccountPages();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;

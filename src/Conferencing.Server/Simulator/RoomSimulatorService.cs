@@ -39,7 +39,18 @@ public sealed partial class RoomSimulatorService(
             return false;
         }
 
-        room.Start();
+        try
+        {
+            room.Start();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            _rooms.TryRemove(endpointId, out _);
+            await room.DisposeAsync().ConfigureAwait(false);
+            Log.CannotStart(logger, e, user);
+            return false;
+        }
+
         return true;
     }
 
@@ -94,6 +105,9 @@ public sealed partial class RoomSimulatorService(
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 6102, Level = LogLevel.Warning, Message = "Simulated room {User} could not open its sockets")]
+        public static partial void CannotStart(ILogger logger, Exception exception, string user);
+
         [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "{Count} simulated room systems started")]
         public static partial void Started(ILogger logger, int count);
     }

@@ -34,14 +34,10 @@ public sealed class SipTransport : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(onReceive);
         _onReceive = onReceive;
         _onStreamError = onStreamError;
-        _udp = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _udp.Bind(bind);
-        var udpEndPoint = (IPEndPoint)_udp.LocalEndPoint!;
-        UdpEndPoint = new SipEndPoint(SipProtocol.Udp, udpEndPoint);
-        if (tcp)
+        (_udp, _tcpListener) = Bind(bind, tcp);
+        UdpEndPoint = new SipEndPoint(SipProtocol.Udp, (IPEndPoint)_udp.LocalEndPoint!);
+        if (_tcpListener is not null)
         {
-            _tcpListener = new TcpListener(udpEndPoint);
-            _tcpListener.Start(128);
             TcpEndPoint = new SipEndPoint(SipProtocol.Tcp, (IPEndPoint)_tcpListener.LocalEndpoint);
         }
 
@@ -49,6 +45,39 @@ public sealed class SipTransport : IAsyncDisposable
         if (_tcpListener is not null)
         {
             _loops.Add(Task.Run(AcceptAsync));
+        }
+    }
+
+    /// <summary>
+    /// Binds UDP and TCP to one port. With port 0 the OS picks the UDP port, and that number may already
+    /// be taken for TCP: then both are released and another is tried.
+    /// </summary>
+    private static (Socket Udp, TcpListener? Tcp) Bind(IPEndPoint bind, bool tcp)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var udp = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                udp.Bind(bind);
+                if (!tcp)
+                {
+                    return (udp, null);
+                }
+
+                var listener = new TcpListener((IPEndPoint)udp.LocalEndPoint!);
+                listener.Start(128);
+                return (udp, listener);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && bind.Port == 0 && attempt < 20)
+            {
+                udp.Dispose();
+            }
+            catch
+            {
+                udp.Dispose();
+                throw;
+            }
         }
     }
 

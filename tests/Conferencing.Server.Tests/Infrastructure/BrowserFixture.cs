@@ -47,6 +47,17 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright?.Dispose();
     }
 
+    /// <summary>Signs in through the login page, as a person would.</summary>
+    public static async Task SignInAsync(IPage page, string baseUrl, string username, string password)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.GotoAsync(baseUrl + "/login").DefaultTimeout();
+        await page.Locator("input[name='Input.Username']").FillAsync(username).DefaultTimeout();
+        await page.Locator("input[name='Input.Password']").FillAsync(password).DefaultTimeout();
+        await page.Locator("form button[type=submit]").ClickAsync().DefaultTimeout();
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal)).DefaultTimeout();
+    }
+
     /// <summary>Starts the factory's server on a free loopback port and returns its base address.</summary>
     public static string StartKestrel(ConferencingFactory factory)
     {

@@ -22,7 +22,8 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        // Development is what `dotnet run` uses, and what makes the framework serve blazor.web.js from a build (not publish) output.
+        builder.UseEnvironment("Development");
         builder.UseSetting("Store:ConnectionString", Database.ConnectionString);
         builder.UseSetting("Bootstrap:AdminUsername", "admin");
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
