@@ -86,6 +86,9 @@ public static class ServerSetup
         services.AddHostedService(sp => sp.GetRequiredService<Endpoints.Presence.PresenceService>());
         services.AddSignalR().AddJsonProtocol(o => ConfigureJson(o.PayloadSerializerOptions));
         services.AddHostedService<Monitoring.MonitoringBroadcaster>();
+        services.AddOptions<Monitoring.AlarmOptions>().BindConfiguration(Monitoring.AlarmOptions.Section);
+        services.AddSingleton<Monitoring.AlarmService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Monitoring.AlarmService>());
         services.AddSingleton<Simulator.RoomSimulatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
 
@@ -171,6 +174,12 @@ public static class ServerSetup
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapHub<Monitoring.MonitoringHub>("/hubs/monitoring");
+        app.MapGet("/api/alarms", async (Monitoring.AlarmService alarms, bool? active, int? limit, CancellationToken ct) =>
+                TypedResults.Ok(await alarms.ListAsync(active ?? false, Math.Clamp(limit ?? 200, 1, 2000), ct).ConfigureAwait(false)))
+            .WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Staff);
+        app.MapPost("/api/alarms/{id:guid}/acknowledge", async (Monitoring.AlarmService alarms, HttpContext http, Guid id, CancellationToken ct) =>
+                TypedResults.Ok(await alarms.AcknowledgeAsync(id, http.Actor(), ct).ConfigureAwait(false)))
+            .WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Technician).ProducesProblem(404);
         app.MapGet("/lib/signalr/signalr.min.js", (HttpContext http) =>
         {
             // From the npm package, copied next to the binary by the build (see the csproj).

@@ -27,6 +27,7 @@ public static class Migrations
         new(1, "sites, endpoints, staff accounts, meetings", V1Initial),
         new(2, "diacritic-free site search and the meeting-site index used for conflicts", V2SearchAndMeetingSites),
         new(3, "audit trail and data-protection keys", V3AuditAndKeys),
+        new(4, "alarms", V4Alarms),
     ];
 
     public static int Latest => All[^1].Version;
@@ -137,5 +138,22 @@ public static class Migrations
             xml TEXT NOT NULL,
             created_utc {ts} NOT NULL
         );
+        """);
+
+    private static Task V4Alarms(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE alarms (
+            id TEXT NOT NULL PRIMARY KEY,
+            kind TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            endpoint_id TEXT NULL,
+            site_code TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raised_utc {ts} NOT NULL,
+            acknowledged_by TEXT NULL,
+            acknowledged_utc {ts} NULL,
+            cleared_utc {ts} NULL
+        );
+        CREATE INDEX ix_alarms_open ON alarms(cleared_utc);
+        CREATE INDEX ix_alarms_site ON alarms(site_code, raised_utc);
         """);
 }

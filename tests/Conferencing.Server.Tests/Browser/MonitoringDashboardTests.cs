@@ -24,6 +24,13 @@ public sealed class MonitoringDashboardTests(BrowserFixture browser) : IClassFix
         await _factory.Database.DisposeAsync();
     }
 
+    private async Task<Guid> PaCoEndpointAsync()
+    {
+        var site = (await _factory.Services.GetRequiredService<Conferencing.Server.Sites.SiteStore>().SearchAsync("pa co", 5, CancellationToken.None).DefaultTimeout())[0];
+        var endpoints = await _factory.Services.GetRequiredService<Conferencing.Server.Endpoints.EndpointStore>().ListAsync(site.Code, CancellationToken.None).DefaultTimeout();
+        return endpoints[0].Id;
+    }
+
     [Fact]
     public async Task AStoppedRoomTurnsOfflineOnTheDashboardAndComesBackWhenRestarted()
     {
@@ -47,16 +54,23 @@ public sealed class MonitoringDashboardTests(BrowserFixture browser) : IClassFix
         await Assertions.Expect(page.GetByTestId("count-reachable")).ToHaveTextAsync("165", new() { Timeout = 45_000 }).DefaultTimeout();
 
         var simulator = _factory.Services.GetRequiredService<RoomSimulatorService>();
-        var victim = simulator.Rooms.First(r => r.Value.User == "pt-x005" || r.Value.User.EndsWith("pa-co", StringComparison.Ordinal)).Key;
+        var victim = await PaCoEndpointAsync();
         Assert.True(await simulator.StopRoomAsync(victim));
         var row = page.Locator($"tr[data-endpoint='{victim}']");
         await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync("Mất kết nối", new() { Timeout = 15_000 }).DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("count-offline")).ToHaveTextAsync("1").DefaultTimeout();
+
+        // The offline alarm comes after the set time and a technician acknowledges it.
+        var alarm = page.Locator("#alarm-list li").First;
+        await Assertions.Expect(alarm).ToContainTextAsync("Xã Pà Cò", new() { Timeout = 15_000 }).DefaultTimeout();
+        await alarm.GetByRole(AriaRole.Button, new() { Name = "Xác nhận" }).ClickAsync().DefaultTimeout();
+        await Assertions.Expect(alarm).ToContainTextAsync("đã xác nhận: admin").DefaultTimeout();
 
         await page.Locator("#filter").FillAsync("pa co").DefaultTimeout();
         await Assertions.Expect(page.Locator("tbody tr:not([hidden])")).ToHaveCountAsync(1).DefaultTimeout();
 
         Assert.True(await simulator.StartRoomAsync(victim, CancellationToken.None));
         await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync("Sẵn sàng", new() { Timeout = 15_000 }).DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("alarm-count")).ToHaveTextAsync("0").DefaultTimeout();
     }
 }

@@ -34,6 +34,7 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
         builder.UseSetting("Sip:KeepaliveInterval", "00:00:00.300");
         builder.UseSetting("Sip:OfflineAfter", "00:00:01.500");
         builder.UseSetting("Sip:ProbeTimeout", "00:00:00.500");
+        builder.UseSetting("Alarms:OfflineAfter", "00:00:01");
         builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(Path.GetTempPath(), "conferencing-tests", "logs", "server-.json"));
     }
 

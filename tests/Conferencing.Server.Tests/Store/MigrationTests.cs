@@ -142,6 +142,12 @@ public abstract class MigrationTests(StoreProvider provider)
             }
         }
 
+        if (version >= 4)
+        {
+            await Exec(connection, "INSERT INTO alarms (id, kind, severity, endpoint_id, site_code, message, raised_utc) VALUES (@id, 'endpoint.offline', 'Major', NULL, 'PT-X-PC', 'old alarm', @t)",
+                ("id", Guid.NewGuid().ToString()), ("t", now));
+        }
+
         if (version >= 3)
         {
             await Exec(connection, "INSERT INTO audit_log (id, at_utc, actor, action, entity_type, entity_id, summary) VALUES (@id, @t, 'old', 'meeting.scheduled', 'meeting', @m, 'x')",

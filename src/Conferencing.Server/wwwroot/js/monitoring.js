@@ -11,6 +11,9 @@
   const filter = document.getElementById("filter");
   const connectionLabel = root.querySelector("[data-testid=connection]");
   const rows = new Map();
+  const alarms = new Map();
+  const alarmList = document.getElementById("alarm-list");
+  let canAct = false;
   const state = new Map();
   const sites = new Map();
   const pending = new Map();
@@ -71,6 +74,37 @@
     if (!frame) { frame = requestAnimationFrame(flush); }
   }
 
+  function renderAlarms() {
+    alarmList.replaceChildren();
+    const active = [...alarms.values()].filter(a => !a.clearedUtc).sort((a, b) => b.raisedUtc.localeCompare(a.raisedUtc));
+    for (const alarm of active) {
+      const item = document.createElement("li");
+      item.className = "alarm severity-" + alarm.severity.toLowerCase();
+      item.dataset.alarm = alarm.id;
+      const text = document.createElement("span");
+      text.textContent = timeFormat.format(new Date(alarm.raisedUtc)) + " · " + (sitePath(alarm.siteCode) || alarm.siteCode) + " · " + alarm.message;
+      item.appendChild(text);
+      if (alarm.acknowledgedBy) {
+        const by = document.createElement("em");
+        by.textContent = " " + labels.acknowledgedBy + " " + alarm.acknowledgedBy;
+        item.appendChild(by);
+      } else if (canAct) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = labels.acknowledge;
+        button.addEventListener("click", () => connection.invoke("Acknowledge", alarm.id));
+        item.appendChild(button);
+      }
+      alarmList.appendChild(item);
+    }
+    root.querySelector("[data-testid=alarm-count]").textContent = active.length;
+  }
+
+  function onAlarm(alarm) {
+    alarms.set(alarm.id, alarm);
+    renderAlarms();
+  }
+
   filter.addEventListener("input", () => {
     const needle = fold(filter.value.trim());
     for (const row of rows.values()) { row.hidden = needle.length > 0 && !row.dataset.search.includes(needle); }
@@ -81,12 +115,17 @@
     .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000])
     .build();
   connection.on("Changes", queue);
+  connection.on("AlarmChanged", onAlarm);
 
   async function subscribe() {
     const snapshot = await connection.invoke("Subscribe", null);
     sites.clear();
     for (const site of snapshot.sites) { sites.set(site.code, site); }
     queue(snapshot.endpoints);
+    canAct = snapshot.canAct;
+    alarms.clear();
+    for (const alarm of snapshot.activeAlarms) { alarms.set(alarm.id, alarm); }
+    renderAlarms();
     connectionLabel.textContent = labels.connected;
     connectionLabel.dataset.state = "connected";
   }
