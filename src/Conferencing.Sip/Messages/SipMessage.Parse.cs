@@ -48,11 +48,6 @@ public abstract partial class SipMessage
             throw new SipParseException("Header section is not valid UTF-8", offset);
         }
 
-        if (head.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new SipParseException("NUL byte in the header section", offset);
-        }
-
         var lines = SplitLines(head);
         var message = ParseStartLine(lines[0], offset);
         var lineOffset = offset + Encoding.UTF8.GetByteCount(lines[0]);

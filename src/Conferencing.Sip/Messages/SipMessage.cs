@@ -138,6 +138,11 @@ public abstract partial class SipMessage
                 return $"CSeq method {cseq.Method} does not match the request method {request.Method}";
             }
 
+            if (request.RequestUri.Headers is not null)
+            {
+                return "The Request-URI must not carry headers";
+            }
+
             if (Headers["Max-Forwards"] is { } maxForwards && (!int.TryParse(maxForwards, NumberStyles.None, CultureInfo.InvariantCulture, out var hops) || hops > 255))
             {
                 return $"Bad Max-Forwards '{maxForwards}'";
@@ -147,6 +152,21 @@ public abstract partial class SipMessage
         if (Headers["Expires"] is { } expires && !uint.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
             return $"Bad Expires '{expires}'";
+        }
+
+        foreach (var contact in Headers.GetAll("Contact"))
+        {
+            if (!NameAddress.TryParse(contact, out _, out var contactError))
+            {
+                return "Bad Contact: " + contactError;
+            }
+        }
+
+        // RFC 3261 20.17: an SIP-date is an RFC 1123 date and always in GMT.
+        if (Headers["Date"] is { } date && (!date.EndsWith(" GMT", StringComparison.Ordinal)
+            || !DateTimeOffset.TryParseExact(date, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _)))
+        {
+            return $"Bad Date '{date}': an RFC 1123 date in GMT is required";
         }
 
         return null;

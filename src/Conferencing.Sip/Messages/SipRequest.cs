@@ -54,7 +54,8 @@ public sealed class SipResponse : SipMessage
         }
 
         StatusCode = statusCode;
-        ReasonPhrase = string.IsNullOrEmpty(reasonPhrase) ? DefaultReason(statusCode) : reasonPhrase;
+        // Null asks for the standard phrase; an empty phrase received on the wire stays empty.
+        ReasonPhrase = reasonPhrase ?? DefaultReason(statusCode);
     }
 
     /// <summary>The status code.</summary>

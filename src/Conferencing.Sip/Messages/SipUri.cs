@@ -105,13 +105,9 @@ public sealed class SipUri
     {
         uri = null;
         var result = new SipUri(scheme);
-        var question = rest.IndexOf('?', StringComparison.Ordinal);
-        if (question >= 0)
-        {
-            result.Headers = rest[(question + 1)..];
-            rest = rest[..question];
-        }
 
+        // The user part may hold '?', ';', '/' and ',' (user-unreserved, RFC 3261 25.1) but never an
+        // unescaped '@', and nothing after the host may hold one: so the first '@' ends the userinfo.
         var at = rest.IndexOf('@', StringComparison.Ordinal);
         if (at >= 0)
         {
@@ -134,6 +130,13 @@ public sealed class SipUri
             {
                 return Fail("bad %-escape in the user part", out uri, out error);
             }
+        }
+
+        var question = rest.IndexOf('?', StringComparison.Ordinal);
+        if (question >= 0)
+        {
+            result.Headers = rest[(question + 1)..];
+            rest = rest[..question];
         }
 
         var semicolon = rest.IndexOf(';', StringComparison.Ordinal);
