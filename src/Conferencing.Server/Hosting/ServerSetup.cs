@@ -73,6 +73,7 @@ public static class ServerSetup
         services.AddSingleton<SiteStore>();
         services.AddSingleton<EndpointStore>();
         services.AddSingleton<MeetingStore>();
+        services.AddSingleton<MeetingEvents>();
         services.AddSingleton<MeetingService>();
         services.AddSingleton<StaffUserStore>();
         services.AddSingleton<LoginThrottle>();

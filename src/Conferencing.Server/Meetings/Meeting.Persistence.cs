@@ -31,11 +31,13 @@ public sealed partial class Meeting
         DateTimeOffset UpdatedUtc,
         DateTimeOffset? StartedUtc,
         DateTimeOffset? EndedUtc,
-        string? CancelReason);
+        string? CancelReason,
+        string? FloorSiteCode = null,
+        DateTimeOffset? FloorSinceUtc = null);
 
     internal string ToJson() => JsonSerializer.Serialize(
         new Record(Id, Title, Description, Kind, Status, HostSiteCode, StartUtc, EndUtc, Selection, _siteCodes, _delegates, _agenda,
-            [.. _rollCall.Values], CreatedBy, CreatedUtc, UpdatedUtc, StartedUtc, EndedUtc, CancelReason),
+            [.. _rollCall.Values], CreatedBy, CreatedUtc, UpdatedUtc, StartedUtc, EndedUtc, CancelReason, FloorSiteCode, FloorSinceUtc),
         StoreJson);
 
     internal static Meeting FromJson(string json, int version)
@@ -59,6 +61,8 @@ public sealed partial class Meeting
             StartedUtc = r.StartedUtc,
             EndedUtc = r.EndedUtc,
             CancelReason = r.CancelReason,
+            FloorSiteCode = r.FloorSiteCode,
+            FloorSinceUtc = r.FloorSinceUtc,
         };
         meeting._delegates.AddRange(r.Delegates ?? []);
         meeting._agenda.AddRange(r.Agenda ?? []);

@@ -68,6 +68,16 @@ public sealed partial class Meeting
 
     public string? CancelReason { get; private set; }
 
+    /// <summary>
+    /// The site that has the floor in a live meeting: its media is the program every site sees and
+    /// hears. Null means the meeting's own feed (the central MCU for a relayed meeting, the host room
+    /// otherwise).
+    /// </summary>
+    public string? FloorSiteCode { get; private set; }
+
+    /// <summary>When the floor last changed hands; null while the meeting's own feed has it.</summary>
+    public DateTimeOffset? FloorSinceUtc { get; private set; }
+
     /// <summary>Active meetings hold their endpoints; ended and cancelled ones free them.</summary>
     public bool HoldsEndpoints => Status is MeetingStatus.Scheduled or MeetingStatus.Preparing or MeetingStatus.Live;
 
@@ -133,7 +143,45 @@ public sealed partial class Meeting
 
         Status = MeetingStatus.Ended;
         EndedUtc = now;
+        FloorSiteCode = null;
+        FloorSinceUtc = null;
         UpdatedUtc = now;
+    }
+
+    /// <summary>
+    /// Gives the floor to a participating site, or back to the meeting's own feed when
+    /// <paramref name="siteCode"/> is null or the host site. Only a live meeting has a floor.
+    /// </summary>
+    /// <returns>False when that site already had the floor (nothing changed).</returns>
+    public bool GiveFloor(string? siteCode, DateTimeOffset now)
+    {
+        if (Status != MeetingStatus.Live)
+        {
+            throw new DomainException(DomainErrorKind.Conflict, "meeting.not-live",
+                $"The floor is given in a live meeting; '{Title}' is {Status}.",
+                details: new Dictionary<string, object?> { ["meetingStatus"] = Status.ToString() });
+        }
+
+        var code = string.IsNullOrWhiteSpace(siteCode) ? null : siteCode.Trim();
+        if (code is not null && _siteCodes.BinarySearch(code, StringComparer.Ordinal) < 0)
+        {
+            throw DomainException.Invalid("siteCode", $"Site '{code}' does not take part in this meeting.");
+        }
+
+        if (string.Equals(code, HostSiteCode, StringComparison.Ordinal))
+        {
+            code = null;
+        }
+
+        if (string.Equals(code, FloorSiteCode, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        FloorSiteCode = code;
+        FloorSinceUtc = code is null ? null : now;
+        UpdatedUtc = now;
+        return true;
     }
 
     public void Cancel(string? reason, DateTimeOffset now)

@@ -39,7 +39,9 @@ public static class MeetingApi
         DateTimeOffset UpdatedUtc,
         DateTimeOffset? StartedUtc,
         DateTimeOffset? EndedUtc,
-        string? CancelReason);
+        string? CancelReason,
+        string? FloorSiteCode,
+        DateTimeOffset? FloorSinceUtc);
 
     public sealed record MeetingRequest(
         string? Title,
@@ -57,6 +59,9 @@ public static class MeetingApi
     }
 
     public sealed record TransitionRequest(int? Version, string? Reason);
+
+    /// <summary>Gives the floor to <see cref="SiteCode"/>; null (or the host) returns it to the meeting's own feed.</summary>
+    public sealed record FloorRequest(string? SiteCode, int? Version);
 
     public sealed record RollCallRequest(AttendanceStatus? Status, string? Reason, DateTimeOffset? ArrivedUtc, int? Version);
 
@@ -77,6 +82,8 @@ public static class MeetingApi
             Transition(() => s.EndAsync(id, r?.Version, h.Actor(), ct))).ProducesProblem(409);
         write.MapPost("/{id:guid}/cancel", (MeetingService s, HttpContext h, Guid id, TransitionRequest? r, CancellationToken ct) =>
             Transition(() => s.CancelAsync(id, r?.Version, r?.Reason, h.Actor(), ct))).ProducesProblem(409).ProducesValidationProblem();
+        write.MapPost("/{id:guid}/floor", (MeetingService s, HttpContext h, Guid id, FloorRequest r, CancellationToken ct) =>
+            Transition(() => s.GiveFloorAsync(id, r.SiteCode, r.Version, h.Actor(), ct))).ProducesProblem(409).ProducesValidationProblem();
         write.MapPut("/{id:guid}/roll-call/{siteCode}", RollCallAsync).ProducesProblem(409).ProducesValidationProblem();
 
         routes.MapGet("/api/sites/{code}/calendar.ics", SiteCalendarAsync).WithTags("Sites").RequireAuthorization(StaffRoles.Policies.Staff).Produces<string>(200, "text/calendar");
@@ -143,5 +150,5 @@ public static class MeetingApi
         m.Id, m.Version, m.Title, m.Description, m.Kind, m.Status, m.HostSiteCode, m.StartUtc, m.EndUtc,
         VietnamTime.FormatLocal(m.StartUtc), VietnamTime.FormatLocal(m.EndUtc), VietnamTime.ZoneId,
         m.Selection, m.SiteCodes, m.SiteCodes.Count, m.Delegates, m.Agenda, m.RollCall, m.CreatedBy, m.CreatedUtc, m.UpdatedUtc,
-        m.StartedUtc, m.EndedUtc, m.CancelReason);
+        m.StartedUtc, m.EndedUtc, m.CancelReason, m.FloorSiteCode, m.FloorSinceUtc);
 }

@@ -11,7 +11,7 @@ namespace Conferencing.Server.Meetings;
 /// loser gets 409. Scheduling (time or site changes) also holds the store's schedule lock, so two
 /// overlapping meetings cannot both pass the conflict check.
 /// </summary>
-public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, TimeProvider time)
+public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, MeetingEvents events, TimeProvider time)
 {
     private readonly KeyedLock<Guid> _locks = new();
 
@@ -31,6 +31,7 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
                 string.Create(CultureInfo.InvariantCulture, $"{meeting.Title} ({meeting.Kind}, {meeting.SiteCodes.Count} sites, {VietnamTime.FormatLocal(meeting.StartUtc)})"),
                 cancellationToken).ConfigureAwait(false);
         }, cancellationToken, scheduleLock: true).ConfigureAwait(false);
+        await events.PublishAsync(new MeetingChanged(meeting, "meeting.scheduled", actor), cancellationToken).ConfigureAwait(false);
         return meeting;
     }
 
@@ -79,10 +80,18 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
             return $"{entry.SiteCode}: {entry.Status}{(entry.Reason is null ? "" : " (" + entry.Reason + ")")}";
         });
 
+    /// <summary>Gives the floor to a site of a live meeting, or back to the meeting's own feed (null or the host).</summary>
+    public Task<Meeting> GiveFloorAsync(Guid id, string? siteCode, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
+        RunAsync(id, expectedVersion, actor, "meeting.floor", scheduling: false, cancellationToken, m =>
+        {
+            m.GiveFloor(siteCode, time.GetUtcNow());
+            return m.FloorSiteCode ?? $"{m.HostSiteCode} (host)";
+        });
+
     private async Task<Meeting> RunAsync(Guid id, int? expectedVersion, string actor, string action, bool scheduling, CancellationToken cancellationToken, Func<Meeting, string> command)
     {
         using var held = await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
-        return await database.InTransactionAsync(async (connection, transaction) =>
+        var saved = await database.InTransactionAsync(async (connection, transaction) =>
         {
             var meeting = await MeetingStore.GetAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false)
                 ?? throw DomainException.NotFound("meeting", id.ToString());
@@ -104,6 +113,10 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
             await audit.WriteAsync(connection, transaction, actor, action, "meeting", id.ToString(), summary, cancellationToken).ConfigureAwait(false);
             return meeting;
         }, cancellationToken, scheduleLock: scheduling).ConfigureAwait(false);
+
+        // Still under the meeting's lock, so listeners see this meeting's changes in commit order.
+        await events.PublishAsync(new MeetingChanged(saved, action, actor), cancellationToken).ConfigureAwait(false);
+        return saved;
     }
 
     private async Task ThrowOnConflictsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, Meeting meeting, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Conferencing.Server.Accounts;
 using Conferencing.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conferencing.Server.Tests.Api;
 
@@ -68,6 +69,42 @@ public sealed class MeetingApiTests : ApiTestBase
         var ended = await ReadJson(await Admin.PostAsJsonAsync($"/api/meetings/{id}/end", new { }, Json).DefaultTimeout());
         Assert.Equal("Ended", ended.GetProperty("status").GetString());
         Assert.Equal(2, ended.GetProperty("rollCall").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task GivingTheFloorIsPublishedAfterItIsSaved()
+    {
+        var meeting = await ScheduleAsync("Họp có phát biểu", Tomorrow(8), 2, "PT-X-HC", "PT-X-PC");
+        var id = meeting.GetProperty("id").GetGuid();
+        var seen = new List<(string Action, string? Floor, int Version)>();
+        var store = Factory.Services.GetRequiredService<Conferencing.Server.Meetings.MeetingStore>();
+        using var subscription = Factory.Services.GetRequiredService<Conferencing.Server.Meetings.MeetingEvents>().Subscribe(async (change, ct) =>
+        {
+            // The listener sees what the store already holds.
+            var stored = await store.GetAsync(change.Meeting.Id, ct);
+            lock (seen)
+            {
+                seen.Add((change.Action, stored!.FloorSiteCode, stored.Version));
+            }
+        });
+
+        var early = await Admin.PostAsJsonAsync($"/api/meetings/{id}/floor", new { siteCode = "PT-X-PC" }, Json).DefaultTimeout();
+        Assert.Equal("meeting.not-live", (await ExpectProblem(early, HttpStatusCode.Conflict)).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsJsonAsync($"/api/meetings/{id}/start", new { }, Json).DefaultTimeout()).StatusCode);
+        var given = await ReadJson(await Admin.PostAsJsonAsync($"/api/meetings/{id}/floor", new { siteCode = "PT-X-PC" }, Json).DefaultTimeout());
+        Assert.Equal("PT-X-PC", given.GetProperty("floorSiteCode").GetString());
+        var outsider = await Admin.PostAsJsonAsync($"/api/meetings/{id}/floor", new { siteCode = "PT-X-LT" }, Json).DefaultTimeout();
+        Assert.True((await ExpectProblem(outsider, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("siteCode", out _));
+        var back = await ReadJson(await Admin.PostAsJsonAsync($"/api/meetings/{id}/floor", new { siteCode = (string?)null }, Json).DefaultTimeout());
+        Assert.Equal(JsonValueKind.Null, back.GetProperty("floorSiteCode").ValueKind);
+
+        lock (seen)
+        {
+            Assert.Equal([("meeting.started", null, 2), ("meeting.floor", "PT-X-PC", 3), ("meeting.floor", null, 4)], seen);
+        }
+
+        using var technician = await Factory.StaffAsync(StaffRoles.Technician);
+        Assert.Equal(HttpStatusCode.Forbidden, (await technician.PostAsJsonAsync($"/api/meetings/{id}/floor", new { siteCode = "PT-X-PC" }, Json).DefaultTimeout()).StatusCode);
     }
 
     [Fact]

@@ -171,4 +171,40 @@ public sealed class MeetingTests
         Assert.Equal("Trần Thị Bích", copy.Delegates[0].Name);
         Assert.Equal(2, copy.Agenda[1].Order);
     }
+
+    [Fact]
+    public void TheFloorGoesToAParticipatingSiteOfALiveMeetingAndBack()
+    {
+        var meeting = Scheduled(Details(sites: new SiteSelection(["PT-H-LT"], ["PT-X-PC"])));
+        var scheduledFloor = Assert.Throws<DomainException>(() => meeting.GiveFloor("PT-X-PC", Now));
+        Assert.Equal(DomainErrorKind.Conflict, scheduledFloor.Kind);
+
+        meeting.Start(Now);
+        Assert.Null(meeting.FloorSiteCode);
+        Assert.True(meeting.GiveFloor("PT-X-PC", Now.AddMinutes(5)));
+        Assert.Equal("PT-X-PC", meeting.FloorSiteCode);
+        Assert.Equal(Now.AddMinutes(5), meeting.FloorSinceUtc);
+        Assert.False(meeting.GiveFloor("PT-X-PC", Now.AddMinutes(6)));
+
+        var outsider = Assert.Throws<DomainException>(() => meeting.GiveFloor("PT-X-HC", Now));
+        Assert.Equal("siteCode", outsider.Field);
+        Assert.Equal("PT-X-PC", meeting.FloorSiteCode);
+
+        Assert.True(meeting.GiveFloor("PT", Now.AddMinutes(7)));
+        Assert.Null(meeting.FloorSiteCode);
+        Assert.True(meeting.GiveFloor("PT-X-LT", Now.AddMinutes(8)));
+        meeting.End(Now.AddHours(1));
+        Assert.Null(meeting.FloorSiteCode);
+    }
+
+    [Fact]
+    public void TheFloorSurvivesTheStoredForm()
+    {
+        var meeting = Scheduled(Details(sites: new SiteSelection(["PT-H-LT"], [])));
+        meeting.Start(Now);
+        meeting.GiveFloor("PT-X-LT", Now.AddMinutes(1));
+        var again = Meeting.FromJson(meeting.ToJson(), 3);
+        Assert.Equal("PT-X-LT", again.FloorSiteCode);
+        Assert.Equal(Now.AddMinutes(1), again.FloorSinceUtc);
+    }
 }

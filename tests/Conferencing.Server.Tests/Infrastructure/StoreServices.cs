@@ -18,7 +18,8 @@ public sealed class StoreServices
         Sites = new SiteStore(database, Audit, time);
         Endpoints = new EndpointStore(database, Audit, time, DataProtectionProvider.Create(keys));
         Meetings = new MeetingStore(database);
-        MeetingService = new MeetingService(database, Meetings, Sites, Audit, time);
+        Events = new MeetingEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<MeetingEvents>.Instance);
+        MeetingService = new MeetingService(database, Meetings, Sites, Audit, Events, time);
         Users = new StaffUserStore(database, Audit, time);
     }
 
@@ -31,6 +32,8 @@ public sealed class StoreServices
     public EndpointStore Endpoints { get; }
 
     public MeetingStore Meetings { get; }
+
+    public MeetingEvents Events { get; }
 
     public MeetingService MeetingService { get; }
 
