@@ -12,13 +12,21 @@ public sealed record RoomFaults
 {
     /// <summary>Refuse every call with this status (e.g. 486), or null to answer.</summary>
     public int? RefuseCallsWith { get; init; }
+
+    /// <summary>Share of the room's outgoing media packets lost (0 to 100).</summary>
+    public double SendLossPercent { get; init; }
+
+    /// <summary>Share of the media packets sent to the room that it loses (0 to 100).</summary>
+    public double ReceiveLossPercent { get; init; }
 }
 
 /// <summary>
 /// A room system simulated on our own SIP stack: it registers with digest credentials like a real
 /// commune room, keeps its registration fresh, answers OPTIONS, and answers calls with a negotiated
-/// H.264 + G.711 session. Stopping it makes it vanish from the network without a goodbye, as a room
-/// does when its power or link drops.
+/// H.264 + G.711 session whose media really flows (<see cref="SimulatedMedia"/>): a synthetic camera
+/// and microphone, keyframes on request (RTCP or SIP INFO), and a record of what it received.
+/// Stopping it makes it vanish from the network without a goodbye, as a room does when its power or
+/// link drops.
 /// </summary>
 public sealed partial class SimulatedRoom : IAsyncDisposable
 {
@@ -30,8 +38,11 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
     private SipUserAgent? _agent;
     private Task? _loop;
 
-    public SimulatedRoom(string user, string password, SipEndPoint registrar, TimeSpan registration, ILogger logger, RoomFaults? faults = null)
+    private SimulatedMedia? _media;
+
+    public SimulatedRoom(string user, string password, SipEndPoint registrar, TimeSpan registration, ILogger logger, RoomFaults? faults = null, SimulatedMediaOptions? media = null)
     {
+        MediaOptions = media ?? new SimulatedMediaOptions();
         User = user;
         _credentials = new NetworkCredential(user, password);
         _registrar = registrar;
@@ -43,6 +54,12 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
     public string User { get; }
 
     public RoomFaults Faults { get; set; }
+
+    /// <summary>What the room's camera sends; applies to the next call.</summary>
+    public SimulatedMediaOptions MediaOptions { get; set; }
+
+    /// <summary>The media of the current (or last) call; null before the first call.</summary>
+    public SimulatedMedia? Media => Volatile.Read(ref _media);
 
     /// <summary>True once the registrar accepted us.</summary>
     public bool Registered { get; private set; }
@@ -77,6 +94,11 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
         if (_agent is not null)
         {
             await _agent.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Interlocked.Exchange(ref _media, null) is { } media)
+        {
+            await media.DisposeAsync().ConfigureAwait(false);
         }
 
         _stop.Dispose();
@@ -138,15 +160,44 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
         video.Codecs.Add(new LocalCodec(MediaFormat.H264(), 96).WithFeedback("nack pli", "ccm fir"));
         capabilities.Media.Add(audio);
         capabilities.Media.Add(video);
-        var transports = offer.Media.Select((_, i) => new MediaTransport(null, 50000 + (2 * i))).ToList();
-        var result = new SdpNegotiator(capabilities).CreateAnswer(offer, transports);
+        var media = SimulatedMedia.Bind(EndPoint!.Value.Address.Address, [.. offer.Media.Select(m => m.Media)],
+            MediaOptions with { SendLossPercent = Faults.SendLossPercent, ReceiveLossPercent = Faults.ReceiveLossPercent });
+        var result = new SdpNegotiator(capabilities).CreateAnswer(offer, media.Transports);
         if (result.Status != SdpNegotiationStatus.Accepted)
         {
+            await media.DisposeAsync().ConfigureAwait(false);
             await incoming.RejectAsync(result.FailureStatusCode ?? 488).ConfigureAwait(false);
             return;
         }
 
-        await incoming.AcceptAsync(result.Answer!.ToString()).ConfigureAwait(false);
+        SipCall call;
+        try
+        {
+            call = await incoming.AcceptAsync(result.Answer!.ToString()).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Cancelled while we were getting ready.
+            await media.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        // One call at a time has the camera, as in a real room.
+        if (Interlocked.Exchange(ref _media, media) is { } previous)
+        {
+            await previous.DisposeAsync().ConfigureAwait(false);
+        }
+
+        call.InfoReceived += (_, contentType, body) =>
+        {
+            // RFC 5168: application/media_control+xml with picture_fast_update.
+            if (body.Contains("picture_fast_update", StringComparison.OrdinalIgnoreCase))
+            {
+                media.RequestKeyframe();
+            }
+        };
+        media.Start(result.Streams);
+        _ = call.Ended.ContinueWith(_ => media.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
     }
 
     private static partial class Log
