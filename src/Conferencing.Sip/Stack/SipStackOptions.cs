@@ -18,6 +18,13 @@ public sealed class SipStackOptions
     /// <summary>The clock for every timer; tests pass a fake one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Answer every UDP request at the address and port it came from, as if its Via asked for rport
+    /// (RFC 3581), for peers behind NAT that do not ask. The default is false: the Via's sent-by port
+    /// is used, as RFC 3261 18.2.2 says.
+    /// </summary>
+    public bool ForceRport { get; init; }
+
     /// <summary>The User-Agent / Server header value. The default is "Conferencing".</summary>
     public string Product { get; init; } = "Conferencing";
 }

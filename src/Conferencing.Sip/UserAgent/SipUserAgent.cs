@@ -19,6 +19,13 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
     /// <summary>The methods we answer.</summary>
     public const string Allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER";
 
+    /// <summary>The option tags we support (RFC 4028 session timers); a Require of anything else gets 420.</summary>
+    public const string SupportedExtensions = "timer";
+
+    private static readonly HashSet<string> Methods = new(Allow.Split(", "), StringComparer.Ordinal);
+
+    private static readonly string[] Supported = SupportedExtensions.Split(", ");
+
     private readonly ConcurrentDictionary<string, SipCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IncomingCall> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SipRegistration> _registrations = new(StringComparer.OrdinalIgnoreCase);
@@ -124,7 +131,7 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
     {
         message.Headers.Set("Contact", new NameAddress(LocalUri(protocol)).ToString());
         message.Headers.Set("Allow", Allow);
-        message.Headers.Set("Supported", "timer");
+        message.Headers.Set("Supported", SupportedExtensions);
     }
 
     internal void AddSessionHeaders(SipRequest request, SipCall? call)
