@@ -13,4 +13,13 @@ public static class TaskTimeouts
     public static Task DefaultTimeout(this ValueTask task) => task.AsTask().WaitAsync(Default);
 
     public static Task<T> DefaultTimeout<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Default);
+
+    /// <summary>Completes when <paramref name="condition"/> holds, checking every few milliseconds; pair with <see cref="DefaultTimeout(Task)"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        while (!condition())
+        {
+            await Task.Delay(5);
+        }
+    }
 }
