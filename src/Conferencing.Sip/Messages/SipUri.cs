@@ -63,7 +63,8 @@ public sealed class SipUri
     public static SipUri Create(string? user, string host, int? port = null, string scheme = "sip")
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
-        var uri = new SipUri(scheme) { User = user, Host = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? "[" + host + "]" : host, Port = port };
+        // An empty user would print as "sip:@host", which no parser accepts: it means no user part.
+        var uri = new SipUri(scheme) { User = string.IsNullOrEmpty(user) ? null : user, Host = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? "[" + host + "]" : host, Port = port };
         return uri;
     }
 

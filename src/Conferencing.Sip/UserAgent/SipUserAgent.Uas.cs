@@ -147,11 +147,16 @@ public sealed partial class SipUserAgent
         }
     }
 
-    internal void NegotiateSessionTimer(SipRequest invite, SipResponse response, SipCall call)
+    /// <summary>
+    /// Answers the Session-Expires of an INVITE or UPDATE we take (RFC 4028 9): the interval at least
+    /// our Min-SE, the refresher the UAC chose or else the UAC when it supports timers, Require: timer
+    /// when it does. False when the request asked for no session timer.
+    /// </summary>
+    internal bool NegotiateSessionTimer(SipRequest invite, SipResponse response, SipCall call)
     {
         if (!TryReadSessionExpires(invite.Headers["Session-Expires"], out var asked, out var refresher))
         {
-            return;
+            return false;
         }
 
         var interval = asked < Options.MinSessionExpires ? Options.MinSessionExpires : asked;
@@ -166,6 +171,7 @@ public sealed partial class SipUserAgent
         }
 
         call.SetSessionTimer(interval, weRefresh: !uacRefreshes);
+        return true;
     }
 
     private async Task OnInviteAsync(IncomingRequest incoming)
@@ -238,28 +244,37 @@ public sealed partial class SipUserAgent
                 call.OnInfo(request.ContentType, request.BodyText);
                 break;
             case "INVITE" or "UPDATE":
-                if (request.Method == "INVITE" && call.ReInvitePending)
+                // Glare: their offer crossed ours (RFC 3261 14.2; RFC 3311 5.2 for an UPDATE with an offer).
+                if (call.ReInvitePending && (request.Method == "INVITE" || request.Body.Length > 0))
                 {
                     await incoming.RespondAsync(491).ConfigureAwait(false);
                     return;
                 }
 
-                var answer = request.Body.Length > 0 ? call.OnRemoteOffer(request.BodyText) : call.LocalSdp;
+                if (TryReadSessionExpires(request.Headers["Session-Expires"], out var asked, out _) && asked < Options.MinSessionExpires)
+                {
+                    var tooSmall = SipResponse.CreateFor(request, 422);
+                    tooSmall.Headers.Set("Min-SE", ((int)Options.MinSessionExpires.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+                    await incoming.RespondAsync(tooSmall).ConfigureAwait(false);
+                    return;
+                }
+
                 var ok = SipResponse.CreateFor(request, 200);
                 AddContactAndAllow(ok, incoming.Remote.Protocol);
-                if (TryReadSessionExpires(request.Headers["Session-Expires"], out var interval, out var refresher))
+                if (!NegotiateSessionTimer(request, ok, call))
                 {
-                    var uacRefreshes = refresher is null or "uac";
-                    ok.Headers.Set("Session-Expires", ((int)interval.TotalSeconds).ToString(CultureInfo.InvariantCulture) + (uacRefreshes ? ";refresher=uac" : ";refresher=uas"));
-                    call.SetSessionTimer(interval, weRefresh: !uacRefreshes);
-                }
-                else
-                {
+                    // A refresh without Session-Expires still shows the peer is there.
                     call.ArmSessionTimer();
                 }
 
-                ok.Headers.Set("Content-Type", "application/sdp");
-                ok.BodyText = answer;
+                // An offer gets an answer; an offerless re-INVITE gets our offer; an UPDATE without
+                // an offer (a plain session refresh) gets no body at all (RFC 3311 5.2).
+                if (request.Body.Length > 0 || request.Method == "INVITE")
+                {
+                    ok.Headers.Set("Content-Type", "application/sdp");
+                    ok.BodyText = request.Body.Length > 0 ? call.OnRemoteOffer(request.BodyText) : call.LocalSdp;
+                }
+
                 await incoming.RespondAsync(ok).ConfigureAwait(false);
                 break;
             case "OPTIONS":
