@@ -223,11 +223,12 @@ public sealed class ViaHeader
     /// <summary>The magic cookie that marks an RFC 3261 branch.</summary>
     public const string BranchCookie = "z9hG4bK";
 
-    /// <summary>Creates a Via for a transport and sent-by.</summary>
+    /// <summary>Creates a Via for a transport and sent-by; an IPv6 address is written as a reference in brackets (RFC 5118 4.1).</summary>
     public ViaHeader(string transport, string host, int? port, string branch)
     {
+        ArgumentException.ThrowIfNullOrEmpty(host);
         Transport = transport;
-        Host = host;
+        Host = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? "[" + host + "]" : host;
         Port = port;
         Parameters.Set("branch", branch);
     }
