@@ -66,6 +66,14 @@ public abstract partial class SipMessage
             throw new SipParseException("Header section is not valid UTF-8", offset);
         }
 
+        // A CR belongs only before LF; anywhere else (even quoted, RFC 3261 25.1 quoted-pair) it is not SIP,
+        // and letting it through would put a line break into a header we echo back.
+        var bareCr = head.AsSpan().IndexOf('\r') is var cr && cr >= 0 ? FindBareCr(head, cr) : -1;
+        if (bareCr >= 0)
+        {
+            throw new SipParseException("Carriage return inside a header line", offset + Encoding.UTF8.GetByteCount(head.AsSpan(0, bareCr)));
+        }
+
         var lines = SplitLines(head);
         var message = forReply ? ParseRequestLineForReply(lines[0], offset) : ParseStartLine(lines[0], offset);
         var lineOffset = offset + Encoding.UTF8.GetByteCount(lines[0]);
@@ -252,6 +260,19 @@ public abstract partial class SipMessage
         }
 
         bodyStart = -1;
+        return -1;
+    }
+
+    private static int FindBareCr(string head, int from)
+    {
+        for (var i = from; i < head.Length; i++)
+        {
+            if (head[i] == '\r' && (i + 1 >= head.Length || head[i + 1] != '\n'))
+            {
+                return i;
+            }
+        }
+
         return -1;
     }
 
