@@ -95,7 +95,8 @@ public sealed partial class SipStack : IAsyncDisposable
     public SipStack(SipStackOptions options)
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
-        _transport = new SipTransport(options.Bind, OnPacketAsync, options.EnableTcp, (remote, error) => MalformedReceived?.Invoke(remote, error));
+        _transport = new SipTransport(options.Bind, OnPacketAsync, options.EnableTcp, (remote, error) => MalformedReceived?.Invoke(remote, error),
+            options.IncompleteMessageTimeout, options.Time);
     }
 
     /// <summary>The options in force.</summary>

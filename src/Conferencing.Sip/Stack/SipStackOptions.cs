@@ -1,5 +1,6 @@
 using System.Net;
 using Conferencing.Sip.Transactions;
+using Conferencing.Sip.Transport;
 
 namespace Conferencing.Sip.Stack;
 
@@ -24,6 +25,12 @@ public sealed class SipStackOptions
     /// is used, as RFC 3261 18.2.2 says.
     /// </summary>
     public bool ForceRport { get; init; }
+
+    /// <summary>
+    /// How long a TCP peer has to send the rest of a message it has begun before the connection is
+    /// closed (RFC 4475 3.1.2.2). The default is 32 s (64·T1).
+    /// </summary>
+    public TimeSpan IncompleteMessageTimeout { get; init; } = SipTransport.DefaultIncompleteMessageTimeout;
 
     /// <summary>The User-Agent / Server header value. The default is "Conferencing".</summary>
     public string Product { get; init; } = "Conferencing";

@@ -4,7 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Conferencing.Sip.Auth;
 using Conferencing.Sip.Stack;
+using Conferencing.Sip.Transport;
 using Conferencing.Sip.UserAgent;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Conferencing.Sip.Tests.Messages.Rfc4475;
 
@@ -285,6 +287,40 @@ public sealed class Rfc4475StackTests
         Assert.Equal("clerr.0ha0isndaksdjweiafasdk3", response.CallId);
     }
 
+    [Fact]
+    public async Task OnTcpAMessageNeverFinishedClosesTheConnectionWhileAnIdleOneStaysOpen()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var agent = new SipUserAgent(new SipUserAgentOptions { Stack = new SipStackOptions { Time = time } });
+        using var idle = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await idle.ConnectAsync(agent.Stack.TcpEndPoint!.Value.Address).DefaultTimeout();
+        await stalled.ConnectAsync(agent.Stack.TcpEndPoint!.Value.Address).DefaultTimeout();
+        await stalled.SendAsync(Rfc4475Messages.Clerr.Bytes, SocketFlags.None).DefaultTimeout();
+
+        var closed = stalled.ReceiveAsync(new byte[4096], SocketFlags.None);
+        var start = time.GetUtcNow();
+        var deadline = DateTime.UtcNow + TaskTimeouts.Default;
+        while (!closed.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the stalled connection was never closed");
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(closed, Task.Delay(5));
+        }
+
+        Assert.Equal(0, await closed);
+        Assert.True(time.GetUtcNow() - start >= SipTransport.DefaultIncompleteMessageTimeout);
+
+        // The connection that sent nothing was not held to any deadline.
+        var local = (IPEndPoint)idle.LocalEndPoint!;
+        var options = Encoding.ASCII.GetBytes(
+            $"OPTIONS sip:user@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:{local.Port};branch=z9hG4bKidle\r\nMax-Forwards: 70\r\n" +
+            "From: <sip:idle@127.0.0.1>;tag=i\r\nTo: <sip:user@127.0.0.1>\r\nCall-ID: idle-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+        await idle.SendAsync(options, SocketFlags.None).DefaultTimeout();
+        var response = (SipResponse)SipMessage.Parse(await ReadOneMessageAsync(idle).DefaultTimeout());
+        Assert.Equal((200, "idle-1"), (response.StatusCode, response.CallId));
+    }
+
     private static async Task<byte[]> ReadOneMessageAsync(Socket client)
     {
         var buffer = new byte[65536];
@@ -292,7 +328,7 @@ public sealed class Rfc4475StackTests
         while (true)
         {
             filled += await client.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None);
-            if (Conferencing.Sip.Transport.StreamFraming.TryFrame(buffer.AsSpan(0, filled), out var skipped, out var length, out _) == Conferencing.Sip.Transport.StreamFraming.Result.Message)
+            if (StreamFraming.TryFrame(buffer.AsSpan(0, filled), out var skipped, out var length, out _) == StreamFraming.Result.Message)
             {
                 return buffer.AsSpan(skipped, length).ToArray();
             }
