@@ -281,10 +281,11 @@ public sealed class Rfc5118Tests
         await using var caller = new SipUserAgent(new SipUserAgentOptions { User = "province", Stack = new SipStackOptions { Bind = new IPEndPoint(IPAddress.IPv6Loopback, 0) } });
         await using var callee = new SipUserAgent(new SipUserAgentOptions { User = "room", Stack = new SipStackOptions { Bind = new IPEndPoint(IPAddress.IPv6Loopback, 0) } });
         var seen = new TaskCompletionSource<SipRequest>();
+        var answered = new TaskCompletionSource<SipCall>();
         callee.OnIncomingCall = async incoming =>
         {
             seen.TrySetResult(incoming.Invite.Request);
-            await incoming.AcceptAsync("v=0\r\no=room 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\nm=audio 40002 RTP/AVP 0\r\n");
+            answered.TrySetResult(await incoming.AcceptAsync("v=0\r\no=room 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\nm=audio 40002 RTP/AVP 0\r\n"));
         };
         var call = await caller.InviteAsync(SipUri.Create("room", callee.Stack.UdpEndPoint.Address), callee.Stack.UdpEndPoint,
             "v=0\r\no=province 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n").DefaultTimeout();
@@ -294,6 +295,7 @@ public sealed class Rfc5118Tests
         Assert.Equal(AddressFamily.InterNetworkV6, call.Dialog.Peer.Address.AddressFamily);
         Assert.Equal(200, await call.SendInfoAsync("text/plain", "xin chào").DefaultTimeout());
         await call.HangUpAsync().DefaultTimeout();
+        Assert.False((await (await answered.Task.DefaultTimeout()).Ended.DefaultTimeout()).ByUs);
         Assert.Empty(callee.Calls);
     }
 }
