@@ -197,7 +197,8 @@ public sealed partial class SipStack
 
     /// <summary>
     /// Answers a request the stack refuses before any transaction exists, statelessly: a retransmission
-    /// is refused again. Needs a top Via to know where the answer goes; an ACK is never answered.
+    /// is refused again. Needs a Via header (a broken one is answered to the packet's source); an
+    /// ACK is never answered.
     /// </summary>
     private ValueTask RefuseAsync(SipRequest request, SipEndPoint remote, int status, string? reason)
     {

@@ -96,7 +96,7 @@ public sealed partial class SipUserAgent
         {
             // Our answer would be SDP, which the caller says it cannot take (RFC 4475 3.3.15).
             return Refuse(request, 406, response => response.Headers.Set("Warning",
-                $"399 {Stack.LocalEndPoint(remote.Protocol).Address.Address} \"Our answer can only be application/sdp\""));
+                $"399 {LocalUri(remote.Protocol).Host} \"Our answer can only be application/sdp\""));
         }
 
         return null;
