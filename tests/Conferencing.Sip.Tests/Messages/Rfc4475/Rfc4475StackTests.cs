@@ -337,44 +337,17 @@ public sealed class Rfc4475StackTests
 
     private static TortureMessage Named(string name) => Rfc4475Messages.All.Single(m => m.Name == name);
 
-    /// <summary>A UDP socket that talks to the agent and reads what comes back.</summary>
+    /// <summary>A hand-written peer bound to one agent.</summary>
     private sealed class Peer(SipUserAgent agent) : IDisposable
     {
-        private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
-        private int _probes;
+        private readonly RawPeer _peer = new();
 
-        public Task SendAsync(byte[] bytes) => _udp.SendAsync(bytes, agent.Stack.UdpEndPoint.Address).AsTask();
+        public Task SendAsync(byte[] bytes) => _peer.SendAsync(bytes, agent.Stack.UdpEndPoint);
 
-        /// <summary>The next final response, skipping provisional ones.</summary>
-        public async Task<SipResponse> FinalResponseAsync()
-        {
-            while (true)
-            {
-                var received = await _udp.ReceiveAsync();
-                if (SipMessage.Parse(received.Buffer) is SipResponse { IsProvisional: false } response)
-                {
-                    return response;
-                }
-            }
-        }
+        public Task<SipResponse> FinalResponseAsync() => _peer.ReceiveFinalAsync();
 
-        /// <summary>
-        /// Sends an OPTIONS and waits for its 200: the agent reads datagrams in order, so anything it
-        /// had to say about what was sent before would have come first (and fails the test).
-        /// </summary>
-        public async Task ProbeAsync()
-        {
-            var callId = $"probe-{Interlocked.Increment(ref _probes)}";
-            var local = (IPEndPoint)_udp.Client.LocalEndPoint!;
-            var probe = Encoding.ASCII.GetBytes(
-                $"OPTIONS sip:user@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{local.Port};branch=z9hG4bK{callId}\r\nMax-Forwards: 70\r\n" +
-                $"From: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:user@127.0.0.1>\r\nCall-ID: {callId}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
-            await SendAsync(probe);
-            var response = await FinalResponseAsync();
-            Assert.Equal(callId, response.CallId);
-            Assert.Equal(200, response.StatusCode);
-        }
+        public Task ProbeAsync() => _peer.ProbeAsync(agent.Stack.UdpEndPoint);
 
-        public void Dispose() => _udp.Dispose();
+        public void Dispose() => _peer.Dispose();
     }
 }

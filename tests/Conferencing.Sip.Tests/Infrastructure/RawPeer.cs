@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Conferencing.Sip.Transport;
 
-namespace Conferencing.Sip.Tests.UserAgent;
+namespace Conferencing.Sip.Tests;
 
 /// <summary>
 /// A SIP peer written out by hand on a loopback UDP socket: it sends exactly the messages a test
@@ -19,7 +20,11 @@ internal sealed class RawPeer : IDisposable
 
     public SipUri Uri(string? user = "peer") => SipUri.Create(user, EndPoint);
 
-    public Task SendAsync(SipMessage message, SipEndPoint to) => _udp.SendAsync(message.ToBytes(), to.Address).AsTask();
+    private int _probes;
+
+    public Task SendAsync(SipMessage message, SipEndPoint to) => SendAsync(message.ToBytes(), to);
+
+    public Task SendAsync(byte[] bytes, SipEndPoint to) => _udp.SendAsync(bytes, to.Address).AsTask();
 
     /// <summary>The next request of <paramref name="method"/>; other messages (retransmissions, responses) are skipped.</summary>
     public async Task<SipRequest> ReceiveRequestAsync(string method)
@@ -34,17 +39,33 @@ internal sealed class RawPeer : IDisposable
         }
     }
 
-    /// <summary>The next final response to a request of <paramref name="method"/>.</summary>
-    public async Task<SipResponse> ReceiveFinalAsync(string method)
+    /// <summary>The next final response (to a request of <paramref name="method"/> when given), skipping provisional ones.</summary>
+    public async Task<SipResponse> ReceiveFinalAsync(string? method = null)
     {
         while (true)
         {
             var received = await _udp.ReceiveAsync();
-            if (SipMessage.Parse(received.Buffer) is SipResponse { IsProvisional: false } response && response.CSeq?.Method == method)
+            if (SipMessage.Parse(received.Buffer) is SipResponse { IsProvisional: false } response && (method is null || response.CSeq?.Method == method))
             {
                 return response;
             }
         }
+    }
+
+    /// <summary>
+    /// Sends an OPTIONS and waits for its 200: an agent reads datagrams in order, so anything it had to
+    /// say about what was sent before would have come first (and fails the test).
+    /// </summary>
+    public async Task ProbeAsync(SipEndPoint agent)
+    {
+        var callId = $"probe-{Interlocked.Increment(ref _probes)}";
+        var probe = Encoding.ASCII.GetBytes(
+            $"OPTIONS sip:user@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {EndPoint};branch=z9hG4bK{callId}\r\nMax-Forwards: 70\r\n" +
+            $"From: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:user@127.0.0.1>\r\nCall-ID: {callId}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+        await SendAsync(probe, agent);
+        var response = await ReceiveFinalAsync();
+        Xunit.Assert.Equal(callId, response.CallId);
+        Xunit.Assert.Equal(200, response.StatusCode);
     }
 
     /// <summary>Answers a request it received, sending the response to the top Via's sent-by.</summary>
