@@ -109,6 +109,8 @@ public sealed class NameAddress
                 return false;
             }
 
+            // LAQUOT and RAQUOT allow whitespace outside the brackets only (RFC 3261 25.1): a space
+            // inside them is refused, not trimmed (RFC 4475 3.1.2.14).
             uriText = text[(open + 1)..close];
             rest = text[(close + 1)..];
         }
@@ -117,7 +119,7 @@ public sealed class NameAddress
             // addr-spec form: the URI's own parameters cannot be told from header parameters, so
             // RFC 3261 20 says they are header parameters.
             var semicolon = text.IndexOf(';', StringComparison.Ordinal);
-            uriText = semicolon >= 0 ? text[..semicolon] : text;
+            uriText = (semicolon >= 0 ? text[..semicolon] : text).TrimEnd();
             rest = semicolon >= 0 ? text[semicolon..] : "";
             if (uriText.Contains('?', StringComparison.Ordinal) || uriText.Contains(',', StringComparison.Ordinal))
             {
@@ -126,7 +128,7 @@ public sealed class NameAddress
             }
         }
 
-        if (!SipUri.TryParse(uriText.Trim(), out var uri, out error))
+        if (!SipUri.TryParse(uriText, out var uri, out error))
         {
             return false;
         }
@@ -221,11 +223,12 @@ public sealed class ViaHeader
     /// <summary>The magic cookie that marks an RFC 3261 branch.</summary>
     public const string BranchCookie = "z9hG4bK";
 
-    /// <summary>Creates a Via for a transport and sent-by.</summary>
+    /// <summary>Creates a Via for a transport and sent-by; an IPv6 address is written as a reference in brackets (RFC 5118 4.1).</summary>
     public ViaHeader(string transport, string host, int? port, string branch)
     {
+        ArgumentException.ThrowIfNullOrEmpty(host);
         Transport = transport;
-        Host = host;
+        Host = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? "[" + host + "]" : host;
         Port = port;
         Parameters.Set("branch", branch);
     }

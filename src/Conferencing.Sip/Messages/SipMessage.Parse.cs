@@ -13,7 +13,25 @@ public abstract partial class SipMessage
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private static SipMessage ParseCore(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// For a request that failed to parse: as much of it as a 400 needs (RFC 4475 3.1.2: a broken
+    /// Request-Line, a bad or too large Content-Length), or null when even the header section cannot
+    /// be trusted. The Request-URI of a broken Request-Line is replaced by <c>sip:invalid</c> and a body
+    /// that cannot be framed is left empty; nothing else is forgiven.
+    /// </summary>
+    internal static SipRequest? ParseForReply(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return ParseCore(data, forReply: true) as SipRequest;
+        }
+        catch (SipParseException)
+        {
+            return null;
+        }
+    }
+
+    private static SipMessage ParseCore(ReadOnlySpan<byte> data, bool forReply = false)
     {
         // Leading CRLFs are keep-alives or stray line ends (RFC 3261 7.5): ignore them.
         var offset = 0;
@@ -48,8 +66,16 @@ public abstract partial class SipMessage
             throw new SipParseException("Header section is not valid UTF-8", offset);
         }
 
+        // A CR belongs only before LF; anywhere else (even quoted, RFC 3261 25.1 quoted-pair) it is not SIP,
+        // and letting it through would put a line break into a header we echo back.
+        var bareCr = FindBareCr(head, head.AsSpan().IndexOf('\r'));
+        if (bareCr >= 0)
+        {
+            throw new SipParseException("Carriage return inside a header line", offset + Encoding.UTF8.GetByteCount(head.AsSpan(0, bareCr)));
+        }
+
         var lines = SplitLines(head);
-        var message = ParseStartLine(lines[0], offset);
+        var message = forReply ? ParseRequestLineForReply(lines[0], offset) : ParseStartLine(lines[0], offset);
         var lineOffset = offset + Encoding.UTF8.GetByteCount(lines[0]);
         string? name = null;
         var value = new StringBuilder();
@@ -99,8 +125,22 @@ public abstract partial class SipMessage
             message.Headers.AddParsed(name, value.ToString().Trim());
         }
 
-        message.Body = ReadBody(message, data, bodyStart);
+        message.Body = forReply ? default : ReadBody(message, data, bodyStart);
         return message;
+    }
+
+    /// <summary>A request line read leniently: method, anything, SIP version, split at any run of whitespace.</summary>
+    private static SipRequest ParseRequestLineForReply(string line, int offset)
+    {
+        var parts = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length < 3 || !SipSyntax.IsToken(parts[0]))
+        {
+            throw new SipParseException("Not a request line", offset);
+        }
+
+        CheckVersion(parts[^1], offset);
+        var uri = parts.Length == 3 && SipUri.TryParse(parts[1], out var parsed, out _) ? parsed : SipUri.Create(null, "invalid");
+        return new SipRequest(parts[0], uri) { Version = parts[^1].ToUpperInvariant() };
     }
 
     private static ReadOnlyMemory<byte> ReadBody(SipMessage message, ReadOnlySpan<byte> data, int bodyStart)
@@ -220,6 +260,24 @@ public abstract partial class SipMessage
         }
 
         bodyStart = -1;
+        return -1;
+    }
+
+    private static int FindBareCr(string head, int from)
+    {
+        // Jump from CR to CR (vectorized IndexOf) rather than testing every character.
+        var text = head.AsSpan();
+        for (var i = from; i >= 0;)
+        {
+            if (i + 1 >= text.Length || text[i + 1] != '\n')
+            {
+                return i;
+            }
+
+            var next = text[(i + 1)..].IndexOf('\r');
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+
         return -1;
     }
 

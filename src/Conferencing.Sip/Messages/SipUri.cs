@@ -7,9 +7,11 @@ using System.Text;
 namespace Conferencing.Sip;
 
 /// <summary>
-/// A sip:, sips: or tel: URI (RFC 3261 19.1, RFC 3966). User, password, parameters and headers are
-/// kept as written, escapes included, so that a URI round-trips byte for byte; <see cref="UnescapedUser"/>
-/// gives the decoded user.
+/// A sip:, sips: or tel: URI (RFC 3261 19.1, RFC 3966), or any other absolute URI (RFC 3261 25.1
+/// absoluteURI: <c>isbn:2983792873</c>, <c>soap.beep://host</c>), which parses with its scheme and the
+/// rest kept opaque so that the layer above can answer 416 (RFC 4475 3.3.2). User, password,
+/// parameters and headers are kept as written, escapes included, so that a URI round-trips byte for
+/// byte; <see cref="UnescapedUser"/> gives the decoded user.
 /// </summary>
 public sealed class SipUri
 {
@@ -18,8 +20,17 @@ public sealed class SipUri
         Scheme = scheme;
     }
 
-    /// <summary>"sip", "sips" or "tel", lower case.</summary>
+    /// <summary>The scheme in lower case: "sip", "sips", "tel", or another for an opaque URI.</summary>
     public string Scheme { get; private set; }
+
+    /// <summary>True for sip: and sips:, the schemes a SIP element routes on.</summary>
+    public bool IsSip => Scheme is "sip" or "sips";
+
+    /// <summary>
+    /// For a URI of a scheme other than sip, sips and tel: everything after "scheme:", as written.
+    /// Null for sip, sips and tel URIs, whose parts are in <see cref="User"/>, <see cref="Host"/> and the rest.
+    /// </summary>
+    public string? Opaque { get; private set; }
 
     /// <summary>The user part as written (escapes kept), or the telephone number of a tel URI.</summary>
     public string? User { get; set; }
@@ -43,7 +54,7 @@ public sealed class SipUri
     public bool IsSecure => Scheme == "sips";
 
     /// <summary>The user part with %HH escapes decoded (UTF-8).</summary>
-    public string? UnescapedUser => User is null ? null : Uri.UnescapeDataString(User);
+    public string? UnescapedUser => User is null ? null : SipParameters.Unescape(User);
 
     /// <summary>The host without IPv6 brackets.</summary>
     public string HostWithoutBrackets => Host.StartsWith('[') && Host.EndsWith(']') ? Host[1..^1] : Host;
@@ -52,7 +63,8 @@ public sealed class SipUri
     public static SipUri Create(string? user, string host, int? port = null, string scheme = "sip")
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
-        var uri = new SipUri(scheme) { User = user, Host = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? "[" + host + "]" : host, Port = port };
+        // An empty user would print as "sip:@host", which no parser accepts: it means no user part.
+        var uri = new SipUri(scheme) { User = string.IsNullOrEmpty(user) ? null : user, Host = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? "[" + host + "]" : host, Port = port };
         return uri;
     }
 
@@ -97,8 +109,35 @@ public sealed class SipUri
         {
             "sip" or "sips" => TryParseSip(scheme, rest, out uri, out error),
             "tel" => TryParseTel(rest, out uri, out error),
-            _ => Fail($"unsupported scheme '{scheme}'", out uri, out error),
+            _ => TryParseAbsolute(scheme, rest, out uri, out error),
         };
+    }
+
+    /// <summary>
+    /// RFC 3261 25.1 absoluteURI: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then a
+    /// non-empty hier-part or opaque-part of URI characters. Kept as written; its meaning is the
+    /// scheme's business, not ours.
+    /// </summary>
+    private static bool TryParseAbsolute(string scheme, string rest, out SipUri? uri, out string? error)
+    {
+        if (!char.IsAsciiLetter(scheme[0]) || !scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.'))
+        {
+            return Fail($"'{scheme}' is not a URI scheme", out uri, out error);
+        }
+
+        if (rest.Length == 0 || rest.Any(c => c <= ' ' || c >= 0x7F || c is '{' or '}' or '|' or '\\' or '^' or '`'))
+        {
+            return Fail($"'{scheme}:' is not followed by URI characters", out uri, out error);
+        }
+
+        if (!ValidEscapes(rest))
+        {
+            return Fail("bad %-escape", out uri, out error);
+        }
+
+        uri = new SipUri(scheme) { Opaque = rest };
+        error = null;
+        return true;
     }
 
     private static bool TryParseSip(string scheme, string rest, out SipUri? uri, out string? error)
@@ -251,6 +290,11 @@ public sealed class SipUri
     public override string ToString()
     {
         var builder = new StringBuilder(Scheme).Append(':');
+        if (Opaque is not null)
+        {
+            return builder.Append(Opaque).ToString();
+        }
+
         if (Scheme == "tel")
         {
             builder.Append(User);
@@ -299,6 +343,12 @@ public sealed class SipUri
     public bool EquivalentTo(SipUri other)
     {
         ArgumentNullException.ThrowIfNull(other);
+        if (Opaque is not null || other.Opaque is not null)
+        {
+            // Other schemes have their own equality rules; equal as written is the safe answer.
+            return Scheme == other.Scheme && string.Equals(Opaque, other.Opaque, StringComparison.Ordinal);
+        }
+
         if (Scheme != other.Scheme || !string.Equals(UnescapedUser, other.UnescapedUser, StringComparison.Ordinal)
             || !string.Equals(Host, other.Host, StringComparison.OrdinalIgnoreCase) || Port != other.Port)
         {

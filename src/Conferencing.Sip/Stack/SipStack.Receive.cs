@@ -10,8 +10,15 @@ public sealed partial class SipStack
     {
         if (!SipMessage.TryParse(packet.Data.Span, out var message, out var error))
         {
-            // Nothing trustworthy to answer to: drop it and say why (RFC 3261 16.3 / 18.3).
             Malformed(packet.Remote, error);
+
+            // A request whose Request-Line or Content-Length is broken still names where an answer
+            // goes: it gets a 400 (RFC 4475 3.1.2.2-3.1.2.10, 3.3.9). Anything else is dropped (16.3, 18.3).
+            if (SipMessage.ParseForReply(packet.Data.Span) is { } broken)
+            {
+                await RefuseAsync(broken, packet.Remote, 400, error).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -25,21 +32,28 @@ public sealed partial class SipStack
         if (request.Validate() is { } problem)
         {
             Malformed(packet.Remote, problem);
-            if (request.Method != "ACK" && request.TopVia is not null && request.CallId is not null && request.CSeq is not null && request.From is not null && request.To is not null)
-            {
-                await SendResponseBytesAsync(request, packet.Remote, 400, problem).ConfigureAwait(false);
-            }
 
+            // 8.2.1 before 8.2.2: a method we do not know is not implemented, whatever else is wrong (RFC 4475 3.1.2.18).
+            await RefuseAsync(request, packet.Remote, SipMethods.IsKnown(request.Method) ? 400 : 501, problem).ConfigureAwait(false);
+            return;
+        }
+
+        if (!string.Equals(request.Version, SipMessage.SipVersion, StringComparison.OrdinalIgnoreCase))
+        {
+            await RefuseAsync(request, packet.Remote, 505, null).ConfigureAwait(false);
+            return;
+        }
+
+        if (request.TopVia!.Branch is ViaHeader.BranchCookie)
+        {
+            // The cookie promises an RFC 3261 transaction identifier and none follows: refuse statelessly,
+            // since this sender's other requests are likely as broken (RFC 4475 3.2.1).
+            Malformed(packet.Remote, "Via branch is the magic cookie alone");
+            await RefuseAsync(request, packet.Remote, 400, "Missing transaction identifier in the Via branch").ConfigureAwait(false);
             return;
         }
 
         StampReceived(request, packet.Remote);
-        if (!string.Equals(request.Version, SipMessage.SipVersion, StringComparison.OrdinalIgnoreCase))
-        {
-            await SendResponseBytesAsync(request, packet.Remote, 505, null).ConfigureAwait(false);
-            return;
-        }
-
         await OnRequestAsync(request, packet.Remote).ConfigureAwait(false);
     }
 
@@ -49,7 +63,7 @@ public sealed partial class SipStack
         var handler = _handler;
         if (request.Method == "ACK")
         {
-            if (_servers.TryGetValue(ServerKey(via, "ACK"), out var invite) && !invite.Transaction.OnAck())
+            if (_servers.TryGetValue(ServerKey(request, "ACK"), out var invite) && !invite.Transaction.OnAck())
             {
                 return;
             }
@@ -62,7 +76,7 @@ public sealed partial class SipStack
             return;
         }
 
-        var key = ServerKey(via, request.Method);
+        var key = ServerKey(request, request.Method);
         if (_servers.TryGetValue(key, out var existing))
         {
             existing.Transaction.OnRequestRetransmission();
@@ -82,13 +96,7 @@ public sealed partial class SipStack
 
         if (request.Method == "CANCEL")
         {
-            await OnCancelAsync(incoming, via, handler).ConfigureAwait(false);
-            return;
-        }
-
-        if (request.MaxForwards is 0 && request.Method != "OPTIONS")
-        {
-            await incoming.RespondAsync(483).ConfigureAwait(false);
+            await OnCancelAsync(incoming, handler).ConfigureAwait(false);
             return;
         }
 
@@ -107,10 +115,11 @@ public sealed partial class SipStack
         await handler.OnRequestAsync(incoming).ConfigureAwait(false);
     }
 
-    private async Task OnCancelAsync(IncomingRequest cancel, ViaHeader via, ISipRequestHandler? handler)
+    private async Task OnCancelAsync(IncomingRequest cancel, ISipRequestHandler? handler)
     {
-        // 9.2: the CANCEL carries the INVITE's branch, so it finds the INVITE's server transaction.
-        if (!_servers.TryGetValue(ServerKey(via, "INVITE"), out var invite) || invite.Transaction.State is not TransactionState.Proceeding)
+        // 9.2: the CANCEL carries the INVITE's branch (or, from an RFC 2543 peer, its other identifiers),
+        // so it finds the INVITE's server transaction.
+        if (!_servers.TryGetValue(ServerKey(cancel.Request, "INVITE"), out var invite) || invite.Transaction.State is not TransactionState.Proceeding)
         {
             await cancel.RespondAsync(481).ConfigureAwait(false);
             return;
@@ -125,9 +134,17 @@ public sealed partial class SipStack
 
     private void OnResponse(SipResponse response, SipEndPoint remote)
     {
-        if (response.TopVia is not { Branch: { } branch } || response.CSeq is not { } cseq)
+        if (response.TopVia is not { Branch: { } branch } || response.CSeq is not { } cseq || response.CallId is null)
         {
-            Malformed(remote, "response without a Via branch or CSeq");
+            Malformed(remote, "response without a Via branch, CSeq or Call-ID");
+            return;
+        }
+
+        if (response.Headers.GetAll("Via").Count > 1)
+        {
+            // We send every request with one Via, so a response with more was not meant for us, and
+            // following it could aim us at anything, 255.255.255.255 included (8.1.3.3, RFC 4475 3.3.10).
+            Malformed(remote, "response with more than one Via");
             return;
         }
 
@@ -144,10 +161,15 @@ public sealed partial class SipStack
     }
 
     /// <summary>RFC 3581 and 18.2.1: record where the request really came from in its top Via.</summary>
-    private static void StampReceived(SipRequest request, SipEndPoint remote)
+    private void StampReceived(SipRequest request, SipEndPoint remote)
     {
         var via = request.TopVia!;
         var changed = false;
+        if (Options.ForceRport && !via.Parameters.Contains("rport"))
+        {
+            via.Parameters.Add("rport", null);
+        }
+
         if (via.Parameters.Contains("rport") && via.Parameters["rport"] is null)
         {
             via.Parameters.Set("rport", remote.Address.Port.ToString(CultureInfo.InvariantCulture));
@@ -173,11 +195,35 @@ public sealed partial class SipStack
         }
     }
 
-    private ValueTask SendResponseBytesAsync(SipRequest request, SipEndPoint remote, int status, string? reason)
+    /// <summary>
+    /// Answers a request the stack refuses before any transaction exists, statelessly: a retransmission
+    /// is refused again. Needs a Via header (a broken one is answered to the packet's source); an
+    /// ACK is never answered.
+    /// </summary>
+    private ValueTask RefuseAsync(SipRequest request, SipEndPoint remote, int status, string? reason)
     {
-        var response = SipResponse.CreateFor(request, status, reason);
+        if (request.Method == "ACK" || request.Headers.GetAll("Via").Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        // With a Via we cannot read, the answer goes back where the request came from (as with rport).
+        if (request.TopVia is not null)
+        {
+            StampReceived(request, remote);
+        }
+
+        var response = SipResponse.CreateFor(request, status, reason is null ? null : SipResponse.DefaultReason(status) + " (" + Shorten(reason) + ")");
+        response.WithToTag(SipRequest.NewTag());
         response.Headers.Add("Server", Options.Product);
         return SendResponseBytesAsync(response, remote, response.ToBytes());
+    }
+
+    private static string Shorten(string reason)
+    {
+        // A reason phrase is one line of text: keep it short and free of line breaks.
+        var line = reason.ReplaceLineEndings(" ");
+        return line.Length <= 120 ? line : line[..117] + "...";
     }
 
     private void Malformed(SipEndPoint remote, string reason)

@@ -95,7 +95,8 @@ public sealed partial class SipStack : IAsyncDisposable
     public SipStack(SipStackOptions options)
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
-        _transport = new SipTransport(options.Bind, OnPacketAsync, options.EnableTcp, (remote, error) => MalformedReceived?.Invoke(remote, error));
+        _transport = new SipTransport(options.Bind, OnPacketAsync, options.EnableTcp, (remote, error) => MalformedReceived?.Invoke(remote, error),
+            options.IncompleteMessageTimeout, options.Time);
     }
 
     /// <summary>The options in force.</summary>
@@ -216,9 +217,9 @@ public sealed partial class SipStack : IAsyncDisposable
     /// Where a response goes (18.2.2, RFC 3581): back over the same connection on TCP; on UDP to the
     /// source address and port when the Via asked for rport, else to received address and sent-by port.
     /// </summary>
-    private static SipEndPoint ResponseDestination(SipResponse response, SipEndPoint remote)
+    private SipEndPoint ResponseDestination(SipResponse response, SipEndPoint remote)
     {
-        if (remote.IsReliable || response.TopVia is not { } via || via.Parameters.Contains("rport"))
+        if (remote.IsReliable || Options.ForceRport || response.TopVia is not { } via || via.Parameters.Contains("rport"))
         {
             return remote;
         }
@@ -228,8 +229,25 @@ public sealed partial class SipStack : IAsyncDisposable
 
     private static string ClientKey(string branch, string method) => branch + "|" + (method == "ACK" ? "INVITE" : method);
 
-    private static string ServerKey(ViaHeader via, string method) =>
-        (via.Branch ?? "") + "|" + via.SentBy + "|" + (method is "ACK" ? "INVITE" : method);
+    /// <summary>
+    /// The server transaction a request belongs to (17.2.3): branch, sent-by and method when the branch
+    /// carries the RFC 3261 cookie; otherwise (an RFC 2543 peer, RFC 4475 3.4.1) Request-URI, From tag,
+    /// Call-ID, CSeq number, top Via and method, with the To tag too except for INVITE and its ACK,
+    /// whose To tag only the response gave.
+    /// </summary>
+    private static string ServerKey(SipRequest request, string method)
+    {
+        var via = request.TopVia!;
+        var kind = method is "ACK" ? "INVITE" : method;
+        if (via.Branch is { } branch && branch.StartsWith(ViaHeader.BranchCookie, StringComparison.Ordinal))
+        {
+            return branch + "|" + via.SentBy + "|" + kind;
+        }
+
+        var toTag = kind == "INVITE" ? "" : request.To?.Tag;
+        return string.Join('|', "2543", request.RequestUri.ToString(), request.From?.Tag, toTag, request.CallId,
+            request.CSeq?.Number.ToString(CultureInfo.InvariantCulture), via.SentBy, via.Branch, kind);
+    }
 
     /// <summary>The ACK of a non-2xx final (17.1.1.3): same Request-URI, top Via, From, Call-ID, CSeq number; To from the response.</summary>
     private static SipRequest BuildNon2xxAck(SipRequest invite, SipResponse response)

@@ -1,5 +1,6 @@
 using System.Net;
 using Conferencing.Sip.Transactions;
+using Conferencing.Sip.Transport;
 
 namespace Conferencing.Sip.Stack;
 
@@ -17,6 +18,19 @@ public sealed class SipStackOptions
 
     /// <summary>The clock for every timer; tests pass a fake one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Answer every UDP request at the address and port it came from, as if its Via asked for rport
+    /// (RFC 3581), for peers behind NAT that do not ask. The default is false: the Via's sent-by port
+    /// is used, as RFC 3261 18.2.2 says.
+    /// </summary>
+    public bool ForceRport { get; init; }
+
+    /// <summary>
+    /// How long a TCP peer has to send the rest of a message it has begun before the connection is
+    /// closed (RFC 4475 3.1.2.2). The default is 32 s (64·T1).
+    /// </summary>
+    public TimeSpan IncompleteMessageTimeout { get; init; } = SipTransport.DefaultIncompleteMessageTimeout;
 
     /// <summary>The User-Agent / Server header value. The default is "Conferencing".</summary>
     public string Product { get; init; } = "Conferencing";

@@ -16,6 +16,15 @@ public sealed class SipTransport : IAsyncDisposable
     /// <summary>The largest UDP datagram read: 64 KiB.</summary>
     public const int MaxDatagramBytes = 65_535;
 
+    /// <summary>
+    /// How long the rest of a message begun on a TCP connection is waited for before the connection is
+    /// closed (RFC 4475 3.1.2.2): 64·T1, 32 s.
+    /// </summary>
+    public static readonly TimeSpan DefaultIncompleteMessageTimeout = TimeSpan.FromSeconds(32);
+
+    private readonly TimeSpan _incompleteMessageTimeout;
+    private readonly TimeProvider _time;
+
     private readonly Func<SipPacket, ValueTask> _onReceive;
     private readonly Action<SipEndPoint, string>? _onStreamError;
     private readonly Socket _udp;
@@ -29,9 +38,22 @@ public sealed class SipTransport : IAsyncDisposable
     /// free port, the same for both when TCP can have it.
     /// </summary>
     public SipTransport(IPEndPoint bind, Func<SipPacket, ValueTask> onReceive, bool tcp = true, Action<SipEndPoint, string>? onStreamError = null)
+        : this(bind, onReceive, tcp, onStreamError, DefaultIncompleteMessageTimeout, TimeProvider.System)
+    {
+    }
+
+    /// <summary>
+    /// As the other constructor, with the time a TCP peer has to finish a message it has begun, and
+    /// the clock that measures it.
+    /// </summary>
+    public SipTransport(IPEndPoint bind, Func<SipPacket, ValueTask> onReceive, bool tcp, Action<SipEndPoint, string>? onStreamError, TimeSpan incompleteMessageTimeout, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(onReceive);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(incompleteMessageTimeout, TimeSpan.Zero);
+        _incompleteMessageTimeout = incompleteMessageTimeout;
+        _time = time;
         _onReceive = onReceive;
         _onStreamError = onStreamError;
         (_udp, _tcpListener) = Bind(bind, tcp);
@@ -220,6 +242,11 @@ public sealed class SipTransport : IAsyncDisposable
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var filled = 0;
+
+        // Set while part of a message is buffered: the whole of it must arrive in time, however
+        // slowly the bytes trickle in, or the connection goes (a peer cannot hold it open that way).
+        CancellationTokenSource? incomplete = null;
+        CancellationTokenSource? waiting = null;
         try
         {
             while (!_stopping.IsCancellationRequested)
@@ -232,7 +259,23 @@ public sealed class SipTransport : IAsyncDisposable
                     buffer = larger;
                 }
 
-                var read = await connection.Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stopping.Token).ConfigureAwait(false);
+                if (filled > 0 && incomplete is null)
+                {
+                    incomplete = new CancellationTokenSource(_incompleteMessageTimeout, _time);
+                    waiting = CancellationTokenSource.CreateLinkedTokenSource(incomplete.Token, _stopping.Token);
+                }
+
+                int read;
+                try
+                {
+                    read = await connection.Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, waiting?.Token ?? _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (incomplete?.IsCancellationRequested == true && !_stopping.IsCancellationRequested)
+                {
+                    _onStreamError?.Invoke(connection.Remote, $"the rest of a message did not come within {_incompleteMessageTimeout.TotalSeconds:0} s");
+                    return;
+                }
+
                 if (read == 0)
                 {
                     return;
@@ -264,6 +307,12 @@ public sealed class SipTransport : IAsyncDisposable
                 {
                     buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                     filled -= consumed;
+                    if (filled == 0 && incomplete is not null)
+                    {
+                        waiting!.Dispose();
+                        incomplete.Dispose();
+                        (incomplete, waiting) = (null, null);
+                    }
                 }
             }
         }
@@ -273,6 +322,8 @@ public sealed class SipTransport : IAsyncDisposable
         }
         finally
         {
+            waiting?.Dispose();
+            incomplete?.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             _connections.TryRemove(new KeyValuePair<IPEndPoint, TcpConnection>(connection.Remote.Address, connection));
             connection.Dispose();

@@ -59,9 +59,10 @@ public static class StreamFraming
         }
 
         var headers = rest[..(end + 2)];
-        if (!TryFindContentLength(headers, out var contentLength))
+        if (!TryFindContentLength(headers, out var contentLength, out error))
         {
-            error = "a message on a stream transport must carry Content-Length";
+            // Without one trustworthy length the next message's start is unknown: the stream is lost
+            // (RFC 3261 18.3, RFC 4475 3.1.2.3 and 3.3.9).
             return Result.Broken;
         }
 
@@ -81,10 +82,14 @@ public static class StreamFraming
         return Result.Message;
     }
 
-    /// <summary>Finds the Content-Length (or compact l) header in a header section.</summary>
-    internal static bool TryFindContentLength(ReadOnlySpan<byte> headers, out long contentLength)
+    /// <summary>
+    /// Finds the Content-Length (or compact l) of a header section: false with the reason when it is
+    /// missing, not a non-negative number, or given twice with different values.
+    /// </summary>
+    internal static bool TryFindContentLength(ReadOnlySpan<byte> headers, out long contentLength, out string? error)
     {
         contentLength = -1;
+        error = "a message on a stream transport must carry Content-Length";
         var lineStart = headers.IndexOf("\r\n"u8);
         if (lineStart < 0)
         {
@@ -112,18 +117,31 @@ public static class StreamFraming
             var value = line[(colon + 1)..].Trim(" \t"u8);
             if (value.Length == 0 || value.Length > 9 || value.IndexOfAnyExcept(Digits) >= 0)
             {
+                error = $"Content-Length '{Encoding.UTF8.GetString(value[..Math.Min(value.Length, 20)])}' is not a non-negative number";
                 return false;
             }
 
-            contentLength = 0;
+            long parsed = 0;
             foreach (var digit in value)
             {
-                contentLength = (contentLength * 10) + (digit - '0');
+                parsed = (parsed * 10) + (digit - '0');
             }
 
-            return true;
+            if (contentLength >= 0 && parsed != contentLength)
+            {
+                error = $"conflicting Content-Length values {contentLength} and {parsed}";
+                return false;
+            }
+
+            contentLength = parsed;
         }
 
-        return false;
+        if (contentLength < 0)
+        {
+            return false;
+        }
+
+        error = null;
+        return true;
     }
 }

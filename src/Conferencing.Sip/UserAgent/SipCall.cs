@@ -98,10 +98,20 @@ public sealed partial class SipCall
 
     /// <summary>
     /// Sends a re-INVITE with a new offer and returns the status; on 2xx the peer's answer becomes
-    /// <see cref="RemoteSdp"/>. 491 means glare: try again after a random 2.1 to 4 s (RFC 3261 14.1).
+    /// <see cref="RemoteSdp"/>. 491 means glare (the peer's offer crossed ours): try again later
+    /// (RFC 3261 14.1); a session refresh does so by itself.
     /// </summary>
-    public async Task<int> ReInviteAsync(string sdp, CancellationToken cancellationToken = default)
+    public Task<int> ReInviteAsync(string sdp, CancellationToken cancellationToken = default) => OfferAsync("INVITE", sdp, cancellationToken);
+
+    /// <summary>
+    /// Sends an UPDATE (RFC 3311) with a new offer and returns the status: the same exchange as
+    /// <see cref="ReInviteAsync"/> in one round trip, with no ACK, also usable as a session refresh.
+    /// </summary>
+    public Task<int> UpdateAsync(string sdp, CancellationToken cancellationToken = default) => OfferAsync("UPDATE", sdp, cancellationToken);
+
+    private async Task<int> OfferAsync(string method, string sdp, CancellationToken cancellationToken)
     {
+        // One offer at a time in a dialog (RFC 3264 4, RFC 3311 5.1): a second one is glare of our own making.
         if (Interlocked.Exchange(ref _reInvitePending, 1) == 1)
         {
             return 491;
@@ -109,11 +119,11 @@ public sealed partial class SipCall
 
         try
         {
-            var invite = Dialog.CreateRequest("INVITE");
-            _agent.AddSessionHeaders(invite, this);
-            invite.Headers.Add("Content-Type", "application/sdp");
-            invite.BodyText = sdp;
-            var response = await _agent.SendInDialogAsync(this, invite, cancellationToken).ConfigureAwait(false);
+            var request = Dialog.CreateRequest(method);
+            _agent.AddSessionHeaders(request, this);
+            request.Headers.Add("Content-Type", "application/sdp");
+            request.BodyText = sdp;
+            var (response, sent) = await _agent.ExchangeInDialogAsync(this, request, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccess)
             {
                 Dialog.RefreshTarget(response);
@@ -123,8 +133,16 @@ public sealed partial class SipCall
                     RemoteSdp = response.BodyText;
                 }
 
-                await _agent.AckAsync(this, invite, response).ConfigureAwait(false);
-                ArmSessionTimer();
+                if (method == "INVITE")
+                {
+                    await _agent.AckAsync(this, sent, response).ConfigureAwait(false);
+                }
+
+                // The 2xx states the interval and refresher from now on (RFC 4028 7.4); without one the timer carries on.
+                if (!_agent.ApplySessionTimerFromResponse(this, response))
+                {
+                    ArmSessionTimer();
+                }
             }
 
             return response.StatusCode;
@@ -200,7 +218,15 @@ public sealed partial class SipCall
             var status = await ReInviteAsync(LocalSdp).ConfigureAwait(false);
             if (status is 408 or 481)
             {
+                // RFC 4028 10: a refresh that times out or finds no dialog ends the session.
                 await HangUpAsync("session refresh failed").ConfigureAwait(false);
+            }
+            else if (status == 491 && IsActive)
+            {
+                // Glare: try again after 2.1-4 s if we placed the call, 0-2 s if the peer did (RFC 3261 14.1).
+                var wait = Outgoing ? TimeSpan.FromMilliseconds(Random.Shared.Next(2100, 4001)) : TimeSpan.FromMilliseconds(Random.Shared.Next(0, 2001));
+                _sessionTimer?.Dispose();
+                _sessionTimer = _agent.Time.CreateTimer(_ => _ = OnSessionTimerAsync(), null, wait, Timeout.InfiniteTimeSpan);
             }
         }
         else

@@ -52,18 +52,9 @@ public sealed partial class SipUserAgent
         }
 
         var response = await Stack.SendRequestAsync(invite, destination, OnProvisional, CancellationToken.None).ConfigureAwait(false);
-        if (response.StatusCode is 401 or 407 && Options.Credentials is { } credentials
-            && DigestChallenge.TryParse(response.Headers[response.StatusCode == 401 ? "WWW-Authenticate" : "Proxy-Authenticate"], out var challenge, out _))
+        var retries = new Retries();
+        while (RetryFor(invite, response, null, retries) is { } retry)
         {
-            var retry = CloneForRetry(invite);
-            foreach (var header in invite.Headers.Where(h => h.Name is "Content-Type" or "Contact" or "Allow" or "Supported" or "Session-Expires" or "Min-SE"))
-            {
-                retry.Headers.Set(header.Name, header.Value);
-            }
-
-            retry.Body = invite.Body;
-            var answer = new DigestClient(credentials.UserName, credentials.Password).Answer(challenge, "INVITE", retry.RequestUri.ToString());
-            retry.Headers.Set(response.StatusCode == 401 ? "Authorization" : "Proxy-Authorization", answer.ToString());
             pending = invite = retry;
             response = await Stack.SendRequestAsync(retry, destination, OnProvisional, CancellationToken.None).ConfigureAwait(false);
         }
@@ -73,11 +64,10 @@ public sealed partial class SipUserAgent
             throw new SipCallFailedException(response.StatusCode, response.ReasonPhrase);
         }
 
-        var request = invite;
-        var dialog = SipDialog.ForUac(request, response, destination);
+        var dialog = SipDialog.ForUac(invite, response, destination);
         var call = new SipCall(this, dialog, outgoing: true, sdpOffer, response.BodyText);
         _calls[dialog.Id] = call;
-        await AckAsync(call, request, response).ConfigureAwait(false);
+        await AckAsync(call, invite, response).ConfigureAwait(false);
         ApplySessionTimerFromResponse(call, response);
         if (cancellationToken.IsCancellationRequested)
         {
@@ -114,15 +104,17 @@ public sealed partial class SipUserAgent
         await Stack.SendCancelAsync(cancel, destination).ConfigureAwait(false);
     }
 
-    private void ApplySessionTimerFromResponse(SipCall call, SipResponse response)
+    /// <summary>Takes the session interval and refresher from a 2xx to our INVITE or UPDATE; false when it has none.</summary>
+    internal bool ApplySessionTimerFromResponse(SipCall call, SipResponse response)
     {
         if (!TryReadSessionExpires(response.Headers["Session-Expires"], out var interval, out var refresher))
         {
-            return;
+            return false;
         }
 
-        // With no refresher named in the 2xx, the UAC refreshes (RFC 4028 7.4).
+        // We sent the request, so we are its UAC; with no refresher named in the 2xx, the UAC refreshes (RFC 4028 7.4).
         call.SetSessionTimer(interval, refresher is null or "uac");
+        return true;
     }
 
     internal static bool TryReadSessionExpires(string? value, out TimeSpan interval, out string? refresher)

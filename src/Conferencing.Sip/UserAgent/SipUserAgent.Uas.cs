@@ -13,6 +13,12 @@ public sealed partial class SipUserAgent
     {
         ArgumentNullException.ThrowIfNull(incoming);
         var request = incoming.Request;
+        if (Refusal(request, incoming.Remote) is { } refusal)
+        {
+            await incoming.RespondAsync(refusal).ConfigureAwait(false);
+            return;
+        }
+
         if (request.To?.Tag is { } toTag)
         {
             await OnInDialogRequestAsync(incoming, toTag).ConfigureAwait(false);
@@ -33,14 +39,76 @@ public sealed partial class SipUserAgent
             case "REGISTER":
                 await OnRegisterAsync(incoming).ConfigureAwait(false);
                 break;
-            case "BYE" or "INFO" or "UPDATE":
+            default:
+                // BYE, INFO and UPDATE outside any dialog we know of (the method check let nothing else through).
                 await incoming.RespondAsync(481).ConfigureAwait(false);
                 break;
-            default:
-                var refused = SipResponse.CreateFor(request, 405).WithToTag(SipRequest.NewTag());
-                refused.Headers.Set("Allow", Allow);
-                await incoming.RespondAsync(refused).ConfigureAwait(false);
-                break;
+        }
+    }
+
+    /// <summary>
+    /// The UAS checks of RFC 3261 8.2.1 to 8.2.3, in the RFC's order, for every request in or out of
+    /// a dialog: the method (405 for a known one we do not take, 501 for one nobody defined), the
+    /// Request-URI scheme (416), Require (420 naming what we lack), then the body: an encoding (415
+    /// with Accept-Encoding) or, for INVITE and UPDATE, a type other than SDP (415 with Accept) and an
+    /// Accept that leaves SDP out (406). Null when the request may go on.
+    /// </summary>
+    private SipResponse? Refusal(SipRequest request, SipEndPoint remote)
+    {
+        if (!Methods.Contains(request.Method))
+        {
+            var status = SipMethods.IsKnown(request.Method) ? 405 : 501;
+            return Refuse(request, status, response => response.Headers.Set("Allow", Allow));
+        }
+
+        if (!(request.RequestUri.IsSip || request.RequestUri.Scheme == "tel"))
+        {
+            return Refuse(request, 416, null);
+        }
+
+        var unsupported = request.Headers.GetAll("Require").Where(tag => !Supported.Contains(tag, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (unsupported.Count > 0)
+        {
+            return Refuse(request, 420, response => response.Headers.Set("Unsupported", string.Join(", ", unsupported)));
+        }
+
+        if (request.Body.Length == 0)
+        {
+            return null;
+        }
+
+        if (request.Headers.GetAll("Content-Encoding").Any(e => !e.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            return Refuse(request, 415, response => response.Headers.Set("Accept-Encoding", "identity"));
+        }
+
+        if (request.Method is not ("INVITE" or "UPDATE"))
+        {
+            return null;
+        }
+
+        if (request.ContentType != "application/sdp")
+        {
+            return Refuse(request, 415, response => response.Headers.Set("Accept", "application/sdp"));
+        }
+
+        if (request.Headers.Contains("Accept") && !request.Headers.GetAll("Accept").Any(AcceptsSdp))
+        {
+            // Our answer would be SDP, which the caller says it cannot take (RFC 4475 3.3.15).
+            return Refuse(request, 406, response => response.Headers.Set("Warning",
+                $"399 {LocalUri(remote.Protocol).Host} \"Our answer can only be application/sdp\""));
+        }
+
+        return null;
+
+        static bool AcceptsSdp(string range) =>
+            range.Split(';')[0].Trim().ToLowerInvariant() is "application/sdp" or "application/*" or "*/*";
+
+        static SipResponse Refuse(SipRequest request, int status, Action<SipResponse>? add)
+        {
+            var response = SipResponse.CreateFor(request, status).WithToTag(SipRequest.NewTag());
+            add?.Invoke(response);
+            return response;
         }
     }
 
@@ -48,7 +116,8 @@ public sealed partial class SipUserAgent
     public Task OnAckAsync(SipRequest ack, SipEndPoint remote)
     {
         ArgumentNullException.ThrowIfNull(ack);
-        if (ack.CallId is { } callId && ack.To?.Tag is { } local && ack.From?.Tag is { } peer && _calls.TryGetValue(SipDialog.Key(callId, local, peer), out var call))
+        // An RFC 2543 peer sends no From tag: its dialog's remote tag is empty (12.1.1).
+        if (ack.CallId is { } callId && ack.To?.Tag is { } local && _calls.TryGetValue(SipDialog.Key(callId, local, ack.From?.Tag ?? ""), out var call))
         {
             call.Confirm();
         }
@@ -78,11 +147,16 @@ public sealed partial class SipUserAgent
         }
     }
 
-    internal void NegotiateSessionTimer(SipRequest invite, SipResponse response, SipCall call)
+    /// <summary>
+    /// Answers the Session-Expires of an INVITE or UPDATE we take (RFC 4028 9): the interval at least
+    /// our Min-SE, the refresher the UAC chose or else the UAC when it supports timers, Require: timer
+    /// when it does. False when the request asked for no session timer.
+    /// </summary>
+    internal bool NegotiateSessionTimer(SipRequest invite, SipResponse response, SipCall call)
     {
         if (!TryReadSessionExpires(invite.Headers["Session-Expires"], out var asked, out var refresher))
         {
-            return;
+            return false;
         }
 
         var interval = asked < Options.MinSessionExpires ? Options.MinSessionExpires : asked;
@@ -97,6 +171,7 @@ public sealed partial class SipUserAgent
         }
 
         call.SetSessionTimer(interval, weRefresh: !uacRefreshes);
+        return true;
     }
 
     private async Task OnInviteAsync(IncomingRequest incoming)
@@ -169,28 +244,37 @@ public sealed partial class SipUserAgent
                 call.OnInfo(request.ContentType, request.BodyText);
                 break;
             case "INVITE" or "UPDATE":
-                if (request.Method == "INVITE" && call.ReInvitePending)
+                // Glare: their offer crossed ours (RFC 3261 14.2; RFC 3311 5.2 for an UPDATE with an offer).
+                if (call.ReInvitePending && (request.Method == "INVITE" || request.Body.Length > 0))
                 {
                     await incoming.RespondAsync(491).ConfigureAwait(false);
                     return;
                 }
 
-                var answer = request.Body.Length > 0 ? call.OnRemoteOffer(request.BodyText) : call.LocalSdp;
+                if (TryReadSessionExpires(request.Headers["Session-Expires"], out var asked, out _) && asked < Options.MinSessionExpires)
+                {
+                    var tooSmall = SipResponse.CreateFor(request, 422);
+                    tooSmall.Headers.Set("Min-SE", ((int)Options.MinSessionExpires.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+                    await incoming.RespondAsync(tooSmall).ConfigureAwait(false);
+                    return;
+                }
+
                 var ok = SipResponse.CreateFor(request, 200);
                 AddContactAndAllow(ok, incoming.Remote.Protocol);
-                if (TryReadSessionExpires(request.Headers["Session-Expires"], out var interval, out var refresher))
+                if (!NegotiateSessionTimer(request, ok, call))
                 {
-                    var uacRefreshes = refresher is null or "uac";
-                    ok.Headers.Set("Session-Expires", ((int)interval.TotalSeconds).ToString(CultureInfo.InvariantCulture) + (uacRefreshes ? ";refresher=uac" : ";refresher=uas"));
-                    call.SetSessionTimer(interval, weRefresh: !uacRefreshes);
-                }
-                else
-                {
+                    // A refresh without Session-Expires still shows the peer is there.
                     call.ArmSessionTimer();
                 }
 
-                ok.Headers.Set("Content-Type", "application/sdp");
-                ok.BodyText = answer;
+                // An offer gets an answer; an offerless re-INVITE gets our offer; an UPDATE without
+                // an offer (a plain session refresh) gets no body at all (RFC 3311 5.2).
+                if (request.Body.Length > 0 || request.Method == "INVITE")
+                {
+                    ok.Headers.Set("Content-Type", "application/sdp");
+                    ok.BodyText = request.Body.Length > 0 ? call.OnRemoteOffer(request.BodyText) : call.LocalSdp;
+                }
+
                 await incoming.RespondAsync(ok).ConfigureAwait(false);
                 break;
             case "OPTIONS":
@@ -209,6 +293,14 @@ public sealed partial class SipUserAgent
         if (Options.Authenticator is not null && !Authenticate(incoming, out user))
         {
             await ChallengeAsync(incoming).ConfigureAwait(false);
+            return;
+        }
+
+        if (!request.To!.Uri.IsSip || request.Contacts.Any(c => !c.IsWildcard && !c.Uri.IsSip))
+        {
+            // An address of record is a SIP or SIPS URI (10.2, RFC 4475 3.3.4), and so is what it binds to.
+            var refused = SipResponse.CreateFor(request, 400, "Bad Request (To and Contact must be SIP or SIPS URIs)").WithToTag(SipRequest.NewTag());
+            await incoming.RespondAsync(refused).ConfigureAwait(false);
             return;
         }
 

@@ -19,6 +19,13 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
     /// <summary>The methods we answer.</summary>
     public const string Allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER";
 
+    /// <summary>The option tags we support (RFC 4028 session timers); a Require of anything else gets 420.</summary>
+    public const string SupportedExtensions = "timer";
+
+    private static readonly HashSet<string> Methods = new(Allow.Split(", "), StringComparer.Ordinal);
+
+    private static readonly string[] Supported = SupportedExtensions.Split(", ");
+
     private readonly ConcurrentDictionary<string, SipCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IncomingCall> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SipRegistration> _registrations = new(StringComparer.OrdinalIgnoreCase);
@@ -106,6 +113,10 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
     internal Task<SipResponse> SendInDialogAsync(SipCall call, SipRequest request, CancellationToken cancellationToken) =>
         SendWithAuthAsync(request, DestinationOf(call.Dialog), call, cancellationToken);
 
+    /// <summary>Sends an in-dialog request and gives the final response with the request that got it.</summary>
+    internal Task<(SipResponse Response, SipRequest Sent)> ExchangeInDialogAsync(SipCall call, SipRequest request, CancellationToken cancellationToken) =>
+        ExchangeAsync(request, DestinationOf(call.Dialog), call, cancellationToken);
+
     /// <summary>The ACK of a 2xx is end-to-end, outside any transaction (13.2.2.4); it is kept for 2xx retransmissions.</summary>
     internal async Task AckAsync(SipCall call, SipRequest invite, SipResponse response)
     {
@@ -124,7 +135,7 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
     {
         message.Headers.Set("Contact", new NameAddress(LocalUri(protocol)).ToString());
         message.Headers.Set("Allow", Allow);
-        message.Headers.Set("Supported", "timer");
+        message.Headers.Set("Supported", SupportedExtensions);
     }
 
     internal void AddSessionHeaders(SipRequest request, SipCall? call)
@@ -161,34 +172,109 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a request; on 401/407 answers the challenge once with our credentials (22.2), with the
-    /// same Call-ID and From tag and the next CSeq.
+    /// Sends a request, and once more for each refusal <see cref="RetryFor"/> knows how to mend: a
+    /// digest challenge (22.2) or a session interval below the peer's minimum (RFC 4028 7.4).
     /// </summary>
-    private async Task<SipResponse> SendWithAuthAsync(SipRequest request, SipEndPoint destination, SipCall? call, CancellationToken cancellationToken, Action<SipResponse>? provisional = null)
+    private async Task<SipResponse> SendWithAuthAsync(SipRequest request, SipEndPoint destination, SipCall? call, CancellationToken cancellationToken, Action<SipResponse>? provisional = null) =>
+        (await ExchangeAsync(request, destination, call, cancellationToken, provisional).ConfigureAwait(false)).Response;
+
+    /// <summary>As <see cref="SendWithAuthAsync"/>, also giving the request that got the final response (its CSeq is what an ACK needs).</summary>
+    private async Task<(SipResponse Response, SipRequest Sent)> ExchangeAsync(SipRequest request, SipEndPoint destination, SipCall? call, CancellationToken cancellationToken, Action<SipResponse>? provisional = null)
     {
         var response = await Stack.SendRequestAsync(request, destination, provisional, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode is not (401 or 407) || Options.Credentials is not { } credentials)
+        var retries = new Retries();
+        while (RetryFor(request, response, call, retries) is { } retry)
         {
-            return response;
+            request = retry;
+            response = await Stack.SendRequestAsync(retry, destination, provisional, cancellationToken).ConfigureAwait(false);
         }
 
-        var challengeHeader = response.StatusCode == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
-        if (!DigestChallenge.TryParse(response.Headers[challengeHeader], out var challenge, out _))
+        return (response, request);
+    }
+
+    /// <summary>
+    /// The request to send instead of one that was refused, or null to accept the refusal. Each repair
+    /// is tried once: 401/407 answered with the topmost challenge whose algorithm we speak (RFC 8760
+    /// 2.4), 422 with Session-Expires raised to the Min-SE it names (RFC 4028 7.4). The retry keeps the
+    /// Call-ID and From tag and takes the next CSeq (in a dialog, the dialog's next).
+    /// </summary>
+    private SipRequest? RetryFor(SipRequest sent, SipResponse response, SipCall? call, Retries retries)
+    {
+        SipRequest Copy()
         {
-            return response;
+            var retry = call is not null ? call.Dialog.CreateRequest(sent.Method) : CloneForRetry(sent);
+            foreach (var header in sent.Headers.Where(h => h.Name is "Content-Type" or "Contact" or "Expires" or "Accept" or "Allow" or "Supported" or "Session-Expires" or "Min-SE" or "Reason"))
+            {
+                retry.Headers.Set(header.Name, header.Value);
+            }
+
+            retry.Body = sent.Body;
+            return retry;
         }
 
-        var retry = call is not null ? call.Dialog.CreateRequest(request.Method) : CloneForRetry(request);
-        foreach (var header in request.Headers.Where(h => h.Name is "Content-Type" or "Contact" or "Expires" or "Accept" or "Allow" or "Supported" or "Session-Expires" or "Min-SE"))
+        SipRequest Authorized(SipRequest retry)
         {
-            retry.Headers.Set(header.Name, header.Value);
+            // A later retry (after a 422) answers the same challenge again with the next nonce count.
+            if (retries.Challenge is { } challenge)
+            {
+                var answer = retries.Client!.Answer(challenge, retry.Method, retry.RequestUri.ToString(), retry.Body.Span);
+                retry.Headers.Set(retries.AuthorizationHeader!, answer.ToString());
+            }
+
+            return retry;
         }
 
-        retry.Body = request.Body;
-        var client = new DigestClient(credentials.UserName, credentials.Password);
-        var answer = client.Answer(challenge, retry.Method, retry.RequestUri.ToString(), retry.Body.Span);
-        retry.Headers.Set(response.StatusCode == 401 ? "Authorization" : "Proxy-Authorization", answer.ToString());
-        return await Stack.SendRequestAsync(retry, destination, provisional, cancellationToken).ConfigureAwait(false);
+        switch (response.StatusCode)
+        {
+            case 401 or 407 when retries.Challenge is null && Options.Credentials is { } credentials:
+            {
+                var header = response.StatusCode == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
+                DigestChallenge? challenge = null;
+                foreach (var offered in response.Headers.GetAll(header))
+                {
+                    if (DigestChallenge.TryParse(offered, out challenge, out _))
+                    {
+                        break;
+                    }
+                }
+
+                if (challenge is null)
+                {
+                    return null;
+                }
+
+                retries.Challenge = challenge;
+                retries.Client = new DigestClient(credentials.UserName, credentials.Password);
+                retries.AuthorizationHeader = response.StatusCode == 401 ? "Authorization" : "Proxy-Authorization";
+                return Authorized(Copy());
+            }
+
+            case 422 when !retries.IntervalRaised && sent.Method is "INVITE" or "UPDATE" && TryReadSessionExpires(response.Headers["Min-SE"], out var minimum, out _):
+            {
+                retries.IntervalRaised = true;
+                var retry = Copy();
+                var refresher = TryReadSessionExpires(sent.Headers["Session-Expires"], out _, out var named) && named is not null ? ";refresher=" + named : "";
+                var seconds = ((int)minimum.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                retry.Headers.Set("Session-Expires", seconds + refresher);
+                retry.Headers.Set("Min-SE", seconds);
+                return Authorized(retry);
+            }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>What has been tried for one request, so that each repair happens once.</summary>
+    private sealed class Retries
+    {
+        public DigestChallenge? Challenge { get; set; }
+
+        public DigestClient? Client { get; set; }
+
+        public string? AuthorizationHeader { get; set; }
+
+        public bool IntervalRaised { get; set; }
     }
 
     private static SipRequest CloneForRetry(SipRequest request)

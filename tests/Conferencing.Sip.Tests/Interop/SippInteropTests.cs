@@ -126,6 +126,25 @@ public sealed class SippInteropTests
         Assert.Equal(1, lossy.DroppedOks);
     }
 
+    [Fact]
+    public async Task ALostAckIsRecoveredFromTheSippUasRetransmittedOkAndALostByeByOurRetransmission()
+    {
+        var port = Sipp.FreeUdpPort();
+        var sipp = Sipp.StartAsync("uas-answer.xml", port, Timeout);
+        await using var lossy = new LossyRelay(new IPEndPoint(IPAddress.Loopback, port), dropAcks: 1, dropByes: 1);
+        await using var province = new SipUserAgent(new SipUserAgentOptions { User = "province" });
+        var destination = new SipEndPoint(SipProtocol.Udp, lossy.EndPoint);
+        var call = await RetryUntilListeningAsync(() => province.InviteAsync(SipUri.Create("room", destination.Address), destination, Offer));
+
+        // sipp takes a BYE before the ACK as an error, so hang up once our second ACK is through.
+        await TaskTimeouts.WaitUntilAsync(() => lossy.ForwardedAcks > 0).DefaultTimeout();
+        await call.HangUpAsync().DefaultTimeout();
+        var result = await sipp.DefaultTimeout();
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal((1, 1), (lossy.DroppedAcks, lossy.DroppedByes));
+        Assert.True(lossy.ForwardedOks >= 2, "sipp's 200 was not retransmitted through the relay");
+    }
+
     private const string Offer = "v=0\r\no=province 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 42000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
 
     private static async Task<SipCall> RetryUntilListeningAsync(Func<Task<SipCall>> place)

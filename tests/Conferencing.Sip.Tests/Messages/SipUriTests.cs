@@ -48,7 +48,6 @@ public sealed class SipUriTests
     [InlineData("sip:user@[fe80::1")]
     [InlineData("sip:user@[not-v6]")]
     [InlineData("sip:us%4xer@host")]
-    [InlineData("mailto:a@b")]
     [InlineData("tel:")]
     [InlineData("sip:user@host;=x")]
     public void BadUrisAreRefused(string text)
@@ -56,6 +55,44 @@ public sealed class SipUriTests
         Assert.False(SipUri.TryParse(text, out _, out var error));
         Assert.False(string.IsNullOrEmpty(error));
         Assert.Throws<SipParseException>(() => SipUri.Parse(text));
+    }
+
+    [Theory]
+    [InlineData("mailto:a@b", "mailto", "a@b")]
+    [InlineData("isbn:2983792873", "isbn", "2983792873")]
+    [InlineData("soap.beep://192.0.2.103:3002", "soap.beep", "//192.0.2.103:3002")]
+    [InlineData("urn:service:sos", "urn", "service:sos")]
+    public void OtherSchemesParseAsOpaqueUrisThatRoundTrip(string text, string scheme, string opaque)
+    {
+        var uri = SipUri.Parse(text);
+        Assert.Equal(scheme, uri.Scheme);
+        Assert.Equal(opaque, uri.Opaque);
+        Assert.False(uri.IsSip);
+        Assert.Equal("", uri.Host);
+        Assert.Equal(text, uri.ToString());
+        Assert.True(uri.EquivalentTo(SipUri.Parse(text)));
+        Assert.False(uri.EquivalentTo(SipUri.Parse("sip:a@b")));
+    }
+
+    [Theory]
+    [InlineData("1abc:x")]
+    [InlineData("ab_c:x")]
+    [InlineData("http:")]
+    [InlineData("http:a{b}")]
+    [InlineData("urn:a%zz")]
+    public void MalformedAbsoluteUrisAreRefused(string text) => Assert.False(SipUri.TryParse(text, out _, out _));
+
+    [Fact]
+    public void ParameterNamesMatchWithEscapesDecodedAndValuesUnescapeOnce()
+    {
+        var uri = SipUri.Parse("sip:cal%6Cer@host;%6C%72;n%61me=v%61lue%25%34%31;%74ransport=TCP");
+        Assert.True(uri.Parameters.Contains("lr"));
+        Assert.Equal("v%61lue%25%34%31", uri.Parameters["name"]);
+        Assert.Equal("value%41", uri.Parameters.GetUnescaped("name"));
+        Assert.Null(uri.Parameters.GetUnescaped("lr"));
+        Assert.True(uri.EquivalentTo(SipUri.Parse("sip:caller@host;transport=tcp")));
+        Assert.Equal("sip:cal%6Cer@host;%6C%72;n%61me=v%61lue%25%34%31;%74ransport=TCP", uri.ToString());
+        Assert.Equal("Tỉnh Phú Thọ", SipUri.Parse("sip:T%E1%BB%89nh%20Ph%C3%BA%20Th%E1%BB%8D@host").UnescapedUser);
     }
 
     [Theory]
@@ -83,6 +120,15 @@ public sealed class SipUriTests
         Assert.Equal(address.Tag, again.Tag);
         Assert.True(again.Uri.EquivalentTo(address.Uri));
     }
+
+    [Theory]
+    [InlineData("\"Watson, Thomas\" < sip:t.watson@example.org >")]
+    [InlineData("<sip:t.watson@example.org >")]
+    [InlineData("Watson, Thomas <sip:t.watson@example.org>")]
+    [InlineData("\"Mr. J. User <sip:j.user@example.com>")]
+    [InlineData("<sip:joe@example.org>;;;;")]
+    [InlineData("sip:user@example.com?Route=%3Csip:sip.example.com%3E")]
+    public void AddressesRfc4475CallsMalformedAreRefused(string text) => Assert.False(NameAddress.TryParse(text, out _, out _));
 
     [Theory]
     [InlineData("SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds", "UDP", "pc33.atlanta.com", null)]

@@ -252,6 +252,27 @@ public sealed class SdpNegotiatorTests
     }
 
     [Fact]
+    public void TransportIndependentBandwidthIsAnsweredAndLimitedLikeAs()
+    {
+        // RFC 3890: b=TIAS in bit/s beside b=AS in kbit/s; each side's limit caps what the other sends.
+        LocalCapabilities caps = RelayCapabilities();
+        caps.Media[1].MaxBandwidthTias = 1_500_000;
+        string offer = Offer(
+            "m=video 5000 RTP/AVP 100\r\nb=AS:2000\r\nb=TIAS:1920000\r\na=rtpmap:100 H264/90000\r\na=fmtp:100 profile-level-id=42e01f;packetization-mode=1\r\n");
+        SdpNegotiationResult result = Answer(offer, caps);
+        Assert.Equal(SdpNegotiationStatus.Accepted, result.Status);
+        Assert.Equal(1_500_000ul, result.Answer!.Media[0].GetBandwidth("TIAS"));
+        Assert.Equal(1_500_000ul, result.Streams[0].SendBandwidthTias);
+        Assert.Equal(2000ul, result.Streams[0].SendBandwidthKbps);
+        Assert.Contains("b=TIAS:1500000", result.Answer.ToString(), StringComparison.Ordinal);
+
+        caps.Media[1].MaxBandwidthTias = 4_000_000;
+        result = Answer(offer, caps);
+        Assert.Equal(1_920_000ul, result.Answer!.Media[0].GetBandwidth("TIAS"));
+        Assert.Equal(1_920_000ul, result.Streams[0].SendBandwidthTias);
+    }
+
+    [Fact]
     public void RtcpFeedbackIsTheIntersection()
     {
         LocalCapabilities caps = RelayCapabilities();

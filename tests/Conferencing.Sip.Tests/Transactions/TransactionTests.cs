@@ -238,4 +238,81 @@ public sealed class TransactionTests
         Run(time, 2);
         Assert.Equal(TransactionState.Terminated, transaction.State);
     }
+    /// <summary>
+    /// Each timer that ends a state, checked on both sides of its RFC 3261 table 4 / RFC 6026 value with
+    /// the default T1 500 ms, T4 5 s: the machine is still in the state just before and gone just after.
+    /// </summary>
+    [Theory]
+    [InlineData("B", 32.0)]
+    [InlineData("D", 32.0)]
+    [InlineData("F", 32.0)]
+    [InlineData("H", 32.0)]
+    [InlineData("I", 5.0)]
+    [InlineData("J", 32.0)]
+    [InlineData("K", 5.0)]
+    [InlineData("L", 32.0)]
+    [InlineData("M", 32.0)]
+    public void EveryTimerEndsItsStateAtTheRfcValue(string timer, double seconds)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        var wire = new Wire(time);
+        var user = new User();
+        Func<TransactionState> state;
+        TransactionState waiting;
+        switch (timer)
+        {
+            case "B" or "D" or "F" or "K" or "M":
+            {
+                var client = new ClientTransaction<string>(timer is "B" or "D" or "M", Request, false, time, SipTimers.Default, wire.Send, timer is "F" or "K" ? null : _ => Ack, user);
+                client.Start();
+                state = () => client.State;
+                waiting = timer switch
+                {
+                    "B" => TransactionState.Calling,
+                    "F" => TransactionState.Trying,
+                    "M" => TransactionState.Accepted,
+                    _ => TransactionState.Completed,
+                };
+                if (timer is "D" or "K" or "M")
+                {
+                    client.OnResponse(timer == "D" ? 486 : 200, "final");
+                }
+
+                break;
+            }
+
+            default:
+            {
+                var server = new ServerTransaction(timer is "H" or "I" or "L", false, time, SipTimers.Default, wire.Send);
+                server.SendResponse(timer switch { "L" => 200, "J" => 200, _ => 486 }, Encoding.ASCII.GetBytes("final"));
+                waiting = timer switch { "I" => TransactionState.Confirmed, "L" => TransactionState.Accepted, _ => TransactionState.Completed };
+                if (timer == "I")
+                {
+                    server.OnAck();
+                }
+
+                state = () => server.State;
+                break;
+            }
+        }
+
+        Run(time, seconds - 0.1);
+        Assert.Equal(waiting, state());
+        Run(time, 0.2);
+        Assert.Equal(TransactionState.Terminated, state());
+        Assert.Equal(timer is "B" or "F" ? [TransactionFailure.Timeout] : [], user.Failures);
+    }
+
+    [Fact]
+    public void ShorterRoundTripsScaleEveryTimerFromT1()
+    {
+        var timers = SipTimers.Default with { T1 = TimeSpan.FromMilliseconds(100), T2 = TimeSpan.FromMilliseconds(800), T4 = TimeSpan.FromSeconds(1) };
+        Assert.Equal(TimeSpan.FromMilliseconds(6400), timers.TransactionTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(32), timers.TimerD(reliable: false));
+        Assert.Equal(TimeSpan.Zero, timers.TimerD(reliable: true));
+        Assert.Equal(TimeSpan.FromSeconds(1), timers.WaitT4(reliable: false));
+        Assert.Equal(TimeSpan.Zero, timers.TimerJ(reliable: true));
+        Assert.Equal(TimeSpan.FromMilliseconds(800), timers.Backoff(TimeSpan.FromMilliseconds(400)));
+        Assert.Equal(TimeSpan.FromMilliseconds(800), timers.Backoff(TimeSpan.FromMilliseconds(800)));
+    }
 }

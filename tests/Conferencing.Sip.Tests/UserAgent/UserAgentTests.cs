@@ -191,5 +191,24 @@ public sealed class UserAgentTests
         Assert.Equal("session expired", (await theirs.Ended.WaitAsync(Timeout)).Reason);
     }
 
+    [Fact]
+    public async Task ALostAckIsRecoveredBecauseThe200IsRetransmittedUntilTheAckArrives()
+    {
+        await using var caller = Agent("province");
+        await using var callee = Agent("room");
+        var answered = new TaskCompletionSource<SipCall>();
+        callee.OnIncomingCall = async incoming => answered.SetResult(await incoming.AcceptAsync(Answer));
+        await using var lossy = new Interop.LossyRelay(callee.Stack.UdpEndPoint.Address, dropAcks: 1);
+        var destination = new SipEndPoint(SipProtocol.Udp, lossy.EndPoint);
+        var call = await caller.InviteAsync(SipUri.Create("room", lossy.EndPoint), destination, Offer).DefaultTimeout();
+        var theirs = await answered.Task.DefaultTimeout();
+        await theirs.Confirmed.DefaultTimeout();
+        Assert.True(theirs.IsActive);
+        Assert.Equal(1, lossy.DroppedAcks);
+        Assert.True(lossy.ForwardedOks >= 2, "the 200 was not retransmitted");
+        await call.HangUpAsync().DefaultTimeout();
+        Assert.False((await theirs.Ended.DefaultTimeout()).ByUs);
+    }
+
     private static byte[] RandomKey() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 }
