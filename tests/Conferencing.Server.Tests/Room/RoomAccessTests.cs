@@ -10,45 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Conferencing.Server.Tests.Room;
 
 /// <summary>The QR flow over HTTP: room codes, tickets, invitations, delegate and display cookies.</summary>
-public sealed partial class RoomAccessTests : RoomTestBase
+public sealed class RoomAccessTests : RoomTestBase
 {
-    private HttpClient Phone() => Factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
-
-    private async Task<string> RoomCodeAsync() =>
-        (await Factory.Services.GetRequiredService<DelegateAccess>().RoomCodeAsync(MeetingId, CancellationToken.None).DefaultTimeout()).Token;
-
-    private async Task<(string Url, string Pin)> InvitationAsync(int delegateIndex)
-    {
-        var invitation = await Admin.GetFromJsonAsync<JsonElement>($"/api/meetings/{MeetingId}/delegates/{DelegateId(delegateIndex)}/invitation", Json).DefaultTimeout();
-        return (invitation.GetProperty("url").GetString()!, invitation.GetProperty("pin").GetString()!);
-    }
-
-    /// <summary>Opens a code's page and returns the form fields it carries.</summary>
-    private static async Task<Dictionary<string, string>> OpenAsync(HttpClient phone, string path)
-    {
-        var response = await phone.GetAsync(new Uri(path, UriKind.Relative)).DefaultTimeout();
-        var html = await response.Content.ReadAsStringAsync().DefaultTimeout();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {html}");
-        Assert.True(response.Headers.CacheControl?.NoStore);
-        return HiddenField().Matches(html).ToDictionary(m => m.Groups[1].Value, m => WebUtility.HtmlDecode(m.Groups[2].Value));
-    }
-
-    private static Task<HttpResponseMessage> ConfirmAsync(HttpClient phone, Dictionary<string, string> fields, Guid? delegateId, string? secret)
-    {
-        var form = new Dictionary<string, string>(fields);
-        if (delegateId is { } d)
-        {
-            form["delegate"] = d.ToString();
-        }
-
-        if (secret is not null)
-        {
-            form["secret"] = secret;
-        }
-
-        return phone.PostAsync(new Uri("/j", UriKind.Relative), new FormUrlEncodedContent(form));
-    }
-
     [Fact]
     public async Task ManyDevicesOpenOneRoomCodeEachGetsItsOwnTicketAndATicketIsSpentOnce()
     {
@@ -261,6 +224,4 @@ public sealed partial class RoomAccessTests : RoomTestBase
 
     private static string Flip(string code, int at) => code[..at] + (code[at] == 'A' ? 'B' : 'A') + code[(at + 1)..];
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"")]
-    private static partial Regex HiddenField();
 }

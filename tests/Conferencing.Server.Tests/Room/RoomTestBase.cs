@@ -2,14 +2,68 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Conferencing.Server.Room;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Conferencing.Server.Tests.Api;
 using Conferencing.Server.Tests.Infrastructure;
 
 namespace Conferencing.Server.Tests.Room;
 
 /// <summary>A meeting with delegates and an agenda, ready for documents, delegates and votes.</summary>
-public abstract class RoomTestBase : ApiTestBase
+public abstract partial class RoomTestBase : ApiTestBase
 {
+    protected HttpClient Phone() => Factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
+
+    protected async Task<string> RoomCodeAsync() =>
+        (await Factory.Services.GetRequiredService<DelegateAccess>().RoomCodeAsync(MeetingId, CancellationToken.None).DefaultTimeout()).Token;
+
+    protected async Task<(string Url, string Pin)> InvitationAsync(int delegateIndex)
+    {
+        var invitation = await Admin.GetFromJsonAsync<JsonElement>($"/api/meetings/{MeetingId}/delegates/{DelegateId(delegateIndex)}/invitation", Json).DefaultTimeout();
+        return (invitation.GetProperty("url").GetString()!, invitation.GetProperty("pin").GetString()!);
+    }
+
+    /// <summary>Opens a code's page and returns the form fields it carries.</summary>
+    protected static async Task<Dictionary<string, string>> OpenAsync(HttpClient phone, string path)
+    {
+        var response = await phone.GetAsync(new Uri(path, UriKind.Relative)).DefaultTimeout();
+        var html = await response.Content.ReadAsStringAsync().DefaultTimeout();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {html}");
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        return HiddenField().Matches(html).ToDictionary(m => m.Groups[1].Value, m => WebUtility.HtmlDecode(m.Groups[2].Value));
+    }
+
+    protected static Task<HttpResponseMessage> ConfirmAsync(HttpClient phone, Dictionary<string, string> fields, Guid? delegateId, string? secret)
+    {
+        var form = new Dictionary<string, string>(fields);
+        if (delegateId is { } d)
+        {
+            form["delegate"] = d.ToString();
+        }
+
+        if (secret is not null)
+        {
+            form["secret"] = secret;
+        }
+
+        return phone.PostAsync(new Uri("/j", UriKind.Relative), new FormUrlEncodedContent(form));
+    }
+
+    /// <summary>A phone signed in as delegate <paramref name="index"/> through a room code and the PIN.</summary>
+    protected async Task<HttpClient> DelegatePhoneAsync(int index)
+    {
+        var phone = Phone();
+        var fields = await OpenAsync(phone, "/j/" + await RoomCodeAsync());
+        var (_, pin) = await InvitationAsync(index);
+        Assert.Equal(HttpStatusCode.SeeOther, (await ConfirmAsync(phone, fields, DelegateId(index), pin).DefaultTimeout()).StatusCode);
+        return phone;
+    }
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"")]
+    private static partial Regex HiddenField();
+
     protected Guid MeetingId { get; private set; }
 
     protected JsonElement Meeting { get; private set; }
