@@ -111,7 +111,7 @@
     if (!button) { return; }
     button.textContent = following ? L.RoomFollowing : L.RoomFollow;
     button.dataset.following = following ? "true" : "false";
-    button.disabled = following || !presenter || !presenter.documentId;
+    button.disabled = following;
   }
 
   // A delegate who turns pages or opens another document alone stops following.
