@@ -111,7 +111,7 @@ public sealed class DisplayLinks(Database database, SiteStore sites, MeetingServ
 
     /// <summary>
     /// The meeting a site's display shows now: a live one, else one preparing, else the next one
-    /// today or the one that ended last within the hour.
+    /// starting within 36 hours (delegates may read ahead), else the one that ended within the hour.
     /// </summary>
     public async Task<Meeting?> CurrentMeetingAsync(string siteCode, CancellationToken cancellationToken)
     {
@@ -126,7 +126,7 @@ public sealed class DisplayLinks(Database database, SiteStore sites, MeetingServ
         }
 
         var now = time.GetUtcNow();
-        var list = await meetings.ListAsync(new MeetingQuery(FromUtc: now.AddHours(-2), ToUtc: now.AddHours(18), SiteCode: siteCode, Limit: 200), cancellationToken).ConfigureAwait(false);
+        var list = await meetings.ListAsync(new MeetingQuery(FromUtc: now.AddHours(-2), ToUtc: now.AddHours(36), SiteCode: siteCode, Limit: 200), cancellationToken).ConfigureAwait(false);
         return list.Where(m => m.Status == MeetingStatus.Scheduled && m.EndUtc > now).OrderBy(m => m.StartUtc).FirstOrDefault()
             ?? list.Where(m => m.Status == MeetingStatus.Ended && m.EndedUtc > now.AddHours(-1)).OrderByDescending(m => m.EndedUtc).FirstOrDefault();
     }

@@ -36,6 +36,7 @@ public static class RoomSetup
         services.AddSingleton<VotingService>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<MeetingServiceAccessor>();
+        services.AddSingleton<RoomDemo>();
         services.AddHostedService<RoomBroadcaster>();
 
         services.AddAuthentication()

@@ -20,6 +20,8 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
 
     public async Task InitializeAsync()
     {
+        // Two shared cores and a first pdf.js load: give each expectation time, it still fails if the state never comes.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _factory = new ConferencingFactory(TestDatabase.Sqlite());
         _url = BrowserFixture.StartKestrel(_factory);
         _admin = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(_url) };
@@ -68,6 +70,9 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
         // The room TV: its QR code, drawn by the server, read by zbarimg.
         await using var tvContext = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 720 } }).DefaultTimeout();
         var tv = await tvContext.NewPageAsync().DefaultTimeout();
+        var tvErrors = new List<string>();
+        tv.Console += (_, m) => { if (m.Type == "error") { tvErrors.Add(m.Text); } };
+        tv.PageError += (_, e) => tvErrors.Add(e);
         await tv.GotoAsync(link.GetProperty("url").GetString()!).DefaultTimeout();
         Assert.EndsWith("/display", tv.Url, StringComparison.Ordinal);
         await Assertions.Expect(tv.GetByTestId("meeting-title")).ToHaveTextAsync("Hội nghị giao ban trực tuyến tháng 5").DefaultTimeout();
@@ -125,7 +130,15 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
         await Assertions.Expect(phone.GetByTestId("viewer-page")).ToHaveTextAsync("2").DefaultTimeout();
         await Assertions.Expect(canvas).ToHaveAttributeAsync("data-rendered", new System.Text.RegularExpressions.Regex(":2$")).DefaultTimeout();
         await Assertions.Expect(follow).ToHaveTextAsync("Đang theo người trình bày").DefaultTimeout();
-        await Assertions.Expect(tv.GetByTestId("viewer-page")).ToHaveTextAsync("2").DefaultTimeout();
+        try
+        {
+            await Assertions.Expect(tv.GetByTestId("viewer-page")).ToHaveTextAsync("2").DefaultTimeout();
+        }
+        catch (PlaywrightException e)
+        {
+            throw new InvalidOperationException("The room display did not show page 2: " + string.Join(" | ", tvErrors), e);
+        }
+
         await Assertions.Expect(tv.GetByTestId("page-canvas")).ToHaveAttributeAsync("data-rendered", new System.Text.RegularExpressions.Regex(":2$")).DefaultTimeout();
 
         // Turning a page alone stops following; the chair's next page then does not move the phone.
@@ -162,17 +175,28 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
         await Assertions.Expect(poll.GetByRole(AriaRole.Button, new() { Name = "Không đồng ý" })).ToHaveCountAsync(0).DefaultTimeout();
         await Assertions.Expect(chair.GetByTestId("vote-results").First).ToContainTextAsync("Đồng ý 1 · Không đồng ý 0 · Không biểu quyết 0 · Chưa biểu quyết 1 / 2").DefaultTimeout();
         await Assertions.Expect(tv.GetByTestId("polls")).ToContainTextAsync("Đồng ý 1").DefaultTimeout();
+        if (Environment.GetEnvironmentVariable("ROOM_SCREENSHOTS") is { Length: > 0 } shots)
+        {
+            await phone.ScreenshotAsync(new() { Path = Path.Combine(shots, "phone-list.png") });
+            await phone.GetByTestId("documents").GetByRole(AriaRole.Button).First.ClickAsync();
+            await Task.Delay(1500);
+            await phone.ScreenshotAsync(new() { Path = Path.Combine(shots, "phone-viewer.png") });
+            await phone.Locator("#back").ClickAsync();
+            await chair.ScreenshotAsync(new() { Path = Path.Combine(shots, "chair.png"), FullPage = true });
+            await tv.ScreenshotAsync(new() { Path = Path.Combine(shots, "tv.png") });
+        }
 
         // After a reload (a lost connection), the phone resynchronizes to the same state.
         await phone.ReloadAsync().DefaultTimeout();
         await Assertions.Expect(phone.GetByTestId("speak-state")).ToHaveTextAsync("Bạn đang được phát biểu").DefaultTimeout();
         await Assertions.Expect(phone.GetByTestId("polls").GetByTestId("voted")).ToHaveTextAsync("Bạn đã biểu quyết: Đồng ý").DefaultTimeout();
         Assert.Empty(errors);
+        Assert.Empty(tvErrors);
     }
 
     /// <summary>Interactive pages answer only once their circuit is up.</summary>
     private static async Task WaitForCircuitAsync(IPage page) =>
-        await page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('[data-testid=presenter-control]') !== null").DefaultTimeout();
+        await Assertions.Expect(page.Locator("[data-testid=presenter-control][data-ready=true]")).ToBeVisibleAsync().DefaultTimeout();
 
     private static async Task<string> DecodeQrAsync(byte[] png)
     {

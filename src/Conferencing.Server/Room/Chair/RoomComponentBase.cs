@@ -23,6 +23,12 @@ public abstract class RoomComponentBase : ComponentBase, IDisposable
 
     [Inject] protected MeetingEvents MeetingEvents { get; set; } = default!;
 
+    /// <summary>
+    /// True once the component runs over the circuit (not just prerendered HTML): the panels say so
+    /// in <c>data-ready</c>, so a person (and a test) knows the buttons answer.
+    /// </summary>
+    protected bool Interactive { get; private set; }
+
     /// <summary>The last refusal, shown until the next command.</summary>
     protected string? Error { get; set; }
 
@@ -63,6 +69,15 @@ public abstract class RoomComponentBase : ComponentBase, IDisposable
         }
 
         await LoadAsync().ConfigureAwait(false);
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            Interactive = true;
+            StateHasChanged();
+        }
     }
 
     private async Task ReloadAsync()

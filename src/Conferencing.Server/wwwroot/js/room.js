@@ -37,21 +37,28 @@
   function text(node, value) { if (node) { node.textContent = value; } }
 
   // --- documents and the viewer -------------------------------------------------------------
+  // One load per document version at a time: pushes arriving while it loads wait for the same one.
+  let loading = null;
   async function load(docId) {
     const doc = documents.find(d => d.id === docId);
     if (view.pdf && view.docId === docId && doc && view.version === doc.version) { return true; }
-    const response = await fetch(api + "/documents/" + docId + "/open", { method: "POST", headers: viewerHeaders });
-    if (!response.ok) { return false; }
-    const open = await response.json();
-    const lib = await pdfLib();
-    const task = lib.getDocument({
-      url: open.url, httpHeaders: viewerHeaders, withCredentials: true,
-      disableAutoFetch: true, disableStream: true, rangeChunkSize: 65536, isEvalSupported: false,
-    });
-    const pdf = await task.promise;
-    if (view.pdf) { view.pdf.destroy(); }
-    Object.assign(view, { docId, version: open.version, pages: open.pageCount, pdf, title: open.title, confidential: open.confidential, page: 0 });
-    return true;
+    if (loading && loading.docId === docId) { return loading.promise; }
+    const promise = (async () => {
+      const response = await fetch(api + "/documents/" + docId + "/open", { method: "POST", headers: viewerHeaders });
+      if (!response.ok) { return false; }
+      const open = await response.json();
+      const lib = await pdfLib();
+      const task = lib.getDocument({
+        url: open.url, httpHeaders: viewerHeaders, withCredentials: true,
+        disableAutoFetch: true, disableStream: true, rangeChunkSize: 65536, isEvalSupported: false,
+      });
+      const pdf = await task.promise;
+      if (view.loadingTask) { view.loadingTask.destroy(); }
+      Object.assign(view, { docId, version: open.version, pages: open.pageCount, pdf, loadingTask: task, title: open.title, confidential: open.confidential, page: 0 });
+      return true;
+    })();
+    loading = { docId, promise };
+    try { return await promise; } finally { if (loading && loading.promise === promise) { loading = null; } }
   }
 
   async function render(pageNumber) {
@@ -92,6 +99,7 @@
     presenter = state;
     if (role === "display") {
       el("nothing").hidden = !!state.documentId;
+      root.classList.toggle("presenting", !!state.documentId);
       if (state.documentId) { show(state.documentId, state.page); } else { generation++; canvas.removeAttribute("data-rendered"); }
       return;
     }
