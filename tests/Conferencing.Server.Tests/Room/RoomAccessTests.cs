@@ -222,6 +222,40 @@ public sealed class RoomAccessTests : RoomTestBase
         Assert.False(string.IsNullOrEmpty(first.GetProperty("device").GetString()));
     }
 
+    [Fact]
+    public async Task EachDelegatesPrintedInvitationCarriesAQrCodeOfItsOwnLinkAndItsPin()
+    {
+        var (url, pin) = await InvitationAsync(1);
+        var png = await Admin.GetByteArrayAsync(new Uri($"/api/meetings/{MeetingId}/delegates/{DelegateId(1)}/invitation.png", UriKind.Relative)).DefaultTimeout();
+        var decoded = await ZbarAsync(png);
+        Assert.StartsWith("http://localhost/j/", decoded, StringComparison.Ordinal);
+        Assert.Equal(new Uri(url).Host, new Uri(decoded).Host);
+        var svg = await Admin.GetAsync(new Uri($"/api/meetings/{MeetingId}/delegates/{DelegateId(1)}/invitation.svg", UriKind.Relative)).DefaultTimeout();
+        Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<svg", await svg.Content.ReadAsStringAsync().DefaultTimeout(), StringComparison.Ordinal);
+
+        var page = await Admin.GetStringAsync(new Uri($"/meetings/{MeetingId}/invitations", UriKind.Relative)).DefaultTimeout();
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(page, "data-testid=\"invitation\""));
+        Assert.Contains(pin, page, StringComparison.Ordinal);
+        Assert.Contains("Trần Thị Bình", page, StringComparison.Ordinal);
+
+        // The printed code works once, like any invitation.
+        using var phone = Phone();
+        var fields = await OpenAsync(phone, new Uri(decoded).PathAndQuery);
+        Assert.Equal(HttpStatusCode.SeeOther, (await ConfirmAsync(phone, fields, null, null).DefaultTimeout()).StatusCode);
+    }
+
+    private static async Task<string> ZbarAsync(byte[] png)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("qr").FullName, "code.png");
+        await File.WriteAllBytesAsync(file, png).DefaultTimeout();
+        using var zbar = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("zbarimg", ["--raw", "-q", file]) { RedirectStandardOutput = true })!;
+        var text = await zbar.StandardOutput.ReadToEndAsync().DefaultTimeout();
+        await zbar.WaitForExitAsync().DefaultTimeout();
+        Assert.Equal(0, zbar.ExitCode);
+        return text.Trim();
+    }
+
     private static string Flip(string code, int at) => code[..at] + (code[at] == 'A' ? 'B' : 'A') + code[(at + 1)..];
 
 }
