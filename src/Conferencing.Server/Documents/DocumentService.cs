@@ -22,6 +22,8 @@ public sealed partial class DocumentService(
 {
     public const int MaxTitleLength = 300;
 
+    private readonly KeyedLock<string> _stampLocks = new();
+
     public Task<IReadOnlyList<MeetingDocument>> ListAsync(Guid meetingId, CancellationToken cancellationToken) => store.ListAsync(meetingId, cancellationToken);
 
     public Task<MeetingDocument?> GetAsync(Guid id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
@@ -169,7 +171,12 @@ public sealed partial class DocumentService(
             DeviceLabel(device), address, document.Confidential, time.GetUtcNow());
         if (document.Confidential)
         {
-            await StampedCopyAsync(open, document, version, reader, cancellationToken).ConfigureAwait(false);
+            // One stamping at a time per reader: a phone that taps "open" twenty times costs twenty
+            // stampings in a row, not twenty at once.
+            using (await _stampLocks.AcquireAsync(reader.Kind + ":" + reader.Id, cancellationToken).ConfigureAwait(false))
+            {
+                await StampedCopyAsync(open, document, version, reader, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         await store.RecordOpenAsync(open, cancellationToken).ConfigureAwait(false);

@@ -163,6 +163,10 @@ public sealed partial class DelegateAccess(
                 throw Used();
             }
 
+            // Spent tokens past their expiry are refused by their date anyway; keep the table small.
+            await connection.ExecuteAsync(transaction, "DELETE FROM spent_tokens WHERE expires_utc < @old", cancellationToken,
+                ("old", database.ToDb(session.CreatedUtc.AddDays(-1)))).ConfigureAwait(false);
+
             await connection.ExecuteAsync(transaction,
                 "INSERT INTO delegate_sessions (id, meeting_id, delegate_id, via, device, created_utc, expires_utc) VALUES (@id, @m, @d, @via, @dev, @at, @exp)",
                 cancellationToken, ("id", session.Id.ToString()), ("m", meeting.Id.ToString()), ("d", person.Id.ToString()), ("via", session.Via),
@@ -207,6 +211,11 @@ public sealed partial class DelegateAccess(
         var rows = await connection.QueryAsync(null, "SELECT expires_utc, revoked_utc FROM delegate_sessions WHERE id = @id",
             r => (Expires: database.ReadTime(r, 0), NotRevoked: r.IsDBNull(1)), cancellationToken, ("id", sessionId.ToString())).ConfigureAwait(false);
         var active = rows.Count == 1 && rows[0].NotRevoked && rows[0].Expires > now;
+        if (_sessionCache.Count > 50_000)
+        {
+            _sessionCache.Clear();
+        }
+
         _sessionCache[sessionId] = (active, now);
         return active;
     }
@@ -260,9 +269,21 @@ public sealed partial class DelegateAccess(
         return phoneDigits.Length >= 4 && digits.Length == 4 && digits == phoneDigits[^4..];
     }
 
-    private void Fail(string key, DateTimeOffset now) => _failures.AddOrUpdate(key,
-        _ => (1, now + Pause),
-        (_, f) => f.Until <= now ? (1, now + Pause) : (f.Count + 1, now + Pause));
+    private void Fail(string key, DateTimeOffset now)
+    {
+        _failures.AddOrUpdate(key, _ => (1, now + Pause), (_, f) => f.Until <= now ? (1, now + Pause) : (f.Count + 1, now + Pause));
+        if (_failures.Count > 10_000)
+        {
+            // Guessing across many tickets must not grow memory without end: forget lapsed pauses.
+            foreach (var (k, f) in _failures)
+            {
+                if (f.Until <= now)
+                {
+                    _failures.TryRemove(k, out _);
+                }
+            }
+        }
+    }
 
     private async Task<AccessToken> ReadAsync(string? code, CancellationToken cancellationToken)
     {
