@@ -22,12 +22,19 @@ namespace Conferencing.Room.Benchmarks;
 /// bare WebSocket endpoint in the same server that sends the same-sized frame to every socket at
 /// once, with no SignalR, no store and no services. The ratio is what our path costs over the bare
 /// transport on this machine.
-/// <c>dotnet run -c Release -- --clients 1000 --rounds 40</c>
+/// <c>dotnet run -c Release -- --clients 1000 --rounds 40</c>; with <c>--stamp</c>, the cost of a
+/// confidential copy instead (see <see cref="StampBench"/>).
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Contains("--stamp"))
+        {
+            StampBench.Run(Arg(args, "--pages", 20), Arg(args, "--runs", 20));
+            return 0;
+        }
+
         var clients = Arg(args, "--clients", 1000);
         var rounds = Arg(args, "--rounds", 40);
         var warmup = Arg(args, "--warmup", 5);
