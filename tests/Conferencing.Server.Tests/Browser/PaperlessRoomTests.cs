@@ -186,6 +186,22 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
             await tv.ScreenshotAsync(new() { Path = Path.Combine(shots, "tv.png") });
         }
 
+        // The chair uploads a confidential plan from the console: it appears on the phone at once,
+        // marked, and opens stamped with the delegate's name, view only.
+        var manager = chair.GetByTestId("document-manager");
+        await manager.Locator("label:has-text('Đánh dấu mật') input[type=checkbox]").First.CheckAsync().DefaultTimeout();
+        await manager.GetByTestId("document-file").SetInputFilesAsync(new FilePayload { Name = "ke-hoach-mat.pdf", MimeType = "application/pdf", Buffer = SamplePdf.Create(2, "Kế hoạch bảo vệ hội nghị") }).DefaultTimeout();
+        await Assertions.Expect(manager.Locator("tbody tr")).ToHaveCountAsync(2).DefaultTimeout();
+        var secret = phone.GetByTestId("documents").GetByRole(AriaRole.Button, new() { Name = "ke-hoach-mat" });
+        await Assertions.Expect(secret).ToContainTextAsync("Mật").DefaultTimeout();
+        await secret.ClickAsync().DefaultTimeout();
+        await Assertions.Expect(phone.GetByTestId("view-only")).ToBeVisibleAsync().DefaultTimeout();
+        await Assertions.Expect(phone.GetByTestId("viewer-pages")).ToHaveTextAsync("2").DefaultTimeout();
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-rendered", new System.Text.RegularExpressions.Regex(":1$")).DefaultTimeout();
+        var opens = await _admin.GetFromJsonAsync<JsonElement>($"/api/meetings/{meetingId}/document-opens").DefaultTimeout();
+        Assert.Contains(opens.EnumerateArray(), o => o.GetProperty("stamped").GetBoolean() && o.GetProperty("readerName").GetString() == "Nguyễn Văn An");
+        await phone.Locator("#back").ClickAsync().DefaultTimeout();
+
         // After a reload (a lost connection), the phone resynchronizes to the same state.
         await phone.ReloadAsync().DefaultTimeout();
         await Assertions.Expect(phone.GetByTestId("speak-state")).ToHaveTextAsync("Bạn đang được phát biểu").DefaultTimeout();
