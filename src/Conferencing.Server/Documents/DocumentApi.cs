@@ -148,7 +148,7 @@ public static class DocumentApi
         {
             form = await http.Request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             return (null, TypedResults.Problem(statusCode: 400, title: "Invalid request", detail: $"The multipart form cannot be read: {e.Message}",
                 extensions: new Dictionary<string, object?> { ["code"] = "request.bad-form" }));

@@ -82,7 +82,16 @@ public static partial class RoomPages
             return Notice(StatusCodes.Status400BadRequest, "RoomBadForm", null);
         }
 
-        var form = await http.Request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return Notice(StatusCodes.Status400BadRequest, "RoomBadForm", "request.bad-form");
+        }
+
         if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
         {
             return Notice(StatusCodes.Status400BadRequest, "RoomBadForm", null);

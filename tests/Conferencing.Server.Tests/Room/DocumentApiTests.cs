@@ -80,6 +80,16 @@ public sealed class DocumentApiTests : RoomTestBase
     }
 
     [Fact]
+    public async Task ABrokenMultipartBodyIsRefusedWithAProblem()
+    {
+        using var broken = new StringContent("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.7", System.Text.Encoding.UTF8);
+        broken.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+        var response = await Admin.PostAsync(new Uri($"/api/meetings/{MeetingId}/documents", UriKind.Relative), broken).DefaultTimeout();
+        Assert.Equal("request.bad-form", (await ExpectProblem(response, HttpStatusCode.BadRequest)).GetProperty("code").GetString());
+        Assert.Empty((await Admin.GetFromJsonAsync<List<object>>($"/api/meetings/{MeetingId}/documents", Json).DefaultTimeout())!);
+    }
+
+    [Fact]
     public async Task ANewVersionBecomesCurrentAndTheEarlierOneStaysReadable()
     {
         var first = SamplePdf.Create(2, "Dự thảo lần 1");

@@ -101,6 +101,21 @@ public sealed class RoomAccessTests : RoomTestBase
     }
 
     [Fact]
+    public async Task AConfirmationThatIsNotAFormOrIsBrokenGetsAPageNotAnError()
+    {
+        using var phone = Phone();
+        var json = await phone.PostAsJsonAsync("/j", new { t = "x" }, Json).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.BadRequest, json.StatusCode);
+        Assert.Contains("data-testid=\"notice\"", await json.Content.ReadAsStringAsync().DefaultTimeout(), StringComparison.Ordinal);
+
+        using var broken = new StringContent("--b\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\nabc", System.Text.Encoding.UTF8);
+        broken.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+        var response = await phone.PostAsync(new Uri("/j", UriKind.Relative), broken).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task RepeatedWrongPinsPauseTheDelegate()
     {
         using var phone = Phone();
