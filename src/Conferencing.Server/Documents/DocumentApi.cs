@@ -131,7 +131,9 @@ public static class DocumentApi
         }
 
         http.Response.Headers.CacheControl = "private, no-store";
-        return TypedResults.PhysicalFile(documents.OriginalPath(v), "application/pdf", v.FileName, enableRangeProcessing: true);
+        var reader = new Reader(Reader.StaffKind, http.Actor(), http.User.FindFirst("display_name")?.Value ?? http.Actor(), null, null);
+        var path = await documents.OriginalForStaffAsync(document, v, reader, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
+        return TypedResults.PhysicalFile(path, "application/pdf", v.FileName, enableRangeProcessing: true);
     }
 
     private static async Task<(IFormCollection? Form, ProblemHttpResult? Problem)> ReadFormAsync(HttpContext http, CancellationToken cancellationToken)

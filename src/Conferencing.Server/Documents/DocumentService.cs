@@ -151,10 +151,15 @@ public sealed partial class DocumentService(
         await feed.PublishAsync(new RoomChange(meetingId, RoomChangeKind.Documents), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The stored original of a version, for staff.</summary>
-    public string OriginalPath(DocumentVersion version)
+    /// <summary>The stored original of a version for a staff member; the read is recorded like any open.</summary>
+    public async Task<string> OriginalForStaffAsync(MeetingDocument document, DocumentVersion version, Reader reader, string? device, string? address, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(reader);
+        await store.RecordOpenAsync(new DocumentOpen(Guid.NewGuid(), document.MeetingId, document.Id, version.Version, reader.Kind, reader.Id, reader.Name, null,
+            DeviceLabel(device), address, false, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        Log.Opened(logger, document.Id, version.Version, reader.Kind, reader.Name, DeviceLabel(device));
         return files.PathFor(version.Sha256);
     }
 

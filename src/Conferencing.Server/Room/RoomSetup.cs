@@ -38,6 +38,7 @@ public static class RoomSetup
         services.AddSingleton<MeetingServiceAccessor>();
         services.AddSingleton<RoomDemo>();
         services.AddHostedService<RoomBroadcaster>();
+        services.AddHostedService<RoomLifecycle>();
 
         services.AddAuthentication()
             .AddCookie(RoomAuth.DelegateScheme, o =>

@@ -113,6 +113,32 @@ public sealed class SpeakingService(Database database, MeetingService meetings, 
         await feed.PublishAsync(new RoomChange(meetingId, RoomChangeKind.Speaking), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>When the meeting ends: waiting requests are declined and the one speaking is done. Returns how many.</summary>
+    public async Task<int> LapseAsync(Guid meetingId, string actor, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        using (await _locks.AcquireAsync(meetingId, cancellationToken).ConfigureAwait(false))
+        {
+            var open = await QueueAsync(meetingId, cancellationToken).ConfigureAwait(false);
+            if (open.Count == 0)
+            {
+                return 0;
+            }
+
+            await database.InTransactionAsync(async (connection, transaction) =>
+            {
+                foreach (var request in open)
+                {
+                    await SetStatusAsync(connection, transaction, request.Id, request.Status == SpeakStatus.Granted ? SpeakStatus.Done : SpeakStatus.Declined, actor, cancellationToken).ConfigureAwait(false);
+                    count++;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await feed.PublishAsync(new RoomChange(meetingId, RoomChangeKind.Speaking), cancellationToken).ConfigureAwait(false);
+        return count;
+    }
+
     /// <summary>The waiting requests in order of asking, and the one speaking.</summary>
     public async Task<IReadOnlyList<SpeakRequest>> QueueAsync(Guid meetingId, CancellationToken cancellationToken)
     {

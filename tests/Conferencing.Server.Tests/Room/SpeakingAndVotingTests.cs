@@ -134,6 +134,35 @@ public sealed class SpeakingAndVotingTests : RoomTestBase
     }
 
     [Fact]
+    public async Task EndingTheMeetingClosesItsOpenVoteAndLapsesWaitingRequests()
+    {
+        await StartAsync();
+        var poll = await ReadJson(await Admin.PostAsJsonAsync($"/api/meetings/{MeetingId}/votes", new { question = "Đồng ý kết luận?" }, Json).DefaultTimeout());
+        var id = poll.GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsync(new Uri($"/api/votes/{id}/open", UriKind.Relative), null).DefaultTimeout()).StatusCode);
+        using var phone = await DelegatePhoneAsync(0);
+        Assert.Equal(HttpStatusCode.OK, (await phone.PostAsJsonAsync($"/d/api/polls/{id}/ballot", new { choice = "Agree" }, Json).DefaultTimeout()).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await phone.PostAsync(new Uri("/d/api/speak", UriKind.Relative), null).DefaultTimeout()).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsJsonAsync($"/api/meetings/{MeetingId}/end", new { }, Json).DefaultTimeout()).StatusCode);
+        var result = (await Admin.GetFromJsonAsync<List<PollView>>($"/api/meetings/{MeetingId}/votes", Json).DefaultTimeout())!.Single();
+        Assert.Equal((PollStatus.Closed, 1), (result.Status, result.Agree));
+        Assert.Empty((await Admin.GetFromJsonAsync<List<SpeakRequest>>($"/api/meetings/{MeetingId}/speaking", Json).DefaultTimeout())!);
+        Assert.Equal(SpeakStatus.Declined, (await Admin.GetFromJsonAsync<List<SpeakRequest>>($"/api/meetings/{MeetingId}/speaking?history=true", Json).DefaultTimeout())!.Single().Status);
+        var audit = await Admin.GetFromJsonAsync<List<Conferencing.Server.Store.AuditEntry>>($"/api/audit?entityType=meeting&entityId={MeetingId}", Json).DefaultTimeout();
+        Assert.Contains(audit!, a => a.Action == "vote.closed" && a.Actor == RoomLifecycle.Actor && a.Summary.Contains("agree 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AStaffReadOfAnOriginalIsRecordedAsAnOpen()
+    {
+        var id = (await UploadAsync(SamplePdf.Create(1), "mat.pdf", ("confidential", "true"))).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await Admin.GetAsync(new Uri($"/api/documents/{id}/versions/1/file", UriKind.Relative)).DefaultTimeout()).StatusCode);
+        var open = (await Admin.GetFromJsonAsync<JsonElement>($"/api/meetings/{MeetingId}/document-opens?documentId={id}", Json).DefaultTimeout()).EnumerateArray().Single();
+        Assert.Equal(("staff", "admin", false), (open.GetProperty("readerKind").GetString(), open.GetProperty("readerId").GetString(), open.GetProperty("stamped").GetBoolean()));
+    }
+
+    [Fact]
     public async Task ThePresenterMovesOnlyWithinTheMeetingsDocumentsAndPagesAndItsSequenceGrows()
     {
         var document = await UploadAsync(SamplePdf.Create(3), "bao-cao.pdf");
