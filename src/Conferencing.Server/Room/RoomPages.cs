@@ -23,9 +23,9 @@ public static partial class RoomPages
         routes.MapPost("/j", ConfirmAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         routes.MapGet("/room/welcome", () => Notice(StatusCodes.Status200OK, "RoomScanToJoin", null)).AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/room/no-display", () => Notice(StatusCodes.Status200OK, "RoomNoDisplayLink", null)).AllowAnonymous().ExcludeFromDescription();
-        routes.MapGet("/d", () => Page<DelegatePage>(null)).RequireAuthorization(RoomAuth.DelegatePolicy).ExcludeFromDescription();
+        routes.MapGet("/d", (HttpContext http) => Locked(http, Page<DelegatePage>(null))).RequireAuthorization(RoomAuth.DelegatePolicy).ExcludeFromDescription();
         routes.MapGet("/display/link/{token}", DisplaySignInAsync).AllowAnonymous().ExcludeFromDescription();
-        routes.MapGet("/display", () => Page<DisplayPage>(null)).RequireAuthorization(RoomAuth.DisplayPolicy).ExcludeFromDescription();
+        routes.MapGet("/display", (HttpContext http) => Locked(http, Page<DisplayPage>(null))).RequireAuthorization(RoomAuth.DisplayPolicy).ExcludeFromDescription();
         routes.MapGet("/meetings/{meetingId:guid}/invitations", InvitationsAsync).RequireAuthorization(StaffRoles.Policies.Secretariat).ExcludeFromDescription();
         ClientLibraries.Map(routes);
     }
@@ -66,7 +66,7 @@ public static partial class RoomPages
         try
         {
             var offer = await access.OpenAsync(code, cancellationToken).ConfigureAwait(false);
-            return JoinForm(http, antiforgery, offer, null, null, StatusCodes.Status200OK);
+            return Locked(http, JoinForm(http, antiforgery, offer, null, null, StatusCodes.Status200OK));
         }
         catch (DomainException e)
         {
@@ -189,6 +189,19 @@ public static partial class RoomPages
     private static IResult Page<T>(IDictionary<string, object?>? parameters, int status = StatusCodes.Status200OK)
         where T : Microsoft.AspNetCore.Components.IComponent =>
         new RazorComponentResult<T>(parameters ?? new Dictionary<string, object?>()) { StatusCode = status };
+
+    /// <summary>
+    /// The room's pages run only their own scripts and talk only to this server: a content security
+    /// policy that also keeps them out of other sites' frames.
+    /// </summary>
+    private static IResult Locked(HttpContext http, IResult page)
+    {
+        http.Response.Headers.ContentSecurityPolicy =
+            "default-src 'self'; script-src 'self'; worker-src 'self' blob:; connect-src 'self'; img-src 'self' data: blob:; " +
+            "style-src 'self' 'unsafe-inline'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return page;
+    }
 
     private static void NoStore(HttpContext http)
     {

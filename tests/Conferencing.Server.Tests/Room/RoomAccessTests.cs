@@ -161,7 +161,9 @@ public sealed class RoomAccessTests : RoomTestBase
         var signIn = await tv.GetAsync(new Uri(new Uri(link.GetProperty("url").GetString()!).PathAndQuery, UriKind.Relative)).DefaultTimeout();
         Assert.Equal(HttpStatusCode.SeeOther, signIn.StatusCode);
         Assert.Equal("/display", signIn.Headers.Location?.OriginalString);
-        Assert.Equal(HttpStatusCode.OK, (await tv.GetAsync(new Uri("/display", UriKind.Relative)).DefaultTimeout()).StatusCode);
+        var page = await tv.GetAsync(new Uri("/display", UriKind.Relative)).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("frame-ancestors 'none'", string.Join(' ', page.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
 
         var state = await tv.GetFromJsonAsync<JsonElement>("/display/api/state", Json).DefaultTimeout();
         Assert.Equal(MeetingId, state.GetProperty("meeting").GetProperty("id").GetGuid());
