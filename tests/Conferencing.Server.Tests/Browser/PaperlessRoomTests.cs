@@ -175,16 +175,6 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
         await Assertions.Expect(poll.GetByRole(AriaRole.Button, new() { Name = "Không đồng ý" })).ToHaveCountAsync(0).DefaultTimeout();
         await Assertions.Expect(chair.GetByTestId("vote-results").First).ToContainTextAsync("Đồng ý 1 · Không đồng ý 0 · Không biểu quyết 0 · Chưa biểu quyết 1 / 2").DefaultTimeout();
         await Assertions.Expect(tv.GetByTestId("polls")).ToContainTextAsync("Đồng ý 1").DefaultTimeout();
-        if (Environment.GetEnvironmentVariable("ROOM_SCREENSHOTS") is { Length: > 0 } shots)
-        {
-            await phone.ScreenshotAsync(new() { Path = Path.Combine(shots, "phone-list.png") });
-            await phone.GetByTestId("documents").GetByRole(AriaRole.Button).First.ClickAsync();
-            await Task.Delay(1500);
-            await phone.ScreenshotAsync(new() { Path = Path.Combine(shots, "phone-viewer.png") });
-            await phone.Locator("#back").ClickAsync();
-            await chair.ScreenshotAsync(new() { Path = Path.Combine(shots, "chair.png"), FullPage = true });
-            await tv.ScreenshotAsync(new() { Path = Path.Combine(shots, "tv.png") });
-        }
 
         // The chair uploads a confidential plan from the console: it appears on the phone at once,
         // marked, and opens stamped with the delegate's name, view only.
