@@ -17,7 +17,7 @@ namespace Conferencing.Server.Demo;
 /// </summary>
 public sealed partial class DemoSeeder(
     SiteStore sites, EndpointStore endpoints, MeetingService meetings, StaffUserStore users,
-    IOptions<DemoOptions> options, TimeProvider time, ILogger<DemoSeeder> logger)
+    IOptions<DemoOptions> options, TimeProvider time, ILogger<DemoSeeder> logger, Room.RoomDemo roomDemo)
 {
     public const string ResourceName = "Conferencing.Server.Demo.phu-tho-2025.csv";
     private const string Actor = "demo-seed";
@@ -103,7 +103,7 @@ public sealed partial class DemoSeeder(
         var delegates = communes.Take(20).Select(c => new DelegateInput(null, $"Chủ tịch UBND {c.Name}", "Chủ tịch", $"UBND {c.Name}", c.Code, null))
             .Prepend(new DelegateInput(null, "Chủ tịch UBND tỉnh", "Chủ tịch", "UBND tỉnh", province.Code, null)).ToList();
 
-        await meetings.ScheduleAsync(new MeetingDetails(
+        var provinceMeeting = await meetings.ScheduleAsync(new MeetingDetails(
             "Hội nghị trực tuyến triển khai nhiệm vụ phát triển kinh tế - xã hội",
             "Hội nghị do UBND tỉnh chủ trì, kết nối tới toàn bộ các xã, phường.",
             MeetingKind.ProvinceHosted, province.Code, At(1, 8, 0), At(1, 11, 30),
@@ -115,6 +115,7 @@ public sealed partial class DemoSeeder(
                 new AgendaInput(null, "Thảo luận tại các điểm cầu", null, 90),
                 new AgendaInput(null, "Kết luận của Chủ tịch UBND tỉnh", "Chủ tịch UBND tỉnh", 20),
             ]), Actor, cancellationToken).ConfigureAwait(false);
+        await roomDemo.SeedAsync(provinceMeeting, withDisplayLink: true, cancellationToken).ConfigureAwait(false);
 
         await meetings.ScheduleAsync(new MeetingDetails(
             "Hội nghị trực tuyến Chính phủ với các địa phương",

@@ -3,6 +3,7 @@ using Conferencing.Server.Accounts;
 using Conferencing.Server.Demo;
 using Conferencing.Server.Endpoints;
 using Conferencing.Server.Meetings;
+using Conferencing.Server.Room;
 using Conferencing.Server.Sites;
 using Conferencing.Server.Store;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -92,6 +93,7 @@ public static class ServerSetup
         services.AddHostedService(sp => sp.GetRequiredService<Monitoring.AlarmService>());
         services.AddSingleton<Simulator.RoomSimulatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
+        services.AddPaperlessRoom();
 
         services.AddDataProtection().SetApplicationName("Conferencing");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
@@ -168,6 +170,7 @@ public static class ServerSetup
         app.MapSiteApi();
         app.MapEndpointApi();
         app.MapMeetingApi();
+        app.MapPaperlessRoom();
         app.MapGet("/api/audit", async (AuditLog audit, string? entityType, string? entityId, int? limit, CancellationToken ct) =>
                 TypedResults.Ok(await audit.ListAsync(entityType, entityId, Math.Clamp(limit ?? 200, 1, 2000), ct).ConfigureAwait(false)))
             .WithTags("Audit").RequireAuthorization(StaffRoles.Policies.Admin);

@@ -28,6 +28,7 @@ public static class Migrations
         new(2, "diacritic-free site search and the meeting-site index used for conflicts", V2SearchAndMeetingSites),
         new(3, "audit trail and data-protection keys", V3AuditAndKeys),
         new(4, "alarms", V4Alarms),
+        new(5, "paperless room: documents, delegate access, presenter, speaking requests, votes", V5PaperlessRoom),
     ];
 
     public static int Latest => All[^1].Version;
@@ -155,5 +156,127 @@ public static class Migrations
         );
         CREATE INDEX ix_alarms_open ON alarms(cleared_utc);
         CREATE INDEX ix_alarms_site ON alarms(site_code, raised_utc);
+        """);
+
+    private static Task V5PaperlessRoom(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE documents (
+            id TEXT NOT NULL PRIMARY KEY,
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            agenda_item_id TEXT NULL,
+            title TEXT NOT NULL,
+            confidential INTEGER NOT NULL DEFAULT 0,
+            sort_order INTEGER NOT NULL,
+            current_version INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            created_utc {ts} NOT NULL,
+            updated_utc {ts} NOT NULL,
+            deleted_utc {ts} NULL
+        );
+        CREATE INDEX ix_documents_meeting ON documents(meeting_id, sort_order);
+        CREATE TABLE document_versions (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            file_name TEXT NOT NULL,
+            size_bytes BIGINT NOT NULL,
+            sha256 TEXT NOT NULL,
+            page_count INTEGER NOT NULL,
+            uploaded_by TEXT NOT NULL,
+            uploaded_utc {ts} NOT NULL,
+            PRIMARY KEY (document_id, version)
+        );
+        CREATE TABLE document_opens (
+            id TEXT NOT NULL PRIMARY KEY,
+            meeting_id TEXT NOT NULL,
+            document_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            reader_kind TEXT NOT NULL,
+            reader_id TEXT NOT NULL,
+            reader_name TEXT NOT NULL,
+            session_id TEXT NULL,
+            device TEXT NOT NULL,
+            address TEXT NULL,
+            stamped INTEGER NOT NULL,
+            opened_utc {ts} NOT NULL
+        );
+        CREATE INDEX ix_document_opens_document ON document_opens(document_id, opened_utc);
+        CREATE INDEX ix_document_opens_meeting ON document_opens(meeting_id, opened_utc);
+        CREATE TABLE room_keys (
+            name TEXT NOT NULL PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_utc {ts} NOT NULL
+        );
+        CREATE TABLE spent_tokens (
+            id TEXT NOT NULL PRIMARY KEY,
+            kind TEXT NOT NULL,
+            meeting_id TEXT NOT NULL,
+            spent_utc {ts} NOT NULL,
+            expires_utc {ts} NOT NULL
+        );
+        CREATE INDEX ix_spent_tokens_expiry ON spent_tokens(expires_utc);
+        CREATE TABLE delegate_sessions (
+            id TEXT NOT NULL PRIMARY KEY,
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            delegate_id TEXT NOT NULL,
+            via TEXT NOT NULL,
+            device TEXT NOT NULL,
+            created_utc {ts} NOT NULL,
+            expires_utc {ts} NOT NULL,
+            revoked_utc {ts} NULL
+        );
+        CREATE INDEX ix_delegate_sessions_meeting ON delegate_sessions(meeting_id, delegate_id);
+        CREATE TABLE display_links (
+            id TEXT NOT NULL PRIMARY KEY,
+            site_code TEXT NOT NULL REFERENCES sites(code),
+            token_hash TEXT NOT NULL UNIQUE,
+            label TEXT NULL,
+            created_by TEXT NOT NULL,
+            created_utc {ts} NOT NULL,
+            revoked_utc {ts} NULL
+        );
+        CREATE INDEX ix_display_links_site ON display_links(site_code);
+        CREATE TABLE room_presenter (
+            meeting_id TEXT NOT NULL PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+            document_id TEXT NULL,
+            version INTEGER NULL,
+            page INTEGER NULL,
+            seq BIGINT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_utc {ts} NOT NULL
+        );
+        CREATE TABLE speak_requests (
+            id TEXT NOT NULL PRIMARY KEY,
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            delegate_id TEXT NOT NULL,
+            site_code TEXT NOT NULL,
+            status TEXT NOT NULL,
+            requested_utc {ts} NOT NULL,
+            decided_utc {ts} NULL,
+            decided_by TEXT NULL
+        );
+        CREATE INDEX ix_speak_requests_meeting ON speak_requests(meeting_id, status, requested_utc);
+        CREATE TABLE polls (
+            id TEXT NOT NULL PRIMARY KEY,
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            agenda_item_id TEXT NULL,
+            question TEXT NOT NULL,
+            secret INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            eligible INTEGER NOT NULL,
+            agree INTEGER NOT NULL DEFAULT 0,
+            disagree INTEGER NOT NULL DEFAULT 0,
+            abstain INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT NOT NULL,
+            created_utc {ts} NOT NULL,
+            opened_utc {ts} NULL,
+            closed_utc {ts} NULL
+        );
+        CREATE INDEX ix_polls_meeting ON polls(meeting_id, created_utc);
+        CREATE TABLE ballots (
+            poll_id TEXT NOT NULL REFERENCES polls(id) ON DELETE CASCADE,
+            delegate_id TEXT NOT NULL,
+            choice TEXT NULL,
+            cast_utc {ts} NULL,
+            PRIMARY KEY (poll_id, delegate_id)
+        );
         """);
 }

@@ -16,9 +16,12 @@ public abstract class ApiTestBase : IAsyncLifetime
 
     protected virtual bool Demo => false;
 
+    /// <summary>The store under test: SQLite unless a class asks for PostgreSQL.</summary>
+    protected virtual Task<TestDatabase> CreateDatabaseAsync() => Task.FromResult(TestDatabase.Sqlite());
+
     public virtual async Task InitializeAsync()
     {
-        Factory = new ConferencingFactory(TestDatabase.Sqlite(), Demo);
+        Factory = new ConferencingFactory(await CreateDatabaseAsync(), Demo);
         Admin = await Factory.AdminAsync();
         if (!Demo)
         {

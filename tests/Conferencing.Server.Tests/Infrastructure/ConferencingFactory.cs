@@ -20,6 +20,9 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
 
     public TestDatabase Database { get; } = database;
 
+    /// <summary>This server's document storage, a fresh temporary folder.</summary>
+    public string DocumentsPath { get; } = Path.Combine(Path.GetTempPath(), "conferencing-tests", "documents", Guid.NewGuid().ToString("N"));
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         // Development is what `dotnet run` uses, and what makes the framework serve blazor.web.js from a build (not publish) output.
@@ -35,6 +38,7 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
         builder.UseSetting("Sip:OfflineAfter", "00:00:01.500");
         builder.UseSetting("Sip:ProbeTimeout", "00:00:00.500");
         builder.UseSetting("Alarms:OfflineAfter", "00:00:01");
+        builder.UseSetting("Documents:StoragePath", DocumentsPath);
         builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(Path.GetTempPath(), "conferencing-tests", "logs", "server-.json"));
     }
 

@@ -67,7 +67,21 @@ public abstract class MigrationTests(StoreProvider provider)
         // And it can still be changed.
         var updated = await node.MeetingService.StartAsync(MeetingId, meeting.Version, "t", CancellationToken.None).DefaultTimeout();
         Assert.Equal(MeetingStatus.Live, updated.Status);
+
+        // v5: the upgraded meeting takes documents, and a document written at v5 survives later steps.
+        var documents = new Conferencing.Server.Documents.DocumentStore(database);
+        await database.InTransactionAsync((c, t) => documents.InsertAsync(c, t, SampleDocument(Guid.NewGuid(), "Tài liệu mới"), CancellationToken.None), CancellationToken.None).DefaultTimeout();
+        var listed = await documents.ListAsync(MeetingId, CancellationToken.None).DefaultTimeout();
+        Assert.Contains(listed, d => d.Title == "Tài liệu mới" && d.Current.PageCount == 7);
+        if (version >= 5)
+        {
+            Assert.Contains(listed, d => d.Title == "Tài liệu cũ" && d.Confidential);
+        }
     }
+
+    private static Conferencing.Server.Documents.MeetingDocument SampleDocument(Guid id, string title) => new(
+        id, MeetingId, null, title, Confidential: title.EndsWith("cũ", StringComparison.Ordinal), 1, 1,
+        [new Conferencing.Server.Documents.DocumentVersion(1, "tai-lieu.pdf", 1234, new string('a', 64), 7, "old", Start)], "old", Start, Start);
 
     [Fact]
     public async Task MigratingTwiceChangesNothing()
@@ -78,6 +92,7 @@ public abstract class MigrationTests(StoreProvider provider)
         await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None).DefaultTimeout();
         var node = new StoreServices(database, Directory.CreateTempSubdirectory("conferencing-keys"));
         Assert.Equal(3, (await node.Sites.LoadTreeAsync(CancellationToken.None).DefaultTimeout()).Count);
+        Assert.Single(await new Conferencing.Server.Documents.DocumentStore(database).ListAsync(MeetingId, CancellationToken.None).DefaultTimeout());
     }
 
     [Fact]
@@ -146,6 +161,12 @@ public abstract class MigrationTests(StoreProvider provider)
         {
             await Exec(connection, "INSERT INTO alarms (id, kind, severity, endpoint_id, site_code, message, raised_utc) VALUES (@id, 'endpoint.offline', 'Major', NULL, 'PT-X-PC', 'old alarm', @t)",
                 ("id", Guid.NewGuid().ToString()), ("t", now));
+        }
+
+        if (version >= 5)
+        {
+            var documents = new Conferencing.Server.Documents.DocumentStore(database);
+            await database.InTransactionAsync((c, t) => documents.InsertAsync(c, t, SampleDocument(Guid.NewGuid(), "Tài liệu cũ"), CancellationToken.None), CancellationToken.None).DefaultTimeout();
         }
 
         if (version >= 3)

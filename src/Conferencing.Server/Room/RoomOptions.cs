@@ -1,0 +1,64 @@
+namespace Conferencing.Server.Room;
+
+/// <summary>The QR access and the room's live state. Bound from <c>Room</c>.</summary>
+public sealed class RoomOptions
+{
+    public const string Section = "Room";
+
+    /// <summary>The default: a room display shows a new QR code every 30 seconds.</summary>
+    public static readonly TimeSpan DefaultQrRotation = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default: a room QR code opens the confirmation page for 90 seconds, so one scanned just before it rotated still works.</summary>
+    public static readonly TimeSpan DefaultRoomTokenLifetime = TimeSpan.FromSeconds(90);
+
+    /// <summary>The default: a delegate has 10 minutes to confirm who they are on the page a scan opened.</summary>
+    public static readonly TimeSpan DefaultTicketLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>The default: a delegate session lasts until 12 hours after the meeting's end.</summary>
+    public static readonly TimeSpan DefaultSessionGrace = TimeSpan.FromHours(12);
+
+    /// <summary>The default number of wrong PINs one delegate may enter before a pause.</summary>
+    public const int DefaultMaxFailedConfirmations = 5;
+
+    /// <summary>
+    /// The address phones reach the server at, e.g. <c>https://hop.phutho.gov.vn</c>, written into QR
+    /// codes. Unset, the address of the request that asked for the code is used.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>How often a room display shows a new QR code. The default is <see cref="DefaultQrRotation"/>.</summary>
+    public TimeSpan QrRotation { get; set; } = DefaultQrRotation;
+
+    /// <summary>How long one room QR code may be opened. The default is <see cref="DefaultRoomTokenLifetime"/>.</summary>
+    public TimeSpan RoomTokenLifetime { get; set; } = DefaultRoomTokenLifetime;
+
+    /// <summary>How long a confirmation page stays usable. The default is <see cref="DefaultTicketLifetime"/>.</summary>
+    public TimeSpan TicketLifetime { get; set; } = DefaultTicketLifetime;
+
+    /// <summary>How long after the meeting's end a delegate stays signed in. The default is <see cref="DefaultSessionGrace"/>.</summary>
+    public TimeSpan SessionGrace { get; set; } = DefaultSessionGrace;
+
+    /// <summary>Wrong PINs before one delegate is paused for a minute. The default is <see cref="DefaultMaxFailedConfirmations"/>.</summary>
+    public int MaxFailedConfirmations { get; set; } = DefaultMaxFailedConfirmations;
+
+    /// <summary>Null when usable, else what is wrong.</summary>
+    public string? Validate()
+    {
+        if (PublicBaseUrl is { Length: > 0 } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/"))
+        {
+            return "Room:PublicBaseUrl must be an absolute http(s) address without a path, e.g. https://hop.example.vn.";
+        }
+
+        if (QrRotation < TimeSpan.FromSeconds(5) || RoomTokenLifetime < QrRotation)
+        {
+            return "Room:QrRotation must be at least 5 seconds and Room:RoomTokenLifetime at least as long.";
+        }
+
+        if (TicketLifetime < TimeSpan.FromMinutes(1) || SessionGrace < TimeSpan.Zero)
+        {
+            return "Room:TicketLifetime must be at least a minute and Room:SessionGrace not negative.";
+        }
+
+        return MaxFailedConfirmations < 1 ? "Room:MaxFailedConfirmations must be at least 1." : null;
+    }
+}
