@@ -90,6 +90,8 @@ public static class ServerSetup
         services.AddOptions<Monitoring.AlarmOptions>().BindConfiguration(Monitoring.AlarmOptions.Section);
         services.AddSingleton<Monitoring.AlarmService>();
         services.AddHostedService(sp => sp.GetRequiredService<Monitoring.AlarmService>());
+        services.AddSingleton<Reports.MeetingQualityStore>();
+        services.AddSingleton<Reports.ReportService>();
         services.AddSingleton<Simulator.RoomSimulatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
 
@@ -168,6 +170,7 @@ public static class ServerSetup
         app.MapSiteApi();
         app.MapEndpointApi();
         app.MapMeetingApi();
+        Reports.ReportApi.MapReportApi(app);
         app.MapGet("/api/audit", async (AuditLog audit, string? entityType, string? entityId, int? limit, CancellationToken ct) =>
                 TypedResults.Ok(await audit.ListAsync(entityType, entityId, Math.Clamp(limit ?? 200, 1, 2000), ct).ConfigureAwait(false)))
             .WithTags("Audit").RequireAuthorization(StaffRoles.Policies.Admin);

@@ -28,6 +28,9 @@ public static class Migrations
         new(2, "diacritic-free site search and the meeting-site index used for conflicts", V2SearchAndMeetingSites),
         new(3, "audit trail and data-protection keys", V3AuditAndKeys),
         new(4, "alarms", V4Alarms),
+
+        // 5 belongs to the paperless-room work on its own branch; numbers are renumbered at merge if needed.
+        new(6, "per-meeting media quality of each site, for the reports", V6MeetingSiteQuality),
     ];
 
     public static int Latest => All[^1].Version;
@@ -155,5 +158,21 @@ public static class Migrations
         );
         CREATE INDEX ix_alarms_open ON alarms(cleared_utc);
         CREATE INDEX ix_alarms_site ON alarms(site_code, raised_utc);
+        """);
+
+    private static Task V6MeetingSiteQuality(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE meeting_site_quality (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            site_code TEXT NOT NULL REFERENCES sites(code),
+            connected_seconds INTEGER NOT NULL,
+            samples INTEGER NOT NULL,
+            loss_percent DOUBLE PRECISION NULL,
+            jitter_ms DOUBLE PRECISION NULL,
+            round_trip_ms DOUBLE PRECISION NULL,
+            bitrate_kbps DOUBLE PRECISION NULL,
+            updated_utc {ts} NOT NULL,
+            PRIMARY KEY (meeting_id, site_code)
+        );
+        CREATE INDEX ix_meeting_site_quality_site ON meeting_site_quality(site_code);
         """);
 }
