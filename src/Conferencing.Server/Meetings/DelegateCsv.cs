@@ -148,6 +148,7 @@ public static class DelegateCsv
 
         var ticked = meetingSites.ToHashSet(StringComparer.Ordinal);
         var byName = sites.Ordered.ToLookup(s => s.Folded, s => s.Site.Code, StringComparer.Ordinal);
+        var byShortName = sites.Ordered.ToLookup(s => ShortName(s.Folded), s => s.Site.Code, StringComparer.Ordinal);
         var delegates = new List<DelegateInput>(records.Count - 1);
         var errors = new List<DelegateImportError>();
         foreach (var (line, fields) in records.Skip(1))
@@ -198,7 +199,14 @@ public static class DelegateCsv
             }
             else
             {
-                var named = byName[VietnameseText.Fold(siteText)].ToList();
+                // "Xã Pà Cò", "xa pa co", or just "Pà Cò": a list kept by hand often drops the unit word.
+                var folded = VietnameseText.Fold(siteText);
+                var named = byName[folded].ToList();
+                if (named.Count == 0)
+                {
+                    named = byShortName[ShortName(folded)].ToList();
+                }
+
                 if (named.Count == 1)
                 {
                     siteCode = named[0];
@@ -240,6 +248,22 @@ public static class DelegateCsv
         }
 
         return errors.Count > 0 ? new DelegateImport([], errors) : new DelegateImport(delegates, []);
+    }
+
+    private static readonly string[] UnitWords = ["thanh pho ", "thi tran ", "thi xa ", "phuong ", "huyen ", "tinh ", "xa ", "so "];
+
+    /// <summary>A folded name without its unit word: "xa pa co" becomes "pa co".</summary>
+    private static string ShortName(string folded)
+    {
+        foreach (var word in UnitWords)
+        {
+            if (folded.StartsWith(word, StringComparison.Ordinal) && folded.Length > word.Length)
+            {
+                return folded[word.Length..];
+            }
+        }
+
+        return folded;
     }
 
     /// <summary>A header with more semicolons than commas was saved by a spreadsheet set to Vietnamese.</summary>

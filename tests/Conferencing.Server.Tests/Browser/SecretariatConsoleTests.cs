@@ -198,6 +198,50 @@ public sealed partial class SecretariatConsoleTests(BrowserFixture browser) : IC
         Assert.Equal(MeetingStatus.Ended, (await Meetings.GetAsync(meeting.Id, CancellationToken.None).DefaultTimeout())!.Status);
     }
 
+    [Fact]
+    public async Task DelegatesComeFromASpreadsheetAndABadFileChangesNothing()
+    {
+        await using var context = await browser.Browser.NewContextAsync().DefaultTimeout();
+        var page = await SignedInPageAsync(context);
+        await page.GotoAsync(_url + "/meetings/new").DefaultTimeout();
+        var start = ConsoleSeed.LocalDay(4, 8);
+        await page.Locator("#title").FillAsync("Hội nghị tổng kết năm").DefaultTimeout();
+        await FillTimesAsync(page, start, start.AddHours(3));
+        await page.GetByTestId("tick-communes").ClickAsync().DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("selected-count")).ToHaveTextAsync("Đã chọn 9 điểm cầu (9 có thiết bị)").DefaultTimeout();
+
+        // Line 3 names a site that does not exist: the file is refused whole, with the line named.
+        var upload = page.Locator("input[type=file]");
+        await upload.SetInputFilesAsync(new FilePayload
+        {
+            Name = "dai-bieu.csv", MimeType = "text/csv",
+            Buffer = System.Text.Encoding.UTF8.GetBytes("ho_ten,chuc_vu,don_vi,diem_cau,dien_thoai\nNguyễn Văn An,Chủ tịch,UBND xã,Xã Hy Cương,0912345678\nTrần Văn Bình,,,Xã Không Có,\n"),
+        }).DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("import-errors")).ToContainTextAsync("Dòng 3: không có điểm cầu «Xã Không Có».").DefaultTimeout();
+        await Assertions.Expect(page.Locator("#delegates-title")).ToContainTextAsync("(0)").DefaultTimeout();
+
+        await upload.SetInputFilesAsync(new FilePayload
+        {
+            Name = "dai-bieu.csv", MimeType = "text/csv",
+            Buffer = System.Text.Encoding.UTF8.GetBytes("ho_ten;diem_cau;dien_thoai\nNguyễn Văn An;Xã Hy Cương;0912345678\nTrần Văn Bình;pa co;\nLê Thị Cúc;PT-X-LT;\n"),
+        }).DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("import-result")).ToContainTextAsync("Đã thêm 3 đại biểu").DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("delegates").Locator("tbody tr")).ToHaveCountAsync(3).DefaultTimeout();
+
+        await page.GetByTestId("add-agenda").ClickAsync().DefaultTimeout();
+        await page.GetByLabel("Nội dung 1").FillAsync("Báo cáo tổng kết").DefaultTimeout();
+        await page.GetByLabel("Số phút 1").FillAsync("30").DefaultTimeout();
+        await page.GetByTestId("save").ClickAsync().DefaultTimeout();
+        var saved = await Meetings.GetAsync(await SavedMeetingIdAsync(page), CancellationToken.None).DefaultTimeout();
+        Assert.NotNull(saved);
+        Assert.Equal(["Nguyễn Văn An", "Trần Văn Bình", "Lê Thị Cúc"], saved.Delegates.Select(d => d.Name));
+        Assert.Equal(["PT-X-HC", "PT-X-PC", "PT-X-LT"], saved.Delegates.Select(d => d.SiteCode));
+        Assert.Equal("0912345678", saved.Delegates[0].Phone);
+        var item = Assert.Single(saved.Agenda);
+        Assert.Equal(("Báo cáo tổng kết", (int?)30), (item.Title, item.DurationMinutes));
+        Assert.Equal(["PT", "PT-P-VT", "PT-X-DH", "PT-X-HC", "PT-X-HH", "PT-X-LT", "PT-X-PC", "PT-X-SV", "PT-X-XL"], saved.SiteCodes);
+    }
+
     [GeneratedRegex(@"/meetings/([0-9a-f-]{36})$")]
     private static partial Regex MeetingUrl();
 }

@@ -109,6 +109,16 @@ public sealed class DelegateCsvTests
     }
 
     [Fact]
+    public void ASiteMayBeNamedWithoutItsUnitWord()
+    {
+        var result = DelegateCsv.Parse("name,site\nAn,Pà Cò\nBình,hy cuong\nCúc,Lâm Thao\n", Sites, Meeting);
+        Assert.True(result.Ok, string.Join("; ", result.Errors));
+
+        // "Lâm Thao" is both a district and a commune; only the commune takes part.
+        Assert.Equal(["PT-X-PC", "PT-X-HC", "PT-X-LT"], result.Delegates.Select(d => d.SiteCode));
+    }
+
+    [Fact]
     public void ANameSharedByTwoCommunesIsTakenFromTheMeetingOrRefusedAsAmbiguous()
     {
         Assert.Equal("PT-X-SV", Assert.Single(DelegateCsv.Parse("name,site\nAn,Xã Sơn Vi\n", Sites, Meeting).Delegates).SiteCode);
