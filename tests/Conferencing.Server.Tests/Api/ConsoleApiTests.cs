@@ -90,6 +90,37 @@ public sealed class ConsoleApiTests : ApiTestBase
             + $"{Tomorrow(8):dd/MM HH:mm}–{Tomorrow(10):dd/MM HH:mm} → {Tomorrow(9):dd/MM HH:mm}–{Tomorrow(11):dd/MM HH:mm}; sites +1 −0 (now 3) +PT-X-PC; delegates 0 → 1", entry.Summary);
     }
 
+    [Fact]
+    public async Task TheAuditTrailIsFilteredAndPagedWithoutOverlap()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await ScheduleAsync($"Họp {i}", Tomorrow(8 + i), 1, "PT-X-HC");
+        }
+
+        var seen = new List<string>();
+        string? next = null;
+        do
+        {
+            var page = await ReadJson(await Admin.GetAsync($"/api/audit?action=meeting.scheduled&limit=2&paged=true{(next is null ? "" : "&before=" + next)}").DefaultTimeout());
+            seen.AddRange(page.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("summary").GetString()!));
+            next = page.GetProperty("next").GetString();
+        }
+        while (next is not null);
+
+        Assert.Equal(5, seen.Count);
+        Assert.Equal(5, seen.Distinct().Count());
+        Assert.StartsWith("Họp 4 ", seen[0], StringComparison.Ordinal);
+
+        var byActor = await ReadJson(await Admin.GetAsync("/api/audit?actor=nobody").DefaultTimeout());
+        Assert.Equal(0, byActor.GetArrayLength());
+        var later = await ReadJson(await Admin.GetAsync($"/api/audit?from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"))}").DefaultTimeout());
+        Assert.Equal(0, later.GetArrayLength());
+        await ExpectProblem(await Admin.GetAsync("/api/audit?before=not-a-cursor").DefaultTimeout(), HttpStatusCode.BadRequest);
+        using var secretariat = await Factory.StaffAsync("Secretariat");
+        Assert.Equal(HttpStatusCode.Forbidden, (await secretariat.GetAsync("/api/audit").DefaultTimeout()).StatusCode);
+    }
+
     [Theory]
     [InlineData("?from=2025-01-01", "to")]
     [InlineData("?from=01/01/2025&to=2025-12-31", "from")]

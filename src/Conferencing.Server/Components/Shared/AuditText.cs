@@ -16,7 +16,14 @@ public static class AuditText
         "alarm.acknowledged",
     ];
 
-    /// <summary>The localized label, or the action itself for one the pages do not know yet.</summary>
+    /// <summary>The label as a table cell or menu item shows it, with a capital.</summary>
+    public static string ActionTitle(string action, IStringLocalizer<Ui> text)
+    {
+        var label = ActionLabel(action, text);
+        return label.Length == 0 ? label : char.ToUpper(label[0], System.Globalization.CultureInfo.CurrentCulture) + label[1..];
+    }
+
+    /// <summary>The localized label, lower case to follow a name ("boss bắt đầu hội nghị"), or the action itself for one the pages do not know yet.</summary>
     public static string ActionLabel(string action, IStringLocalizer<Ui> text)
     {
         ArgumentNullException.ThrowIfNull(text);
