@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Conferencing.Server.Common;
 using Conferencing.Server.Meetings;
 using Conferencing.Server.Sites;
 using Conferencing.Server.Tests.Infrastructure;
@@ -240,6 +241,35 @@ public sealed partial class SecretariatConsoleTests(BrowserFixture browser) : IC
         var item = Assert.Single(saved.Agenda);
         Assert.Equal(("Báo cáo tổng kết", (int?)30), (item.Title, item.DurationMinutes));
         Assert.Equal(["PT", "PT-P-VT", "PT-X-DH", "PT-X-HC", "PT-X-HH", "PT-X-LT", "PT-X-PC", "PT-X-SV", "PT-X-XL"], saved.SiteCodes);
+    }
+
+    [Fact]
+    public async Task ATechnicianFollowsMeetingsInEnglishWithoutRunningThem()
+    {
+        var start = ConsoleSeed.LocalDay(1, 8);
+        var meeting = await Meetings.ScheduleAsync(new MeetingDetails("Giao ban kỹ thuật", null, MeetingKind.ProvinceHosted, "PT", start, start.AddHours(1),
+            new SiteSelection([], ["PT-X-PC"]), [], []), "test", CancellationToken.None).DefaultTimeout();
+        await ConsoleSeed.CreateStaffAsync(_factory, ConsoleSeed.TechnicianUser, "Technician", "Kỹ thuật viên");
+        await using var context = await browser.Browser.NewContextAsync().DefaultTimeout();
+        var page = await SignedInPageAsync(context, ConsoleSeed.TechnicianUser);
+        await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync().DefaultTimeout();
+
+        var nav = page.GetByRole(AriaRole.Navigation);
+        await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Endpoint monitoring" })).ToBeVisibleAsync().DefaultTimeout();
+        await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Reports" })).ToHaveCountAsync(0).DefaultTimeout();
+        await nav.GetByRole(AriaRole.Link, new() { Name = "Meetings" }).ClickAsync().DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("week")).ToContainTextAsync("Monday").DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("new-meeting")).ToHaveCountAsync(0).DefaultTimeout();
+        await page.GetByTestId("view-month").ClickAsync().DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("calendar-range")).ToHaveTextAsync(VietnamTime.ToLocal(DateTimeOffset.UtcNow).ToString("MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-US"))).DefaultTimeout();
+
+        await page.GotoAsync($"{_url}/meetings/{meeting.Id}").DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("meeting-status")).ToHaveTextAsync("Scheduled").DefaultTimeout();
+        await Assertions.Expect(page.Locator("tr[data-site='PT-X-PC']")).ToContainTextAsync("Xã Pà Cò").DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("lifecycle")).ToHaveCountAsync(0).DefaultTimeout();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Present" })).ToHaveCountAsync(0).DefaultTimeout();
+        await page.GotoAsync($"{_url}/meetings/{meeting.Id}/edit").DefaultTimeout();
+        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("not allowed").DefaultTimeout();
     }
 
     [GeneratedRegex(@"/meetings/([0-9a-f-]{36})$")]
