@@ -150,10 +150,43 @@ public sealed record MeetingReport(
         var heldById = held.ToDictionary(m => m.Id);
         var qualityBySite = quality.Where(q => heldById.ContainsKey(q.MeetingId)).GroupBy(q => q.SiteCode, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var siteFigures = held
-            .SelectMany(m => m.SiteCodes.Select(code => (Meeting: m, Code: code)))
-            .GroupBy(x => x.Code, StringComparer.Ordinal)
-            .Select(g => SiteFiguresOf(g.Key, g.Select(x => x.Meeting).ToList(), qualityBySite.GetValueOrDefault(g.Key) ?? [], heldById, sites))
+
+        // One pass over each meeting's delegates and roll call, not one per site: a year holds
+        // hundreds of thousands of delegates.
+        var perSite = new Dictionary<string, SiteTally>(StringComparer.Ordinal);
+        foreach (var m in held)
+        {
+            var roll = m.RollCall.ToDictionary(r => r.SiteCode, r => r.Status, StringComparer.Ordinal);
+            var delegates = m.Delegates.CountBy(d => d.SiteCode).ToDictionary(StringComparer.Ordinal);
+            foreach (var code in m.SiteCodes)
+            {
+                if (!perSite.TryGetValue(code, out var tally))
+                {
+                    perSite[code] = tally = new SiteTally();
+                }
+
+                tally.Meetings++;
+                tally.Delegates += delegates.GetValueOrDefault(code);
+                switch (roll.TryGetValue(code, out var status) ? status : (AttendanceStatus?)null)
+                {
+                    case AttendanceStatus.Present:
+                        tally.Present++;
+                        break;
+                    case AttendanceStatus.Late:
+                        tally.Late++;
+                        break;
+                    case AttendanceStatus.Absent:
+                        tally.Absent++;
+                        break;
+                    default:
+                        tally.NotRecorded++;
+                        break;
+                }
+            }
+        }
+
+        var siteFigures = perSite
+            .Select(p => SiteFiguresOf(p.Key, p.Value, qualityBySite.GetValueOrDefault(p.Key) ?? [], heldById, sites))
             .OrderBy(s => sites.OrderOf(s.Code)).ThenBy(s => s.Code, StringComparer.Ordinal)
             .ToList();
         var overall = QualityOf(qualityBySite.Values.SelectMany(q => q).ToList(), heldById);
@@ -176,33 +209,27 @@ public sealed record MeetingReport(
         return new KindFigures(kind, count, connections, delegates, attending);
     }
 
-    private static SiteFigures SiteFiguresOf(string code, List<Meeting> meetings, List<MeetingSiteQuality> quality, Dictionary<Guid, Meeting> held, SiteIndex sites)
+    private sealed class SiteTally
     {
-        int present = 0, late = 0, absent = 0, unrecorded = 0, delegates = 0;
-        foreach (var m in meetings)
-        {
-            delegates += m.Delegates.Count(d => d.SiteCode == code);
-            switch (m.RollCall.FirstOrDefault(r => r.SiteCode == code)?.Status)
-            {
-                case AttendanceStatus.Present:
-                    present++;
-                    break;
-                case AttendanceStatus.Late:
-                    late++;
-                    break;
-                case AttendanceStatus.Absent:
-                    absent++;
-                    break;
-                default:
-                    unrecorded++;
-                    break;
-            }
-        }
+        public int Meetings { get; set; }
 
-        var recorded = present + late + absent;
+        public int Present { get; set; }
+
+        public int Late { get; set; }
+
+        public int Absent { get; set; }
+
+        public int NotRecorded { get; set; }
+
+        public int Delegates { get; set; }
+    }
+
+    private static SiteFigures SiteFiguresOf(string code, SiteTally t, List<MeetingSiteQuality> quality, Dictionary<Guid, Meeting> held, SiteIndex sites)
+    {
+        var recorded = t.Present + t.Late + t.Absent;
         var site = sites.Find(code)?.Site;
-        return new SiteFigures(code, site?.Name ?? code, site?.Level, meetings.Count, present, late, absent, unrecorded, delegates,
-            recorded == 0 ? null : (present + late) / (double)recorded, QualityOf(quality, held));
+        return new SiteFigures(code, site?.Name ?? code, site?.Level, t.Meetings, t.Present, t.Late, t.Absent, t.NotRecorded, t.Delegates,
+            recorded == 0 ? null : (t.Present + t.Late) / (double)recorded, QualityOf(quality, held));
     }
 
     private static QualityFigures? QualityOf(List<MeetingSiteQuality> rows, Dictionary<Guid, Meeting> held)
