@@ -228,9 +228,10 @@ public sealed partial class MeetingForm : IDisposable
         catch (OperationCanceledException)
         {
         }
-        catch (DomainException)
+        catch (Exception e) when (e is DomainException or System.Data.Common.DbException or TimeoutException)
         {
-            // The draft is not complete enough to check yet; saving will say what is missing.
+            // The draft is not complete enough to check yet (saving will say what is missing), or
+            // the store did not answer this time; the save checks again under the schedule lock.
             _checking = false;
             _conflicts = null;
             await InvokeAsync(StateHasChanged);

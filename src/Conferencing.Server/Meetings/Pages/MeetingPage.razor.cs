@@ -112,7 +112,7 @@ public sealed partial class MeetingPage : IDisposable
         // The command that made the change waits for its listeners, so hand over and return.
         if (change.Meeting.Id == Id)
         {
-            _ = InvokeAsync(async () =>
+            Post(async () =>
             {
                 if (Accept(change.Meeting))
                 {
@@ -126,7 +126,7 @@ public sealed partial class MeetingPage : IDisposable
         return Task.CompletedTask;
     }
 
-    private void OnPresenceChanged(EndpointPresence presence) => _ = InvokeAsync(() =>
+    private void OnPresenceChanged(EndpointPresence presence) => Post(() =>
     {
         _presence[presence.EndpointId] = presence;
         if (_meeting is not null && _meeting.SiteCodes.Contains(presence.SiteCode, StringComparer.Ordinal))
@@ -134,7 +134,28 @@ public sealed partial class MeetingPage : IDisposable
             BuildRows();
             StateHasChanged();
         }
+
+        return Task.CompletedTask;
     });
+
+    /// <summary>
+    /// Runs work on this page's circuit without waiting for it. The callers are the registrar and the
+    /// meeting feed: nothing that happens to one browser page (closed, disconnected, a failed query)
+    /// may come back to them.
+    /// </summary>
+    private void Post(Func<Task> work) => _ = PostAsync(work);
+
+    private async Task PostAsync(Func<Task> work)
+    {
+        try
+        {
+            await InvokeAsync(work);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or System.Data.Common.DbException or TimeoutException)
+        {
+            // The page is gone or the store hiccuped; the next change or a reload brings it up to date.
+        }
+    }
 
     /// <summary>Takes a newer version of the meeting; an older one (a late event) is ignored.</summary>
     private bool Accept(Meeting meeting)
