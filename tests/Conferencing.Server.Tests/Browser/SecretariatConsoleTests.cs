@@ -266,6 +266,11 @@ public sealed partial class SecretariatConsoleTests(BrowserFixture browser) : IC
         await page.GotoAsync($"{_url}/meetings/{meeting.Id}").DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("meeting-status")).ToHaveTextAsync("Scheduled").DefaultTimeout();
         await Assertions.Expect(page.Locator("tr[data-site='PT-X-PC']")).ToContainTextAsync("Xã Pà Cò").DefaultTimeout();
+
+        // A change made elsewhere redraws the page from another thread, still in the reader's language.
+        await Meetings.PrepareAsync(meeting.Id, null, "test", CancellationToken.None).DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("meeting-status")).ToHaveTextAsync("Preparing").DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("opened preparation").DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("lifecycle")).ToHaveCountAsync(0).DefaultTimeout();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Present" })).ToHaveCountAsync(0).DefaultTimeout();
         await page.GotoAsync($"{_url}/meetings/{meeting.Id}/edit").DefaultTimeout();

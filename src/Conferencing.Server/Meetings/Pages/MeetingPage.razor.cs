@@ -1,3 +1,4 @@
+using System.Globalization;
 using Conferencing.Server.Accounts;
 using Conferencing.Server.Common;
 using Conferencing.Server.Components.Shared;
@@ -19,6 +20,8 @@ namespace Conferencing.Server.Meetings.Pages;
 public sealed partial class MeetingPage : IDisposable
 {
     private IDisposable? _subscription;
+    private CultureInfo _culture = CultureInfo.CurrentCulture;
+    private CultureInfo _uiCulture = CultureInfo.CurrentUICulture;
     private Meeting? _meeting;
     private SiteIndex? _index;
     private readonly Dictionary<Guid, EndpointPresence> _presence = [];
@@ -84,6 +87,7 @@ public sealed partial class MeetingPage : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
+        (_culture, _uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
         var user = (await AuthenticationState).User;
         _canAct = user.IsInRole(StaffRoles.Admin) || user.IsInRole(StaffRoles.Secretariat);
         _index = new SiteIndex(await Sites.LoadTreeAsync(CancellationToken.None));
@@ -128,8 +132,10 @@ public sealed partial class MeetingPage : IDisposable
 
     private void OnPresenceChanged(EndpointPresence presence) => Post(() =>
     {
+        // Keepalive round trips change every probe; the page shows states, so only those redraw it.
+        var changed = !_presence.TryGetValue(presence.EndpointId, out var before) || before.State != presence.State;
         _presence[presence.EndpointId] = presence;
-        if (_meeting is not null && _meeting.SiteCodes.Contains(presence.SiteCode, StringComparer.Ordinal))
+        if (changed && _meeting is not null && _meeting.SiteCodes.Contains(presence.SiteCode, StringComparer.Ordinal))
         {
             BuildRows();
             StateHasChanged();
@@ -149,7 +155,15 @@ public sealed partial class MeetingPage : IDisposable
     {
         try
         {
-            await InvokeAsync(work);
+            // The work runs on the circuit but in the caller's execution context, whose culture is
+            // the process default: without this, a live update redraws an English page with the
+            // fallback (Vietnamese) strings and invariant number formats.
+            await InvokeAsync(() =>
+            {
+                CultureInfo.CurrentCulture = _culture;
+                CultureInfo.CurrentUICulture = _uiCulture;
+                return work();
+            });
         }
         catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or System.Data.Common.DbException or TimeoutException)
         {
