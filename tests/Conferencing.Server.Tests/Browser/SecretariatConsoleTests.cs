@@ -61,7 +61,8 @@ public sealed partial class SecretariatConsoleTests(BrowserFixture browser) : IC
 
     private async Task<Guid> SavedMeetingIdAsync(IPage page)
     {
-        await page.WaitForURLAsync(MeetingUrl()).DefaultTimeout();
+        // Saving navigates inside the circuit (history API): poll the address rather than wait for a load event.
+        await Assertions.Expect(page).ToHaveURLAsync(MeetingUrl()).DefaultTimeout();
         return Guid.Parse(MeetingUrl().Match(page.Url).Groups[1].Value);
     }
 
