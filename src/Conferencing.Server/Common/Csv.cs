@@ -8,8 +8,10 @@ public static class Csv
     /// <summary>
     /// Splits CSV text into records. Each record carries the 1-based line it started on so that an
     /// import error can point at it. Throws <see cref="FormatException"/> for an unterminated quote.
+    /// The delimiter is a comma unless given: spreadsheets set to Vietnamese save with ';', because
+    /// there the comma is the decimal separator.
     /// </summary>
-    public static IEnumerable<(int Line, IReadOnlyList<string> Fields)> Read(string text)
+    public static IEnumerable<(int Line, IReadOnlyList<string> Fields)> Read(string text, char delimiter = ',')
     {
         ArgumentNullException.ThrowIfNull(text);
         var fields = new List<string>();
@@ -55,7 +57,7 @@ public static class Csv
                     inQuotes = true;
                     fieldStarted = true;
                     break;
-                case ',':
+                case var d when d == delimiter:
                     fields.Add(field.ToString());
                     field.Clear();
                     fieldStarted = false;

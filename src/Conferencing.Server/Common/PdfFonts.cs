@@ -36,8 +36,9 @@ public static class PdfFonts
     private static byte[] Load(string face)
     {
         var path = Path.Combine(Directory, face + ".ttf");
+        // Flattened: PdfPig's subsetting loses the components of composite glyphs (see TrueTypeFlattener).
         return File.Exists(path)
-            ? File.ReadAllBytes(path)
+            ? TrueTypeFlattener.Flatten(File.ReadAllBytes(path))
             : throw new FileNotFoundException($"The PDF font {face}.ttf is missing from {Directory}; the build copies it from node_modules (npm ci in src/Conferencing.Server).", path);
     }
 }

@@ -18,6 +18,23 @@ public static class VietnamTime
     public static string FormatLocal(DateTimeOffset utc) =>
         ToLocal(utc).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
+    /// <summary>The calendar day in Vietnam that an instant falls on.</summary>
+    public static DateOnly LocalDate(DateTimeOffset utc) => DateOnly.FromDateTime(ToLocal(utc).DateTime);
+
+    /// <summary>The instant a Vietnamese calendar day begins (local midnight), in UTC.</summary>
+    public static DateTimeOffset StartOfDayUtc(DateOnly day)
+    {
+        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        return new DateTimeOffset(local, Zone.GetUtcOffset(local)).ToUniversalTime();
+    }
+
+    /// <summary>A local date and time of day in Vietnam, as the UTC instant it names.</summary>
+    public static DateTimeOffset FromLocal(DateOnly day, TimeOnly time)
+    {
+        var local = day.ToDateTime(time, DateTimeKind.Unspecified);
+        return new DateTimeOffset(local, Zone.GetUtcOffset(local)).ToUniversalTime();
+    }
+
     private static TimeZoneInfo FindZone()
     {
         try

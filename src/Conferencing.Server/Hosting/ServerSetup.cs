@@ -91,6 +91,8 @@ public static class ServerSetup
         services.AddOptions<Monitoring.AlarmOptions>().BindConfiguration(Monitoring.AlarmOptions.Section);
         services.AddSingleton<Monitoring.AlarmService>();
         services.AddHostedService(sp => sp.GetRequiredService<Monitoring.AlarmService>());
+        services.AddSingleton<Reports.MeetingQualityStore>();
+        services.AddSingleton<Reports.ReportService>();
         services.AddSingleton<Simulator.RoomSimulatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
         services.AddPaperlessRoom();
@@ -132,6 +134,7 @@ public static class ServerSetup
             o.ExpireTimeSpan = TimeSpan.FromHours(10);
             o.SlidingExpiration = true;
             o.LoginPath = "/login";
+            o.AccessDeniedPath = "/access-denied";
             o.Events.OnRedirectToLogin = c => ApiOrRedirect(c, StatusCodes.Status401Unauthorized, "Sign in first: POST /api/auth/login.");
             o.Events.OnRedirectToAccessDenied = c => ApiOrRedirect(c, StatusCodes.Status403Forbidden, "Your role does not allow this.");
         });
@@ -171,9 +174,8 @@ public static class ServerSetup
         app.MapEndpointApi();
         app.MapMeetingApi();
         app.MapPaperlessRoom();
-        app.MapGet("/api/audit", async (AuditLog audit, string? entityType, string? entityId, int? limit, CancellationToken ct) =>
-                TypedResults.Ok(await audit.ListAsync(entityType, entityId, Math.Clamp(limit ?? 200, 1, 2000), ct).ConfigureAwait(false)))
-            .WithTags("Audit").RequireAuthorization(StaffRoles.Policies.Admin);
+        Reports.ReportApi.MapReportApi(app);
+        app.MapAuditApi();
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();
 
         app.MapStaticAssets().AllowAnonymous();

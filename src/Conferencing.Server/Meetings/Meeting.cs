@@ -398,7 +398,7 @@ public sealed partial class Meeting
                 throw DomainException.Invalid($"delegates[{i}].siteCode", $"Delegate {d.Name} is placed at site '{d.SiteCode}', which does not take part in the meeting.");
             }
 
-            if (d.Phone is { } phone && (phone.Length > 20 || phone.Count(char.IsAsciiDigit) < 6 || phone.Any(c => !char.IsAsciiDigit(c) && c is not ('+' or ' ' or '.' or '-'))))
+            if (d.Phone is { } phone && !IsPhoneNumber(phone))
             {
                 throw DomainException.Invalid($"delegates[{i}].phone", $"'{phone}' is not a phone number.");
             }
@@ -441,6 +441,10 @@ public sealed partial class Meeting
 
         return result;
     }
+
+    /// <summary>The phone rule for delegates: 6 or more digits, up to 20 characters of digits, '+', ' ', '.', '-'.</summary>
+    internal static bool IsPhoneNumber(string phone) =>
+        phone.Length <= 20 && phone.Count(char.IsAsciiDigit) >= 6 && phone.All(c => char.IsAsciiDigit(c) || c is '+' or ' ' or '.' or '-');
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

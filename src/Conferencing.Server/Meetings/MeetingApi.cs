@@ -63,6 +63,12 @@ public static class MeetingApi
     /// <summary>Gives the floor to <see cref="SiteCode"/>; null (or the host) returns it to the meeting's own feed.</summary>
     public sealed record FloorRequest(string? SiteCode, int? Version);
 
+    /// <summary>Several sites' attendance in one change.</summary>
+    public sealed record RollCallManyRequest(IReadOnlyList<AttendanceInput>? Entries, int? Version);
+
+    /// <summary>The meetings a proposed schedule would collide with; empty when it is free.</summary>
+    public sealed record ConflictCheckResponse(bool Free, IReadOnlyList<MeetingConflict> Conflicts);
+
     public sealed record RollCallRequest(AttendanceStatus? Status, string? Reason, DateTimeOffset? ArrivedUtc, int? Version);
 
     public static RouteGroupBuilder MapMeetingApi(this IEndpointRouteBuilder routes)
@@ -85,6 +91,12 @@ public static class MeetingApi
         write.MapPost("/{id:guid}/floor", (MeetingService s, HttpContext h, Guid id, FloorRequest r, CancellationToken ct) =>
             Transition(() => s.GiveFloorAsync(id, r.SiteCode, r.Version, h.Actor(), ct))).ProducesProblem(409).ProducesValidationProblem();
         write.MapPut("/{id:guid}/roll-call/{siteCode}", RollCallAsync).ProducesProblem(409).ProducesValidationProblem();
+        write.MapPut("/{id:guid}/roll-call", (MeetingService s, HttpContext h, Guid id, RollCallManyRequest r, CancellationToken ct) =>
+            Transition(() => s.RecordAttendanceManyAsync(id, r.Entries ?? [], r.Version, h.Actor(), ct))).ProducesProblem(409).ProducesValidationProblem();
+        write.MapPost("/conflicts", (MeetingService s, HttpContext h, MeetingRequest r, CancellationToken ct) => CheckConflictsAsync(s, h, null, r, ct))
+            .ProducesValidationProblem().WithSummary("Dry run: the meetings a new meeting with these details would conflict with. Nothing is saved.");
+        write.MapPost("/{id:guid}/conflicts", (MeetingService s, HttpContext h, Guid id, MeetingRequest r, CancellationToken ct) => CheckConflictsAsync(s, h, id, r, ct))
+            .ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).WithSummary("Dry run: the meetings this change would conflict with. Nothing is saved.");
 
         routes.MapGet("/api/sites/{code}/calendar.ics", SiteCalendarAsync).WithTags("Sites").RequireAuthorization(StaffRoles.Policies.Staff).Produces<string>(200, "text/calendar");
         return group;
@@ -112,6 +124,12 @@ public static class MeetingApi
 
     private static async Task<Ok<MeetingResponse>> Transition(Func<Task<Meeting>> command) =>
         TypedResults.Ok(ToResponse(await command().ConfigureAwait(false)));
+
+    private static async Task<Ok<ConflictCheckResponse>> CheckConflictsAsync(MeetingService service, HttpContext http, Guid? id, MeetingRequest request, CancellationToken cancellationToken)
+    {
+        var conflicts = await service.CheckConflictsAsync(id, request.ToDetails(), http.Actor(), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new ConflictCheckResponse(conflicts.Count == 0, conflicts));
+    }
 
     private static async Task<Ok<MeetingResponse>> RollCallAsync(MeetingService service, HttpContext http, Guid id, string siteCode, RollCallRequest request, CancellationToken cancellationToken)
     {

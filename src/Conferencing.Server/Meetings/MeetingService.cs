@@ -40,9 +40,36 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
         var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
         return await RunAsync(id, expectedVersion, actor, "meeting.updated", scheduling: true, cancellationToken, meeting =>
         {
+            var before = MeetingChanges.Capture(meeting);
             meeting.Update(details, tree, time.GetUtcNow());
-            return meeting.Title;
+            return MeetingChanges.Describe(before, meeting);
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The meetings that saving <paramref name="details"/> would collide with, as a new meeting or as
+    /// a change to meeting <paramref name="id"/>: the same rules and the same query as the save, with
+    /// nothing written. The form asks this as the secretariat picks time and sites; the save still
+    /// checks again under the schedule lock, so a dry run that raced another booking cannot let it in.
+    /// </summary>
+    public async Task<IReadOnlyList<MeetingConflict>> CheckConflictsAsync(Guid? id, MeetingDetails details, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        Meeting meeting;
+        if (id is { } existing)
+        {
+            meeting = await MeetingStore.GetAsync(connection, null, existing, cancellationToken).ConfigureAwait(false)
+                ?? throw DomainException.NotFound("meeting", existing.ToString());
+            meeting.Update(details, tree, time.GetUtcNow());
+        }
+        else
+        {
+            meeting = Meeting.Schedule(Guid.NewGuid(), details, tree, actor, time.GetUtcNow());
+        }
+
+        return await store.FindConflictsAsync(connection, null, meeting, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<Meeting> PrepareAsync(Guid id, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
@@ -79,6 +106,40 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
             var entry = m.RecordAttendance(siteCode, status, reason, arrivedUtc, actor, time.GetUtcNow());
             return $"{entry.SiteCode}: {entry.Status}{(entry.Reason is null ? "" : " (" + entry.Reason + ")")}";
         });
+
+    /// <summary>
+    /// Records several sites' attendance as one change (one version, one audit line), e.g. every
+    /// connected site present at once: all of them or, if one breaks a rule, none.
+    /// </summary>
+    public Task<Meeting> RecordAttendanceManyAsync(Guid id, IReadOnlyList<AttendanceInput> entries, int? expectedVersion, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            throw DomainException.Invalid("entries", "Roll call needs at least one site.");
+        }
+
+        return RunAsync(id, expectedVersion, actor, "meeting.roll-call", scheduling: false, cancellationToken, m =>
+        {
+            var now = time.GetUtcNow();
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var e = entries[i] ?? throw DomainException.Invalid($"entries[{i}]", "Roll call entry is empty.");
+                var status = e.Status ?? throw DomainException.Invalid($"entries[{i}].status", "Attendance must be Present, Absent or Late.");
+                try
+                {
+                    m.RecordAttendance(e.SiteCode ?? "", status, e.Reason, e.ArrivedUtc, actor, now);
+                }
+                catch (DomainException problem) when (problem.Kind == DomainErrorKind.Invalid && problem.Field is { } field)
+                {
+                    throw DomainException.Invalid($"entries[{i}].{field}", problem.Message);
+                }
+            }
+
+            return string.Join(", ", entries.GroupBy(e => e.Status).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()} {g.Key}")))
+                + ": " + string.Join(" ", entries.Take(10).Select(e => e.SiteCode)) + (entries.Count > 10 ? " …" : "");
+        });
+    }
 
     /// <summary>Gives the floor to a site of a live meeting, or back to the meeting's own feed (null or the host).</summary>
     public Task<Meeting> GiveFloorAsync(Guid id, string? siteCode, int? expectedVersion, string actor, CancellationToken cancellationToken) =>

@@ -79,9 +79,10 @@ public sealed class MeetingStore(Database database)
 
     /// <summary>
     /// Active meetings other than <paramref name="meeting"/> that overlap it in time and share a site
-    /// that has an endpoint. Call inside the schedule lock so the answer still holds at commit.
+    /// that has an endpoint. Call inside the schedule lock so the answer still holds at commit; a dry
+    /// run (the form asking as the secretariat types) calls it without a transaction.
     /// </summary>
-    internal async Task<IReadOnlyList<MeetingConflict>> FindConflictsAsync(DbConnection connection, DbTransaction transaction, Meeting meeting, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<MeetingConflict>> FindConflictsAsync(DbConnection connection, DbTransaction? transaction, Meeting meeting, CancellationToken cancellationToken)
     {
         if (!meeting.HoldsEndpoints)
         {

@@ -52,6 +52,9 @@ public sealed record RollCallEntry(string SiteCode, AttendanceStatus Status, str
 
 public sealed record DelegateInput(Guid? Id, string? Name, string? Title, string? Unit, string? SiteCode, string? Phone);
 
+/// <summary>One site's attendance in a roll call of several sites.</summary>
+public sealed record AttendanceInput(string? SiteCode, AttendanceStatus? Status, string? Reason, DateTimeOffset? ArrivedUtc);
+
 public sealed record AgendaInput(Guid? Id, string? Title, string? Presenter, int? DurationMinutes);
 
 /// <summary>Everything a secretariat sets when scheduling or editing a meeting.</summary>

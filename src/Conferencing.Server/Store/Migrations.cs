@@ -29,6 +29,7 @@ public static class Migrations
         new(3, "audit trail and data-protection keys", V3AuditAndKeys),
         new(4, "alarms", V4Alarms),
         new(5, "paperless room: documents, delegate access, presenter, speaking requests, votes", V5PaperlessRoom),
+        new(6, "per-meeting media quality of each site, for the reports", V6MeetingSiteQuality),
     ];
 
     public static int Latest => All[^1].Version;
@@ -278,5 +279,19 @@ public static class Migrations
             cast_utc {ts} NULL,
             PRIMARY KEY (poll_id, delegate_id)
         );
+    private static Task V6MeetingSiteQuality(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE meeting_site_quality (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            site_code TEXT NOT NULL REFERENCES sites(code),
+            connected_seconds INTEGER NOT NULL,
+            samples INTEGER NOT NULL,
+            loss_percent DOUBLE PRECISION NULL,
+            jitter_ms DOUBLE PRECISION NULL,
+            round_trip_ms DOUBLE PRECISION NULL,
+            bitrate_kbps DOUBLE PRECISION NULL,
+            updated_utc {ts} NOT NULL,
+            PRIMARY KEY (meeting_id, site_code)
+        );
+        CREATE INDEX ix_meeting_site_quality_site ON meeting_site_quality(site_code);
         """);
 }

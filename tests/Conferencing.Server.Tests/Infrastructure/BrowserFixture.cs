@@ -24,6 +24,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing. Run the tests with ops/test, which installs Debian's chromium.");
         }
 
+        // Blazor pages answer over a circuit; on two cores shared with other suites a round trip can
+        // pass Playwright's 5 s default, which would fail a test that only waited too little.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync().DefaultTimeout();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -17,10 +17,12 @@ public abstract class MigrationTests(StoreProvider provider)
 
     public static TheoryData<int> EarlierVersions()
     {
-        var data = new TheoryData<int>();
-        for (var v = 0; v < Migrations.Latest; v++)
+        // Every version a database can be at: none, and each released step below the latest
+        // (numbers may have gaps while branches hold steps of their own).
+        var data = new TheoryData<int> { 0 };
+        foreach (var step in Migrations.All.Where(m => m.Version < Migrations.Latest))
         {
-            data.Add(v);
+            data.Add(step.Version);
         }
 
         return data;
@@ -77,6 +79,10 @@ public abstract class MigrationTests(StoreProvider provider)
         {
             Assert.Contains(listed, d => d.Title == "Tài liệu cũ" && d.Confidential);
         }
+        // The upgraded meeting takes quality summaries (v6) and they reach the report.
+        var quality = new Conferencing.Server.Reports.MeetingQualityStore(database, TimeProvider.System);
+        await quality.UpsertAsync(new Conferencing.Server.Reports.MeetingSiteQuality(MeetingId, "PT-X-PC", 600, 600, 0.5, 12, null, null), CancellationToken.None).DefaultTimeout();
+        Assert.Equal(0.5, Assert.Single(await quality.ListAsync(MeetingId, CancellationToken.None).DefaultTimeout()).LossPercent);
     }
 
     private static Conferencing.Server.Documents.MeetingDocument SampleDocument(Guid id, string title) => new(
@@ -93,6 +99,8 @@ public abstract class MigrationTests(StoreProvider provider)
         var node = new StoreServices(database, Directory.CreateTempSubdirectory("conferencing-keys"));
         Assert.Equal(3, (await node.Sites.LoadTreeAsync(CancellationToken.None).DefaultTimeout()).Count);
         Assert.Single(await new Conferencing.Server.Documents.DocumentStore(database).ListAsync(MeetingId, CancellationToken.None).DefaultTimeout());
+        var quality = await new Conferencing.Server.Reports.MeetingQualityStore(database, TimeProvider.System).ListAsync(MeetingId, CancellationToken.None).DefaultTimeout();
+        Assert.Equal((1800, 1.25), (Assert.Single(quality).ConnectedSeconds, quality[0].LossPercent));
     }
 
     [Fact]
@@ -169,10 +177,20 @@ public abstract class MigrationTests(StoreProvider provider)
             await database.InTransactionAsync((c, t) => documents.InsertAsync(c, t, SampleDocument(Guid.NewGuid(), "Tài liệu cũ"), CancellationToken.None), CancellationToken.None).DefaultTimeout();
         }
 
+        await PopulateQualityAsync(connection, database, version);
         if (version >= 3)
         {
             await Exec(connection, "INSERT INTO audit_log (id, at_utc, actor, action, entity_type, entity_id, summary) VALUES (@id, @t, 'old', 'meeting.scheduled', 'meeting', @m, 'x')",
                 ("id", Guid.NewGuid().ToString()), ("t", now), ("m", MeetingId.ToString()));
+        }
+    }
+
+    private static async Task PopulateQualityAsync(DbConnection connection, Database database, int version)
+    {
+        if (version >= 6)
+        {
+            await Exec(connection, "INSERT INTO meeting_site_quality (meeting_id, site_code, connected_seconds, samples, loss_percent, jitter_ms, round_trip_ms, bitrate_kbps, updated_utc) VALUES (@m, 'PT-X-PC', 1800, 1800, 1.25, 20.5, NULL, NULL, @t)",
+                ("m", MeetingId.ToString()), ("t", database.ToDb(DateTimeOffset.UtcNow)));
         }
     }
 
