@@ -279,6 +279,8 @@ public static class Migrations
             cast_utc {ts} NULL,
             PRIMARY KEY (poll_id, delegate_id)
         );
+        """);
+
     private static Task V6MeetingSiteQuality(MigrationContext m) => m.SqlAsync("""
         CREATE TABLE meeting_site_quality (
             meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,

@@ -79,6 +79,7 @@ public abstract class MigrationTests(StoreProvider provider)
         {
             Assert.Contains(listed, d => d.Title == "Tài liệu cũ" && d.Confidential);
         }
+
         // The upgraded meeting takes quality summaries (v6) and they reach the report.
         var quality = new Conferencing.Server.Reports.MeetingQualityStore(database, TimeProvider.System);
         await quality.UpsertAsync(new Conferencing.Server.Reports.MeetingSiteQuality(MeetingId, "PT-X-PC", 600, 600, 0.5, 12, null, null), CancellationToken.None).DefaultTimeout();
