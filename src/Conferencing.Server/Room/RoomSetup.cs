@@ -37,6 +37,7 @@ public static class RoomSetup
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<MeetingServiceAccessor>();
         services.AddSingleton<RoomDemo>();
+        services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Chair.LiveRoomPanel), Meetings.Pages.MeetingPanelPlace.Side, 10));
         services.AddHostedService<RoomBroadcaster>();
         services.AddHostedService<RoomLifecycle>();
 

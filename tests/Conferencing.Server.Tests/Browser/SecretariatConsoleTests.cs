@@ -129,6 +129,12 @@ public sealed partial class SecretariatConsoleTests(BrowserFixture browser) : IC
         Assert.NotNull(second);
         Assert.Equal(["PT", "PT-X-HC"], second.SiteCodes);
 
+        // Documents are added once the meeting exists: the new form says so, the edit form takes them.
+        await page.GotoAsync(_url + "/meetings/new").DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("documents-after-save")).ToBeVisibleAsync().DefaultTimeout();
+        await page.GotoAsync($"{_url}/meetings/{second.Id}/edit").DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("document-manager")).ToHaveAttributeAsync("data-ready", "true").DefaultTimeout();
+
         // Both are on the week's calendar, filtered by site.
         await page.GotoAsync($"{_url}/meetings?date={start:yyyy-MM-dd}&site=PT-X-LT").DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("meeting-card")).ToHaveCountAsync(1).DefaultTimeout();
@@ -155,6 +161,13 @@ public sealed partial class SecretariatConsoleTests(BrowserFixture browser) : IC
 
         await page.GetByTestId("start").ClickAsync().DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("meeting-status")).ToHaveTextAsync("Đang diễn ra").DefaultTimeout();
+
+        // The paperless room runs from the same page: the speaking queue and the presenter's document,
+        // and a way to the chair's full page.
+        var room = page.GetByTestId("live-room");
+        await Assertions.Expect(room.GetByTestId("speaking-queue")).ToHaveAttributeAsync("data-ready", "true").DefaultTimeout();
+        await Assertions.Expect(room.GetByTestId("speaking-queue")).ToContainTextAsync("Chưa có").DefaultTimeout();
+        await Assertions.Expect(page.GetByTestId("chair-link")).ToHaveAttributeAsync("href", $"/meetings/{meeting.Id}/room").DefaultTimeout();
 
         // Every connected site present at once, then one late and one absent with a reason.
         await page.GetByTestId("present-connected").ClickAsync().DefaultTimeout();
