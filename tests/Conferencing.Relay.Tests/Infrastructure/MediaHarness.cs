@@ -52,6 +52,25 @@ internal sealed class MediaHarness : IDisposable
         return leg;
     }
 
+    /// <summary>
+    /// Adds a leg whose far end is a socket nobody reads (the kernel drops what overflows): many
+    /// legs without many probe threads.
+    /// </summary>
+    public LegMedia AddSilentLeg(string id, IPEndPoint sink)
+    {
+        var media = new LegMedia(id) { NegotiatedKeyframeMethod = KeyframeMethod.Pli };
+        var audio = new LegStream(media, MediaKind.Audio, 8000, sink, sink, rtcpMux: true);
+        audio.CodecOfPayloadType[0] = 0;
+        audio.PayloadTypeOfCodec[0] = 0;
+        var video = new LegStream(media, MediaKind.Video, 90000, sink, sink, rtcpMux: true);
+        video.CodecOfPayloadType[96] = 0;
+        video.PayloadTypeOfCodec[0] = 96;
+        media.Audio = audio;
+        media.Video = video;
+        Media.Add(media);
+        return media;
+    }
+
     public void Dispose()
     {
         Media.Dispose();
