@@ -154,7 +154,7 @@ internal sealed partial class MediaChannel
             if (inject > 0)
             {
                 _fanOut.Flush();
-                InjectParameterSets(r, source, (ushort)(sequence + r.SequenceOffset - inject), timestamp + r.TimestampOffset, payloadType);
+                InjectParameterSets(r, source, (ushort)(sequence + r.SequenceOffset - inject), timestamp + r.TimestampOffset, payloadType, datagram.Slice(RtpPacket.FixedHeaderLength, 4 * (first & 0x0F)));
             }
 
             ushort outSequence = (ushort)(sequence + r.SequenceOffset);
@@ -214,16 +214,20 @@ internal sealed partial class MediaChannel
         r.Rebase = false;
     }
 
-    private void InjectParameterSets(LegStream r, LegStream source, ushort sequence, uint timestamp, byte payloadType)
+    /// <summary>Sends the source's cached SPS and PPS ahead of an IDR, with the IDR's timestamp and CSRC list.</summary>
+    private void InjectParameterSets(LegStream r, LegStream source, ushort sequence, uint timestamp, byte payloadType, ReadOnlySpan<byte> csrcs)
     {
-        SendInjected(r, source.ParameterSets.Sps, sequence, timestamp, payloadType);
-        SendInjected(r, source.ParameterSets.Pps, (ushort)(sequence + 1), timestamp, payloadType);
+        SendInjected(r, source.ParameterSets.Sps, sequence, timestamp, payloadType, csrcs);
+        SendInjected(r, source.ParameterSets.Pps, (ushort)(sequence + 1), timestamp, payloadType, csrcs);
     }
 
-    private void SendInjected(LegStream r, ReadOnlySpan<byte> nal, ushort sequence, uint timestamp, byte payloadType)
+    private void SendInjected(LegStream r, ReadOnlySpan<byte> nal, ushort sequence, uint timestamp, byte payloadType, ReadOnlySpan<byte> csrcs)
     {
         Span<byte> packet = _injection;
         int length = new RtpHeader(payloadType, sequence, timestamp, r.OutSsrc).WriteTo(packet);
+        packet[0] |= (byte)(csrcs.Length / 4);
+        csrcs.CopyTo(packet[length..]);
+        length += csrcs.Length;
         nal.CopyTo(packet[length..]);
         length += nal.Length;
         try

@@ -23,7 +23,7 @@ internal sealed partial class MediaChannel : IDisposable
     private readonly bool _gateKeyframes;
     private readonly long _switchTimeoutTicks;
     private readonly double _clockPerTick;
-    private readonly byte[] _injection = new byte[RtpPacket.FixedHeaderLength + H264ParameterSets.MaxLength];
+    private readonly byte[] _injection = new byte[RtpPacket.FixedHeaderLength + (15 * 4) + H264ParameterSets.MaxLength];
     private readonly Lock _publishLock = new();
     private Routing _routing = Routing.Empty;
     private int _appliedVersion;
