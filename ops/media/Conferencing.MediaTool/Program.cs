@@ -59,15 +59,25 @@ internal static class Program
 
             uint timestamp = (uint)(frame * 90000L / fps);
             long micros = frame * 1_000_000L / fps;
+
+            // Paced like a room system's encoder: a frame's packets spread over most of the frame
+            // interval, not one burst (a keyframe is ~70 packets at 2 Mbit/s).
+            var packets = new List<byte[]>();
             if (pending.Count > 0)
             {
-                pcap.Write(micros, rtp.Packet(StapA(pending), timestamp, marker: false));
+                packets.Add(rtp.Packet(StapA(pending), timestamp, marker: false));
                 pending.Clear();
             }
 
             for (int s = 0; s < slices.Count; s++)
             {
-                WriteSlice(pcap, rtp, slices[s], timestamp, micros, lastOfFrame: s == slices.Count - 1);
+                packets.AddRange(Packetize(rtp, slices[s], timestamp, lastOfFrame: s == slices.Count - 1));
+            }
+
+            long spacing = 800_000L / fps / Math.Max(1, packets.Count);
+            for (int p = 0; p < packets.Count; p++)
+            {
+                pcap.Write(micros + (p * spacing), packets[p]);
             }
 
             slices.Clear();
@@ -99,12 +109,12 @@ internal static class Program
         return frame;
     }
 
-    private static void WriteSlice(PcapWriter pcap, RtpStream rtp, byte[] nal, uint timestamp, long micros, bool lastOfFrame)
+    private static IEnumerable<byte[]> Packetize(RtpStream rtp, byte[] nal, uint timestamp, bool lastOfFrame)
     {
         if (nal.Length <= MaxPayload)
         {
-            pcap.Write(micros, rtp.Packet(nal, timestamp, marker: lastOfFrame));
-            return;
+            yield return rtp.Packet(nal, timestamp, marker: lastOfFrame);
+            yield break;
         }
 
         // FU-A (RFC 6184 5.8): indicator with the NAL's NRI, header with start/end bits and its type.
@@ -120,7 +130,7 @@ internal static class Program
             fragment[0] = indicator;
             fragment[1] = (byte)((start ? 0x80 : 0) | (end ? 0x40 : 0) | type);
             Array.Copy(nal, offset, fragment, 2, size);
-            pcap.Write(micros, rtp.Packet(fragment, timestamp, marker: end && lastOfFrame));
+            yield return rtp.Packet(fragment, timestamp, marker: end && lastOfFrame);
             offset += size;
         }
     }

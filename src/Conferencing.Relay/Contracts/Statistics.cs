@@ -56,8 +56,8 @@ public sealed record LegStatistics(string LegId, LegState State, StreamStatistic
     public long BytesOut => (Audio?.BytesOut ?? 0) + (Video?.BytesOut ?? 0);
 
     /// <summary>Receive rate, all streams, kbit/s.</summary>
-    public double BitrateInKbps => (Audio?.BitrateInKbps ?? 0) + (Video?.BitrateInKbps ?? 0);
+    public double BitrateInKbps => Math.Round((Audio?.BitrateInKbps ?? 0) + (Video?.BitrateInKbps ?? 0), 1);
 
     /// <summary>Send rate, all streams, kbit/s.</summary>
-    public double BitrateOutKbps => (Audio?.BitrateOutKbps ?? 0) + (Video?.BitrateOutKbps ?? 0);
+    public double BitrateOutKbps => Math.Round((Audio?.BitrateOutKbps ?? 0) + (Video?.BitrateOutKbps ?? 0), 1);
 }

@@ -23,9 +23,12 @@ internal sealed class Baresip : IAsyncDisposable
         File.WriteAllText(Path.Combine(Directory, "config"), string.Join('\n',
             "poll_method epoll",
             $"sip_listen 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-            "net_interface lo",
+            "net_interface 127.0.0.1",
             "audio_player aubridge,nil",
             "audio_source ausine,440",
+            "ausrc_srate 48000",
+            "ausrc_channels 2",
+            "auplay_srate 48000",
             "video_source fakevideo,nil",
             "video_display fakevideo,nil",
             "video_size 352x288",
@@ -88,7 +91,14 @@ internal sealed class Baresip : IAsyncDisposable
         baresip._process.Start();
         baresip._process.BeginOutputReadLine();
         baresip._process.BeginErrorReadLine();
-        await baresip._ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await baresip._ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException("baresip did not start:\n" + baresip.Output);
+        }
         return baresip;
     }
 
