@@ -121,6 +121,7 @@ public sealed partial class RelayHttpClient : IRelayControl
                 }
 
                 response.EnsureSuccessStatusCode();
+                Log.WatchConnected(_logger, _http.BaseAddress!);
                 using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
                 using var reader = new StreamReader(stream, Encoding.UTF8);
                 var data = new StringBuilder();
@@ -267,5 +268,8 @@ public sealed partial class RelayHttpClient : IRelayControl
     {
         [LoggerMessage(EventId = 20301, Level = LogLevel.Warning, Message = "Event stream of relay {Relay} interrupted ({Reason}); reconnecting")]
         public static partial void WatchInterrupted(ILogger logger, Uri relay, string reason);
+
+        [LoggerMessage(EventId = 20302, Level = LogLevel.Debug, Message = "Event stream of relay {Relay} connected")]
+        public static partial void WatchConnected(ILogger logger, Uri relay);
     }
 }
