@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Conferencing.Relay.Hosting;
 
@@ -41,6 +42,8 @@ public static class RelayHost
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(Flags));
         string http = builder.Configuration["Relay:Http"] ?? DefaultHttp;
         builder.WebHost.UseUrls(http.Contains("://", StringComparison.Ordinal) ? http : "http://" + http);
+        // Request-by-request framework logs drown the relay's own on a busy node; settings can turn them back on.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddRelayNode(requireApiKey: true);
         builder.Services.ConfigureHttpJsonOptions(o => RelayJson.Configure(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

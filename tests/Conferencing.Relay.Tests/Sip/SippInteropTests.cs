@@ -14,43 +14,6 @@ public sealed class SippInteropTests(ITestOutputHelper output)
     private const string Pin = "1676";
     private const string CentralPassword = "mat-khau-trung-uong";
 
-    /// <summary>A sipp room system answering the relay, with its media on probes.</summary>
-    private sealed class SippEndpoint : IDisposable
-    {
-        public SippEndpoint(string scenario, int videoPayloadType)
-        {
-            (AudioRtp, AudioRtcp) = UdpProbe.Pair();
-            (VideoRtp, VideoRtcp) = UdpProbe.Pair();
-            Port = Sipp.FreeUdpPort();
-            Run = Sipp.RunAsync(scenario, null, Port, SippTimeout, null,
-                "-key", "aport", AudioRtp.Port.ToString(CultureInfo.InvariantCulture),
-                "-key", "vport", VideoRtp.Port.ToString(CultureInfo.InvariantCulture),
-                "-key", "vpt", videoPayloadType.ToString(CultureInfo.InvariantCulture));
-        }
-
-        public int Port { get; }
-
-        public Task<Sipp.Result> Run { get; }
-
-        public UdpProbe AudioRtp { get; }
-
-        public UdpProbe AudioRtcp { get; }
-
-        public UdpProbe VideoRtp { get; }
-
-        public UdpProbe VideoRtcp { get; }
-
-        public string Uri(string user) => $"sip:{user}@127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
-
-        public void Dispose()
-        {
-            AudioRtp.Dispose();
-            AudioRtcp.Dispose();
-            VideoRtp.Dispose();
-            VideoRtcp.Dispose();
-        }
-    }
-
     private static OpenMeetingRequest Meeting(params (string User, string Password)[] dialIn) =>
         new(Number, Pin, null, dialIn.ToDictionary(d => d.User, d => d.Password));
 
