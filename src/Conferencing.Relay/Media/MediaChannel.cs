@@ -70,6 +70,9 @@ internal sealed partial class MediaChannel : IDisposable
 
     public long SystemCalls => _fanOut.SystemCalls;
 
+    /// <summary>Bytes the RTP receive thread (the packet path) has allocated so far.</summary>
+    public long PacketPathAllocatedBytes => Volatile.Read(ref _rtp.ThreadAllocatedBytes);
+
     public Routing Routing => Volatile.Read(ref _routing);
 
     public void Start(string name)
