@@ -133,6 +133,37 @@ public sealed class SippInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ADialOutRefusedBusyFailsWithItsSipStatusAfterRinging()
+    {
+        await using var node = await RelayFactory.StartAsync(output);
+        await using var events = EventLog.Start(node);
+        await node.OpenMeetingAsync(Meeting()).DefaultTimeout();
+        using var busy = new SippEndpoint("relay-endpoint-busy.xml", 96);
+        LegEvent failed = await DialAsync(node, events, busy, "xa-doan-hung");
+        Assert.Equal((LegEventKind.Failed, 486), (failed.Kind, failed.StatusCode));
+        Assert.Equal(LegState.Failed, failed.Leg.State);
+        await events.WaitForLeg("xa-doan-hung", LegEventKind.Ringing);
+        Assert.True((await busy.Run).ExitCode == 0);
+    }
+
+    [Fact]
+    public async Task HangingUpARingingLegCancelsIt()
+    {
+        await using var node = await RelayFactory.StartAsync(output);
+        await using var events = EventLog.Start(node);
+        await node.OpenMeetingAsync(Meeting()).DefaultTimeout();
+        using var ringing = new SippEndpoint("relay-endpoint-ringing.xml", 96);
+        await RelayFactory.WaitUntilBound(ringing.Port);
+        await node.DialAsync(Number, new DialRequest(ringing.Uri("xa-hy-cuong"), "xa-hy-cuong")).DefaultTimeout();
+        await events.WaitForLeg("xa-hy-cuong", LegEventKind.Ringing);
+        await node.HangUpAsync(Number, "xa-hy-cuong").DefaultTimeout();
+        LegEvent failed = await events.WaitForLeg("xa-hy-cuong", LegEventKind.Failed);
+        Assert.Equal(487, failed.StatusCode);
+        Sipp.Result result = await ringing.Run;
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
     public async Task MalformedSipIsAnsweredOrDroppedAndTheRelayStaysUp()
     {
         await using var node = await RelayFactory.StartAsync(output);

@@ -19,7 +19,7 @@ internal static partial class Runner
     private const int Payload = 1188; // 1200-byte RTP packets
     private const int WarmUp = 2;
 
-    private sealed record Sample(string Forwarder, int Legs, long In, long Out, double CpuSeconds, long Received, long P50, long P99, long Allocated, long PathAllocated)
+    private sealed record Sample(string Forwarder, int Legs, long In, long Out, double CpuSeconds, long Received, long SentInAll, long P50, long P99, long Allocated, long PathAllocated)
     {
         public double PacketsPerCoreSecond => CpuSeconds > 0 ? Out / CpuSeconds : 0;
     }
@@ -37,7 +37,7 @@ internal static partial class Runner
                 {
                     Sample sample = Measure(bin, forwarder, legs, seconds);
                     samples.Add(sample);
-                    Console.WriteLine($"{legs,5} legs {forwarder,-16} {sample.PacketsPerCoreSecond,12:N0} pkt/s/core  cpu {sample.CpuSeconds,6:F2}s  out {sample.Out,9}  sink {sample.Received,9}  p50 {sample.P50,6} us  p99 {sample.P99,6} us  alloc {sample.Allocated} B (packet path {sample.PathAllocated} B)");
+                    Console.WriteLine($"{legs,5} legs {forwarder,-16} {sample.PacketsPerCoreSecond,12:N0} pkt/s/core  cpu {sample.CpuSeconds,6:F2}s  out {sample.Out,9}  sink {sample.Received,9}/{sample.SentInAll}  p50 {sample.P50,6} us  p99 {sample.P99,6} us  alloc {sample.Allocated} B (packet path {sample.PathAllocated} B)");
                 }
             }
         }
@@ -82,7 +82,7 @@ internal static partial class Runner
         long pathAllocated = forwarded.Length > 6 && forwarded[5] == "path" ? long.Parse(forwarded[6], CultureInfo.InvariantCulture) : 0;
         long packetsIn = long.Parse(forwarded[1], CultureInfo.InvariantCulture) - long.Parse(mark[1], CultureInfo.InvariantCulture);
         long packetsOut = long.Parse(forwarded[2], CultureInfo.InvariantCulture) - long.Parse(mark[2], CultureInfo.InvariantCulture);
-        return new Sample(forwarder, legs, packetsIn, packetsOut, cpu, received * packetsOut / Math.Max(1, long.Parse(forwarded[2], CultureInfo.InvariantCulture)), p50, p99, allocated, pathAllocated);
+        return new Sample(forwarder, legs, packetsIn, packetsOut, cpu, received, long.Parse(forwarded[2], CultureInfo.InvariantCulture), p50, p99, allocated, pathAllocated);
     }
 
     private static (long Received, long P50, long P99) ParseSink(string line)
@@ -113,7 +113,7 @@ internal static partial class Runner
                 : $"{Median(group.Select(s => s.In > 0 ? (double)s.PathAllocated / s.In : 0)):F2} B / {Median(group.Select(s => s.In > 0 ? (double)s.Allocated / s.In : 0)):F1} B";
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {group.Key.Legs} | {group.Key.Forwarder} | {rate:N0} [{group.Min(s => s.PacketsPerCoreSecond):N0}-{group.Max(s => s.PacketsPerCoreSecond):N0}] | {(group.Key.Forwarder == "c" ? "1.00" : (rate / baseline).ToString("F2", CultureInfo.InvariantCulture))} " +
-                $"| {Median(group.Select(s => (double)s.P50)):F0} us | {Median(group.Select(s => (double)s.P99)):F0} us | {allocation} | {Median(group.Select(s => s.Out > 0 ? 100.0 * s.Received / s.Out : 0)):F1} % |");
+                $"| {Median(group.Select(s => (double)s.P50)):F0} us | {Median(group.Select(s => (double)s.P99)):F0} us | {allocation} | {Median(group.Select(s => s.SentInAll > 0 ? 100.0 * s.Received / s.SentInAll : 0)):F1} % |");
         }
 
         return text.ToString();
