@@ -52,6 +52,12 @@ public sealed class CascadeTests(ITestOutputHelper output)
         await provinceEvents.WaitForLeg("central", LegEventKind.Answered);
         await district.Client.SetProgramAsync(Number, new ProgramRequest("tinh-phu-tho")).DefaultTimeout();
         await province.Client.SetProgramAsync(Number, new ProgramRequest("central")).DefaultTimeout();
+        int districtVideo = (await district.Client.GetMeetingAsync(Number).DefaultTimeout()).Ports.VideoRtp!.Value;
+        int provinceVideo = (await province.Client.GetMeetingAsync(Number).DefaultTimeout()).Ports.VideoRtp!.Value;
+        int districtAudio = (await district.Client.GetMeetingAsync(Number).DefaultTimeout()).Ports.AudioRtp;
+        int provinceAudio = (await province.Client.GetMeetingAsync(Number).DefaultTimeout()).Ports.AudioRtp;
+        hyCuong.RelayVideoPort = districtVideo;
+        paCo.RelayVideoPort = provinceVideo;
         await WaitForSource(central: true, 60, hyCuong, paCo);
 
         // The floor goes to xã Lâm Thao: at the district it becomes the program (its parent leg carries
@@ -74,13 +80,13 @@ public sealed class CascadeTests(ITestOutputHelper output)
         LegStatistics speaker = (await district.Client.GetStatisticsAsync(Number).DefaultTimeout()).Single(l => l.LegId == "xa-lam-thao");
         Assert.True(speaker.Video!.PacketsOut > 100, speaker.ToString());
 
-        foreach (var (endpoint, name, payloadType) in new[] { (hyCuong, "xa-hy-cuong (district)", 109), (paCo, "xa-pa-co (province)", 100) })
+        foreach (var (endpoint, name, payloadType, audioPort) in new[] { (hyCuong, "xa-hy-cuong (district)", 109, districtAudio), (paCo, "xa-pa-co (province)", 100, provinceAudio) })
         {
-            List<Received> video = endpoint.VideoRtp.Snapshot().Rtp();
+            List<Received> video = endpoint.VideoRtp.Snapshot().Rtp().From(endpoint.RelayVideoPort);
             Assert.All(video, p => Assert.Equal(payloadType, p.PayloadType));
             StreamChecks.AssertContinuous(video, name + " video", allowedGaps: video.Count / 200);
-            StreamChecks.AssertContinuous(endpoint.AudioRtp.Snapshot().Rtp(), name + " audio", allowedGaps: 5);
-            Assert.True(StartsDecodable(video[0]), $"{name}: the first packet is a keyframe start");
+            StreamChecks.AssertContinuous(endpoint.AudioRtp.Snapshot().Rtp().From(audioPort), name + " audio", allowedGaps: 5);
+            Assert.True(StartsDecodable(video[0]), $"{name}: the first packet is a keyframe start; first packets: {StreamChecks.Describe(video.Take(6))}");
 
             // Central's packets carry its CSRC tag, Lâm Thao's none: two changes of source, each at a keyframe.
             var changes = Enumerable.Range(1, video.Count - 1).Where(i => video[i].CsrcCount != video[i - 1].CsrcCount).ToList();
@@ -108,11 +114,11 @@ public sealed class CascadeTests(ITestOutputHelper output)
     /// <summary>Waits until each endpoint's latest <paramref name="count"/> video packets come from the given source.</summary>
     private static Task WaitForSource(bool central, int count, params SippEndpoint[] endpoints) =>
         TaskTimeouts.Until(
-            () => endpoints.All(e => e.VideoRtp.Snapshot().Rtp() is { Count: > 0 } v && v.TakeLast(count).Count(p => IsCentral(p) == central) == count),
+            () => endpoints.All(e => e.VideoRtp.Snapshot().Rtp().From(e.RelayVideoPort) is { Count: > 0 } v && v.TakeLast(count).Count(p => IsCentral(p) == central) == count),
             $"{count} packets from {(central ? "central" : "xã Lâm Thao")} at every endpoint");
 
     private static Task WaitForSwitchBack(int count, params SippEndpoint[] endpoints) =>
         TaskTimeouts.Until(
-            () => endpoints.All(e => e.VideoRtp.Snapshot().Rtp() is { } v && v.SkipWhile(IsCentral).SkipWhile(p => !IsCentral(p)).Count() >= count),
+            () => endpoints.All(e => e.VideoRtp.Snapshot().Rtp().From(e.RelayVideoPort) is { } v && v.SkipWhile(IsCentral).SkipWhile(p => !IsCentral(p)).Count() >= count),
             $"{count} packets from central again at every endpoint");
 }

@@ -112,6 +112,16 @@ public static class StreamChecks
     public static List<Received> Rtp(this IEnumerable<Received> packets) =>
         [.. packets.Where(p => p.Data.Length >= 12 && p.Data[0] >> 6 == 2 && p.Data[1] is < 192 or > 223)];
 
+    /// <summary>
+    /// Only what came from <paramref name="port"/> (the relay's media port): a probe's port may have
+    /// belonged to another test's peer a moment before, which can still be sending to it.
+    /// </summary>
+    public static List<Received> From(this IEnumerable<Received> packets, int port) => [.. packets.Where(p => p.From.Port == port)];
+
+    /// <summary>Sequence, timestamp, CSRC count and H.264 classification of packets, for failure messages.</summary>
+    public static string Describe(IEnumerable<Received> packets) =>
+        string.Join("; ", packets.Select(p => $"seq {p.Sequence} ts {p.Timestamp} cc {p.CsrcCount} {H264Samples.Classify(p.Data)} at {p.At:HH:mm:ss.fff}"));
+
     /// <summary>One SSRC, every sequence number one more than the last, timestamps never going back.</summary>
     public static void AssertContinuous(IReadOnlyList<Received> packets, string what, int allowedGaps = 0)
     {

@@ -30,6 +30,9 @@ internal sealed class SippEndpoint : IDisposable
 
     public UdpProbe VideoRtcp { get; }
 
+    /// <summary>The relay's video port whose packets the checks look at.</summary>
+    public int RelayVideoPort { get; set; }
+
     public string Uri(string user) => $"sip:{user}@127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
     public void Dispose()
