@@ -200,15 +200,12 @@ internal sealed partial class RelayMeeting
             return;
         }
 
-        RelayLeg leg;
+        RelayLeg? leg = null;
         lock (_lock)
         {
-            if (ActiveLegs() >= _node.Options.MaxLegsPerMeeting)
+            if (ActiveLegs() < _node.Options.MaxLegsPerMeeting)
             {
-                leg = null!;
-            }
-            else
-            {
+                // A dial-in leg is named after its digest user; a second call from the same user gets a suffix.
                 string id = Legs.TryGetValue(user, out RelayLeg? existing) && !existing.IsFinal ? NextLegId(user) : user;
                 leg = new RelayLeg(id, Number, LegDirection.Incoming, LegRole.Endpoint, incoming.Invite.Request.From?.Uri.ToString() ?? user, user, Now);
                 Legs[id] = leg;

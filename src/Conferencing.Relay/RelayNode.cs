@@ -148,7 +148,11 @@ public sealed partial class RelayNode : IRelayControl, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         RelayMeeting meeting = Meeting(number);
-        _ = Agent;
+        if (_agent is null)
+        {
+            throw new RelayException(RelayErrorKind.Unavailable, "relay.not-started", $"Relay {Name} is not started.");
+        }
+
         return Task.FromResult(meeting.Dial(request));
     }
 

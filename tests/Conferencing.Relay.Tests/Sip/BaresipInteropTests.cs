@@ -26,11 +26,10 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
             "-s", Number, "-au", "central", "-ap", "mat-khau", "-d", "7000");
         await events.WaitForLeg("central", LegEventKind.Answered);
         await node.SetProgramAsync(Number, new ProgramRequest("central")).DefaultTimeout();
-        Assert.True((await central).ExitCode == 0);
 
-        // baresip decoded the relayed program: its status line counts received frames per second.
-        await room.WaitForOutput("efps=");
-        Assert.Matches(@"efps=[0-9.]+/(1[0-9]|2[0-9])\.", room.Output);
+        // baresip decodes the relayed program: its status line counts the frames per second it decodes.
+        await TaskTimeouts.Until(() => DecodedFramesPerSecond(room.Output) >= 5, "baresip to decode the program:\n" + room.Output[^Math.Min(2000, room.Output.Length)..]);
+        Assert.True((await central).ExitCode == 0);
 
         StatisticsEvent last = await events.WaitForStatistics(
             s => s.Legs.Any(l => l.LegId == "xa-hy-cuong" && l.Video?.LostOut is not null && l.Video.PacketsOut > 500 && l.Audio?.RoundTripMs is not null),
@@ -52,4 +51,11 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
         Assert.Equal(0, last.Drops.UnknownPayloadType);
         Assert.Equal(0, last.Drops.BadRtcp);
     }
+
+    /// <summary>The highest receive rate in baresip's status lines ("efps=SENT/RECEIVED").</summary>
+    private static double DecodedFramesPerSecond(string output) =>
+        System.Text.RegularExpressions.Regex.Matches(output, @"efps=[0-9.]+/([0-9.]+)")
+            .Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(0)
+            .Max();
 }
