@@ -91,6 +91,14 @@ public sealed class RelayApiTests(ITestOutputHelper output)
         Assert.Equal(LegState.Dialing, leg.State);
         await events.WaitForLeg("xa-ha-hoa", LegEventKind.Dialing);
         await TaskTimeouts.Until(() => silent.Packets.Any(), "the INVITE");
+
+        // Muting before the answer is kept for when the leg connects; a keyframe needs a connected leg.
+        await relay.Client.SetAudioMutedAsync("2025", "xa-ha-hoa", muted: true).DefaultTimeout();
+        LegEvent muted = await events.WaitForLeg("xa-ha-hoa", LegEventKind.Muted);
+        Assert.True(muted.Leg.AudioMuted);
+        RelayException notConnected = await Assert.ThrowsAsync<RelayException>(() => relay.Client.RequestKeyframeAsync("2025", "xa-ha-hoa")).DefaultTimeout();
+        Assert.Equal(("relay.leg-not-connected", RelayErrorKind.Conflict), (notConnected.Code, notConnected.Kind));
+
         await relay.Client.HangUpAsync("2025", "xa-ha-hoa").DefaultTimeout();
         LegEvent failed = await events.WaitForLeg("xa-ha-hoa", LegEventKind.Failed);
         Assert.Equal(487, failed.StatusCode);
