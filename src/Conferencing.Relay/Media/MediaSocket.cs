@@ -65,6 +65,7 @@ internal sealed class MediaSocket : IDisposable
         {
             socket.ReceiveBufferSize = bufferBytes;
             socket.SendBufferSize = bufferBytes;
+            ForceBuffers(socket, bufferBytes);
             socket.Bind(new IPEndPoint(address, port));
 
             // No receive timeout: an idle socket must not wake (and throw) every second. Dispose
@@ -75,6 +76,36 @@ internal sealed class MediaSocket : IDisposable
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// SO_RCVBUF is capped by net.core.rmem_max (about 200 KB by default), a tenth of a second of a
+    /// keyframe fanned out to a few hundred legs. With CAP_NET_ADMIN, SO_RCVBUFFORCE/SO_SNDBUFFORCE
+    /// pass the cap; without it they fail and the capped size stays (raise rmem_max/wmem_max instead).
+    /// </summary>
+    private static void ForceBuffers(Socket socket, int bufferBytes)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        const int SolSocket = 1;
+        const int SoSndBufForce = 32;
+        const int SoRcvBufForce = 33;
+        Span<byte> value = stackalloc byte[sizeof(int)];
+        System.Runtime.InteropServices.MemoryMarshal.Write(value, in bufferBytes);
+        foreach (int option in (ReadOnlySpan<int>)[SoRcvBufForce, SoSndBufForce])
+        {
+            try
+            {
+                socket.SetRawSocketOption(SolSocket, option, value);
+            }
+            catch (SocketException)
+            {
+                // Not privileged: the capped size set above stays.
+            }
         }
     }
 
