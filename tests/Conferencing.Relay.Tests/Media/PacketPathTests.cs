@@ -143,12 +143,19 @@ public sealed class PacketPathTests
             Thread.Sleep(250);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(3000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Five windows of 1000 packets to 40 legs each. One allocation per packet would show as at
+        // least 24 KB in every window; the runtime's own rare profiling allocations (tens of bytes,
+        // tiered PGO) may land in one window, never in all.
+        var windows = new List<long>();
+        for (int window = 0; window < 5; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(1000);
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.Equal(0, allocated);
-        Assert.Equal(4200, first.PacketsOut);
+        Assert.True(windows.Min() == 0 && windows.Max() < 1024, "allocated per window: " + string.Join(", ", windows));
+        Assert.Equal(6200, first.PacketsOut);
         Assert.True(first.HasReport);
         Assert.Equal(batched, video.IsBatched);
     }
