@@ -187,6 +187,10 @@ public sealed partial class RelayHttpClient : IRelayControl
         {
             throw new RelayException(RelayErrorKind.Unavailable, "relay.unreachable", $"Relay {_http.BaseAddress} is unreachable: {e.Message}");
         }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RelayException(RelayErrorKind.Unavailable, "relay.timeout", $"Relay {_http.BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s.");
+        }
 
         using (response)
         {

@@ -132,6 +132,15 @@ public sealed class RelayApiTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AnUnreachableRelayIsAnUnavailableErrorNotACrash()
+    {
+        int port = Sipp.FreeUdpPort();
+        var client = new RelayHttpClient(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") }, "khoa-khong-dung-den");
+        RelayException error = await Assert.ThrowsAsync<RelayException>(() => client.ListMeetingsAsync()).DefaultTimeout();
+        Assert.Equal((RelayErrorKind.Unavailable, "relay.unreachable"), (error.Kind, error.Code));
+    }
+
+    [Fact]
     public async Task ARelayWithABadSettingStopsAtStartWithAClearMessage()
     {
         var (exit, text) = await RelayProcess.RunToExitAsync("--sip", "127.0.0.1:0", "--http", "127.0.0.1:0", "--key", "short", "--media-ports", "70000-80000");
