@@ -219,6 +219,18 @@ internal sealed partial class RelayMeeting
             return;
         }
 
+        LegMedia? media = LegSdp.BuildMedia(leg.Id, Media, result.Streams, incoming.Invite.Remote.Address.Address);
+        if (media is null)
+        {
+            Fail(leg, 488, "no usable media stream");
+            await incoming.RejectAsync(488).ConfigureAwait(false);
+            return;
+        }
+
+        // The caller may send media as soon as it has our 200, before the relay has handled the ACK:
+        // the leg's streams are in place first, so its first packets (often the SPS and PPS of its
+        // first keyframe) are not dropped as coming from an unknown source.
+        Media.Add(media);
         SipCall call;
         try
         {
@@ -226,18 +238,23 @@ internal sealed partial class RelayMeeting
         }
         catch (InvalidOperationException)
         {
+            RemoveMedia(media);
             Fail(leg, 487, "cancelled by the caller");
             return;
         }
 
-        await ConnectAsync(leg, call, negotiator, result.Streams).ConfigureAwait(false);
+        await ConnectAsync(leg, call, negotiator, result.Streams, media).ConfigureAwait(false);
     }
 
     // ---- connected legs ---------------------------------------------------------------------
 
-    private async Task ConnectAsync(RelayLeg leg, SipCall call, SdpNegotiator negotiator, IReadOnlyList<NegotiatedStream> streams)
+    /// <summary>
+    /// Puts a leg whose call is up into the meeting's media. <paramref name="added"/> is its media
+    /// when already added (dial-in adds it before answering).
+    /// </summary>
+    private async Task ConnectAsync(RelayLeg leg, SipCall call, SdpNegotiator negotiator, IReadOnlyList<NegotiatedStream> streams, LegMedia? added = null)
     {
-        LegMedia? media = LegSdp.BuildMedia(leg.Id, Media, streams, RelayLeg.PeerAddress(call));
+        LegMedia? media = added ?? LegSdp.BuildMedia(leg.Id, Media, streams, RelayLeg.PeerAddress(call));
         if (media is null)
         {
             await call.HangUpAsync("no usable media").ConfigureAwait(false);
@@ -251,11 +268,20 @@ internal sealed partial class RelayMeeting
         if (!leg.OnConnected(call, negotiator, media, Now))
         {
             // Hung up while the answer was on its way.
+            if (added is not null)
+            {
+                RemoveMedia(media);
+            }
+
             await call.HangUpAsync("hung up").ConfigureAwait(false);
             return;
         }
 
-        Media.Add(media);
+        if (added is null)
+        {
+            Media.Add(media);
+        }
+
         Log.Connected(Logger, Number, leg.Id, media.Audio?.CodecName, media.Video?.CodecName, media.KeyframeMethod);
         Publish(leg, LegEventKind.Answered);
         _ = WatchEndAsync(leg, call, media);
@@ -264,17 +290,7 @@ internal sealed partial class RelayMeeting
     private async Task WatchEndAsync(RelayLeg leg, SipCall call, LegMedia media)
     {
         CallEnd end = await call.Ended.ConfigureAwait(false);
-        bool programChanged;
-        lock (_lock)
-        {
-            programChanged = Media.Remove(media);
-            if (programChanged)
-            {
-                ProgramLegId = Media.Program?.LegId;
-                ReturnFeedLegId = Media.ReturnFeed?.LegId;
-            }
-        }
-
+        bool programChanged = RemoveMedia(media);
         string reason = end.ByUs ? end.Reason : "far end: " + end.Reason;
         if (leg.Finish(LegState.Ended, null, reason, Now))
         {
@@ -450,6 +466,22 @@ internal sealed partial class RelayMeeting
 
         Volatile.Write(ref _statistics, list);
         return list.Count == 0 ? null : new StatisticsEvent(Now, Number, list, Media.Drops);
+    }
+
+    /// <summary>Takes a leg's media out of the meeting; true when that changed the program.</summary>
+    private bool RemoveMedia(LegMedia media)
+    {
+        lock (_lock)
+        {
+            bool programChanged = Media.Remove(media);
+            if (programChanged)
+            {
+                ProgramLegId = Media.Program?.LegId;
+                ReturnFeedLegId = Media.ReturnFeed?.LegId;
+            }
+
+            return programChanged;
+        }
     }
 
     private LegMedia ConnectedMedia(string legId, string field)

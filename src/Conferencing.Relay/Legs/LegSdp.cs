@@ -168,6 +168,11 @@ internal static class LegSdp
         MapPayloadTypes(stream, channel, negotiated);
         stream.SendEnabled = CanSend(negotiated, address);
         stream.CodecName = negotiated.Codec?.RemoteFormat.ToRtpMapEncoding();
+        if (kind == MediaKind.Video && negotiated.Codec is { RemoteFormat.IsH264: true } h264)
+        {
+            stream.ParameterSets.ObserveSdp(h264.RemoteFormat.GetParameter("sprop-parameter-sets"));
+        }
+
         return stream;
     }
 

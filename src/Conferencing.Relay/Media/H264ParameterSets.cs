@@ -26,6 +26,27 @@ internal sealed class H264ParameterSets
 
     public ReadOnlySpan<byte> Pps => _pps.AsSpan(0, PpsLength);
 
+    /// <summary>
+    /// Primes the cache from an fmtp <c>sprop-parameter-sets</c> (RFC 6184 8.1: base64 NAL units,
+    /// comma-separated), for sources that send their parameter sets only in the SDP.
+    /// </summary>
+    public void ObserveSdp(string? spropParameterSets)
+    {
+        if (string.IsNullOrWhiteSpace(spropParameterSets))
+        {
+            return;
+        }
+
+        Span<byte> nal = stackalloc byte[MaxLength];
+        foreach (string item in spropParameterSets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (Convert.TryFromBase64String(item, nal, out int length))
+            {
+                Keep(nal[..length]);
+            }
+        }
+    }
+
     /// <summary>Copies any SPS or PPS the payload carries.</summary>
     public void Observe(ReadOnlySpan<byte> payload, in H264PayloadInfo info)
     {

@@ -130,12 +130,13 @@ internal sealed partial class MediaChannel
                 {
                     r.AwaitKeyframe = false;
                 }
-                else if (keyframe)
+                else if (keyframe && source.ParameterSets.HasBoth)
                 {
                     // An IDR without SPS/PPS in front (they went out before this leg's gate opened,
-                    // or only once at the start): send the cached ones first.
+                    // or only once at the start, or only in the SDP): send the cached ones first. An
+                    // IDR with none known would not decode, so the gate waits for one with them.
                     r.AwaitKeyframe = false;
-                    inject = source.ParameterSets.HasBoth ? 2 : 0;
+                    inject = 2;
                 }
                 else
                 {

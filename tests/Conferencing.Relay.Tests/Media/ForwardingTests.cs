@@ -108,6 +108,7 @@ public sealed class ForwardingTests
         central.SendKeyframe();
         central.SendVideo(Slice(1));
         await early.VideoRtp.WaitForCount(3, "early leg");
+        await central.VideoRtcp.WaitForCount(1, "the keyframe request of the program switch");
         central.VideoRtcp.Clear();
 
         var late = harness.AddLeg("xa-ha-hoa", videoPayloadType: 102);
@@ -134,6 +135,45 @@ public sealed class ForwardingTests
         Assert.Equal(RtcpPacketType.PayloadFeedback, pli.Type);
         Assert.Equal(RtcpFeedback.PictureLossIndicationFormat, pli.Format);
         Assert.Equal(central.Ssrc, pli.MediaSsrc);
+    }
+
+    [Fact]
+    public async Task AnIdrWithNoParameterSetsKnownIsHeldBackUntilAKeyframeThatCanBeDecoded()
+    {
+        using var harness = new MediaHarness();
+        var central = harness.AddLeg("central");
+        var viewer = harness.AddLeg("xa-pa-co");
+        harness.Media.SetProgram(central.Media, null);
+        central.SendVideo(H264Samples.Idr);
+        central.SendVideo(Slice(1));
+        central.SendKeyframe();
+        central.SendVideo(Slice(2));
+        await viewer.VideoRtp.WaitForCount(3, "viewer");
+
+        List<Received> seen = viewer.Video;
+        Assert.True(H264Samples.Classify(seen[0].Data).Flags.HasFlag(H264PayloadFlags.ContainsSps), StreamChecks.Describe(seen));
+        Assert.Equal(3, seen.Count);
+        Assert.Equal(5, central.Media.Video!.PacketsIn);
+        Assert.Equal(2, harness.Media.Video!.Routing.Streams.Single(s => s.Leg.LegId == "xa-pa-co").HeldBack);
+    }
+
+    [Fact]
+    public async Task ParameterSetsAnnouncedOnlyInTheSdpAreSentAheadOfTheFirstIdr()
+    {
+        using var harness = new MediaHarness();
+        var room = harness.AddLeg("xa-ha-hoa");
+        room.Media.Video!.ParameterSets.ObserveSdp(Convert.ToBase64String(H264Samples.Sps) + "," + Convert.ToBase64String(H264Samples.Pps));
+        var viewer = harness.AddLeg("xa-lam-thao", videoPayloadType: 99);
+        harness.Media.SetProgram(room.Media, null);
+        room.SendVideo(H264Samples.Idr);
+        room.SendVideo(Slice(1));
+        await viewer.VideoRtp.WaitForCount(4, "viewer");
+
+        List<Received> seen = viewer.Video;
+        Assert.Equal(H264Samples.Sps, seen[0].Payload);
+        Assert.Equal(H264Samples.Pps, seen[1].Payload);
+        Assert.Equal(H264Samples.Idr, seen[2].Payload);
+        StreamChecks.AssertContinuous(seen, "viewer");
     }
 
     [Fact]
