@@ -79,6 +79,15 @@ public sealed class RelayOptions
     /// <summary>The interval of RTCP reports and statistics. The default is <see cref="DefaultReportInterval"/>.</summary>
     public TimeSpan ReportInterval { get; set; } = DefaultReportInterval;
 
+    /// <summary>
+    /// Symmetric RTP latching for endpoints behind NAT: a packet from an unknown address, with a payload
+    /// type a silent leg negotiated, becomes that leg's media address when exactly one such leg is on
+    /// the sender's host (or exactly one is silent at all). Off by default: on the province network
+    /// every room system has its own address, and a stray packet (an old meeting's endpoint still
+    /// sending to a reused port) must not take over a leg that has not spoken yet.
+    /// </summary>
+    public bool Latching { get; set; }
+
     /// <summary>Send a packet to many legs with one sendmmsg(2) call on Linux. The default is true.</summary>
     public bool BatchedSend { get; set; } = true;
 

@@ -33,6 +33,7 @@ public static class RelayHost
         ["--sip-user"] = "Relay:SipUser",
         ["--sip-password"] = "Relay:SipPassword",
         ["--digest"] = "Relay:DigestAlgorithm",
+        ["--latching"] = "Relay:Latching",
     };
 
     /// <summary>Builds the host from command-line arguments (see <see cref="Flags"/>).</summary>

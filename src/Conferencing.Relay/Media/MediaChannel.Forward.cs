@@ -295,17 +295,18 @@ internal sealed partial class MediaChannel
     }
 
     /// <summary>
-    /// Symmetric RTP latching: a packet from an unknown address is taken as the media of a leg that
-    /// has sent nothing yet, when exactly one such leg is on the same host, or exactly one such leg
-    /// exists at all (an endpoint behind NAT). From then on the relay sends the leg its media there.
+    /// Symmetric RTP latching (<see cref="RelayOptions.Latching"/>): a packet from an unknown address,
+    /// with a payload type the leg negotiated, is taken as the media of a leg that has sent nothing
+    /// yet, when exactly one such leg is on the same host, or exactly one such leg exists at all (an
+    /// endpoint behind NAT). From then on the relay sends the leg its media there.
     /// </summary>
-    private LegStream? TryLatch(SocketAddress from)
+    private LegStream? TryLatch(SocketAddress from, int payloadType)
     {
         Routing routing = Volatile.Read(ref _routing);
         int waiting = 0;
         foreach (LegStream s in routing.Streams)
         {
-            if (!s.HasInput)
+            if (!s.HasInput && s.CodecOfPayloadType[payloadType] >= 0)
             {
                 waiting++;
             }
@@ -330,7 +331,7 @@ internal sealed partial class MediaChannel
             int anyCount = 0;
             foreach (LegStream s in routing.Streams)
             {
-                if (s.HasInput || s.Removed)
+                if (s.HasInput || s.Removed || s.CodecOfPayloadType[payloadType] < 0)
                 {
                     continue;
                 }

@@ -21,6 +21,7 @@ internal sealed partial class MediaChannel : IDisposable
     private readonly FanOut _fanOut;
     private readonly ILogger _logger;
     private readonly bool _gateKeyframes;
+    private readonly bool _latching;
     private readonly long _switchTimeoutTicks;
     private readonly double _clockPerTick;
     private readonly byte[] _injection = new byte[RtpPacket.FixedHeaderLength + (15 * 4) + H264ParameterSets.MaxLength];
@@ -48,6 +49,7 @@ internal sealed partial class MediaChannel : IDisposable
         _logger = logger;
         _fanOut = FanOut.Create(rtp, options.BatchedSend);
         _gateKeyframes = kind == MediaKind.Video && codecs[0].IsH264;
+        _latching = options.Latching;
         _switchTimeoutTicks = (long)(options.SwitchTimeout.TotalSeconds * Stopwatch.Frequency);
         _clockPerTick = (double)ClockRate / Stopwatch.Frequency;
     }
@@ -138,7 +140,7 @@ internal sealed partial class MediaChannel : IDisposable
 
         if (!routing.ByRtp.TryGetValue(from, out LegStream? source))
         {
-            source = TryLatch(from);
+            source = _latching ? TryLatch(from, packet.PayloadType) : null;
             if (source is null)
             {
                 Interlocked.Increment(ref UnknownSource);

@@ -92,6 +92,53 @@ public sealed class PacketPathTests
         Assert.Equal(0, harness.Media.Audio.Routing.Streams.Sum(s => s.PacketsOut));
     }
 
+    [Fact]
+    public async Task WithLatchingALegBehindNatGetsItsMediaWhereItSendsFrom()
+    {
+        var options = MediaHarness.TestOptions();
+        options.Latching = true;
+        using var harness = new MediaHarness(options);
+        var central = harness.AddLeg("central");
+
+        // The room's SDP names a port it does not use (its NAT changed it); it sends from another.
+        using var announced = new UdpProbe();
+        var behindNat = harness.AddLeg("xa-pa-co", add: false);
+        behindNat.Media.Video!.SetRemote(announced.EndPoint, announced.EndPoint);
+        harness.Media.Add(behindNat.Media);
+        harness.Media.SetProgram(central.Media, null);
+        central.SendKeyframe();
+        await TaskTimeouts.Until(() => central.Media.Video!.PacketsIn == 2, "central to be heard");
+
+        // A stranger with a payload type nobody negotiated does not take the silent leg.
+        using var stranger = new UdpProbe();
+        stranger.Send(H264Samples.Packet(55, 1, 1, 7, H264Samples.PSlice), harness.VideoPort);
+        await TaskTimeouts.Until(() => harness.Media.Drops.UnknownSource == 1, "the stranger to be dropped");
+
+        behindNat.SendVideo(H264Samples.PSlice);
+        await TaskTimeouts.Until(() => harness.Media.Video!.Latched == 1, "the leg to latch");
+        central.SendKeyframe();
+        await behindNat.VideoRtp.WaitForCount(2, "the keyframe at the address the leg sends from");
+
+        // Before the latch the first keyframe went where the SDP said; after it, nothing more does.
+        Assert.Equal(2, announced.Snapshot().Rtp().Count);
+    }
+
+    [Fact]
+    public async Task WithoutLatchingAStrayPacketCannotTakeOverASilentLeg()
+    {
+        using var harness = new MediaHarness();
+        var central = harness.AddLeg("central");
+        var silent = harness.AddLeg("xa-hy-cuong");
+        harness.Media.SetProgram(central.Media, null);
+        using var stray = new UdpProbe();
+        stray.Send(H264Samples.Packet(96, 1, 1, 7, H264Samples.PSlice), harness.VideoPort);
+        await TaskTimeouts.Until(() => harness.Media.Drops.UnknownSource == 1, "the stray packet to be dropped");
+        central.SendKeyframe();
+        await silent.VideoRtp.WaitForCount(2, "the program at the address in the leg's SDP");
+        Assert.Equal(0, harness.Media.Video!.Latched);
+        Assert.Empty(stray.Snapshot());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
