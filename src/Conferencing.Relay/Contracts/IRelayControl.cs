@@ -1,0 +1,48 @@
+namespace Conferencing.Relay;
+
+/// <summary>
+/// Control of one relay node, the same whether the relay runs inside the server
+/// (<see cref="RelayNode"/>) or on its own host (<see cref="Http.RelayHttpClient"/>). Commands throw
+/// <see cref="RelayException"/>; <see cref="WatchAsync"/> streams what happens.
+/// </summary>
+public interface IRelayControl
+{
+    /// <summary>Opens a meeting: reserves its media ports and accepts dial-in for it.</summary>
+    Task<RelayMeetingInfo> OpenMeetingAsync(OpenMeetingRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Closes a meeting: hangs up every leg and frees its ports.</summary>
+    Task CloseMeetingAsync(string number, CancellationToken cancellationToken = default);
+
+    /// <summary>Every open meeting.</summary>
+    Task<IReadOnlyList<RelayMeetingInfo>> ListMeetingsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One meeting with its legs.</summary>
+    Task<RelayMeetingInfo> GetMeetingAsync(string number, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Dials a leg and returns at once with the leg in <see cref="LegState.Dialing"/>; ringing, answer
+    /// and failure follow as <see cref="LegEvent"/>s.
+    /// </summary>
+    Task<LegInfo> DialAsync(string number, DialRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Hangs up a leg (or cancels it while it rings).</summary>
+    Task HangUpAsync(string number, string legId, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes a leg the program source (null for none); see <see cref="ProgramRequest"/>.</summary>
+    Task SetProgramAsync(string number, ProgramRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops or resumes forwarding a leg's audio.</summary>
+    Task SetAudioMutedAsync(string number, string legId, bool muted, CancellationToken cancellationToken = default);
+
+    /// <summary>Asks the source of what a leg receives for a keyframe (rate-limited like every request).</summary>
+    Task RequestKeyframeAsync(string number, string legId, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest statistics of a meeting's connected legs.</summary>
+    Task<IReadOnlyList<LegStatistics>> GetStatisticsAsync(string number, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams the node's events: a <see cref="SnapshotEvent"/> first, then changes and statistics.
+    /// A remote relay's stream reconnects by itself and starts again with a snapshot.
+    /// </summary>
+    IAsyncEnumerable<RelayEvent> WatchAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,29 @@
+namespace Conferencing.Relay;
+
+/// <summary>Opens a relay meeting.</summary>
+/// <param name="Number">The meeting number endpoints dial in with: 1 to 20 digits.</param>
+/// <param name="Pin">The PIN dial-in needs after the number (<c>number*pin</c>): 0 to 16 digits; null or empty for none.</param>
+/// <param name="Profile">What the program carries; <see cref="MediaProfile.Default"/> when null.</param>
+/// <param name="DialIn">
+/// Digest user names and passwords of the endpoints (and parent or child relays) allowed to dial in.
+/// Dial-in always needs digest authentication: a meeting without entries accepts no incoming calls.
+/// </param>
+public sealed record OpenMeetingRequest(string Number, string? Pin = null, MediaProfile? Profile = null, IReadOnlyDictionary<string, string>? DialIn = null);
+
+/// <summary>Dials a leg out from a relay meeting.</summary>
+/// <param name="Uri">The SIP URI to call: an endpoint (<c>sip:room@10.1.2.3</c>) or another relay (<c>sip:1234*5678@10.0.0.2:5070</c>).</param>
+/// <param name="LegId">The id to give the leg (an endpoint or site code lets the controller match events); generated when null.</param>
+/// <param name="Role">What the leg is, for the controller's display; the relay treats every role alike.</param>
+public sealed record DialRequest(string Uri, string? LegId = null, LegRole Role = LegRole.Endpoint);
+
+/// <summary>Sets the program of a relay meeting.</summary>
+/// <param name="LegId">The leg whose media everyone else receives; null for no program.</param>
+/// <param name="ReturnFeedLegId">
+/// The leg whose media the program leg itself receives; when null, the previous program source
+/// (so the site that has the floor sees the chair or central, not itself).
+/// </param>
+public sealed record ProgramRequest(string? LegId, string? ReturnFeedLegId = null);
+
+/// <summary>Mutes or unmutes the audio a leg sends, at the relay.</summary>
+/// <param name="Muted">True to stop forwarding the leg's audio.</param>
+public sealed record MuteRequest(bool Muted);
