@@ -38,10 +38,11 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
         output.WriteLine(baresip.ToString());
 
         // Its receiver reports: a round trip measured, and loss that is real loss. A sequence jump
-        // from the relay would read as thousands lost (or a negative count); baresip starved of CPU
-        // on a loaded test machine may drop a few packets of a keyframe burst from its socket.
+        // from the relay would read as thousands lost (or a negative count); baresip decoding 2 Mbit/s
+        // with too little CPU on a loaded test machine drops some packets of keyframe bursts from its
+        // socket (seen: 50 of 1,351 with another suite running), so a few percent is allowed.
         Assert.True(baresip.Video!.PacketsOut > 500, baresip.ToString());
-        Assert.InRange(baresip.Video.LostOut!.Value, 0, baresip.Video.PacketsOut / 50);
+        Assert.InRange(baresip.Video.LostOut!.Value, 0, baresip.Video.PacketsOut / 20);
         Assert.InRange(baresip.Audio!.LostOut!.Value, 0, 2);
         Assert.InRange(baresip.Audio.RoundTripMs!.Value, 0, 1000);
 
