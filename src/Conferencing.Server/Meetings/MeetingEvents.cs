@@ -1,3 +1,5 @@
+using Conferencing.Server.Common;
+
 namespace Conferencing.Server.Meetings;
 
 /// <summary>A change to a meeting, published once it is committed to the store.</summary>
@@ -10,63 +12,12 @@ public sealed record MeetingChanged(Meeting Meeting, string Action, string Actor
 /// In-process feed of committed meeting changes. Whatever acts on a meeting outside the store (the
 /// relay control, the room hub, live pages) subscribes here instead of being called by the meeting
 /// service, so the service depends on none of them and events never go out before the state is saved.
-/// Listeners run one after another, in subscription order; one that throws is logged and the rest
-/// still run. A listener should be quick: the command that made the change waits for it.
+/// The meeting service publishes under the meeting's lock, so one meeting's changes arrive in commit order.
 /// </summary>
-public sealed partial class MeetingEvents(ILogger<MeetingEvents> logger)
+public sealed partial class MeetingEvents(ILogger<MeetingEvents> logger) : ChangeFeed<MeetingChanged>
 {
-    private readonly Lock _gate = new();
-    private Func<MeetingChanged, CancellationToken, Task>[] _listeners = [];
-
-    /// <summary>Adds a listener; dispose the result to remove it.</summary>
-    public IDisposable Subscribe(Func<MeetingChanged, CancellationToken, Task> listener)
-    {
-        ArgumentNullException.ThrowIfNull(listener);
-        lock (_gate)
-        {
-            _listeners = [.. _listeners, listener];
-        }
-
-        return new Subscription(this, listener);
-    }
-
-    internal async Task PublishAsync(MeetingChanged change, CancellationToken cancellationToken)
-    {
-        foreach (var listener in Volatile.Read(ref _listeners))
-        {
-            try
-            {
-                await listener(change, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // The change is already saved; a failing listener must not turn it into an error
-                // for the person who made it.
-                Log.ListenerFailed(logger, e, change.Action, change.Meeting.Id);
-            }
-        }
-    }
-
-    private void Unsubscribe(Func<MeetingChanged, CancellationToken, Task> listener)
-    {
-        lock (_gate)
-        {
-            _listeners = [.. _listeners.Where(l => l != listener)];
-        }
-    }
-
-    private sealed class Subscription(MeetingEvents owner, Func<MeetingChanged, CancellationToken, Task> listener) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                owner.Unsubscribe(listener);
-            }
-        }
-    }
+    protected override void OnListenerFailed(Exception exception, MeetingChanged change) =>
+        Log.ListenerFailed(logger, exception, change.Action, change.Meeting.Id);
 
     private static partial class Log
     {

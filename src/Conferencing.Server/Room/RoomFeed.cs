@@ -1,3 +1,5 @@
+using Conferencing.Server.Common;
+
 namespace Conferencing.Server.Room;
 
 /// <summary>What changed in a meeting's room; listeners reload that part and push it.</summary>
@@ -16,58 +18,12 @@ public sealed record RoomChange(Guid MeetingId, RoomChangeKind Kind);
 /// In-process feed of committed room changes (documents, presenter, speaking queue, votes), the
 /// room's counterpart of <see cref="Meetings.MeetingEvents"/>: the services that change things
 /// publish here after the save, and the room hub and the chair's pages listen, so the services
-/// depend on neither. A failing listener is logged and the others still run.
+/// depend on neither.
 /// </summary>
-public sealed partial class RoomFeed(ILogger<RoomFeed> logger)
+public sealed partial class RoomFeed(ILogger<RoomFeed> logger) : ChangeFeed<RoomChange>
 {
-    private readonly Lock _gate = new();
-    private Func<RoomChange, CancellationToken, Task>[] _listeners = [];
-
-    public IDisposable Subscribe(Func<RoomChange, CancellationToken, Task> listener)
-    {
-        ArgumentNullException.ThrowIfNull(listener);
-        lock (_gate)
-        {
-            _listeners = [.. _listeners, listener];
-        }
-
-        return new Subscription(() =>
-        {
-            lock (_gate)
-            {
-                _listeners = [.. _listeners.Where(l => l != listener)];
-            }
-        });
-    }
-
-    public async Task PublishAsync(RoomChange change, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(change);
-        foreach (var listener in Volatile.Read(ref _listeners))
-        {
-            try
-            {
-                await listener(change, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                Log.ListenerFailed(logger, e, change.Kind, change.MeetingId);
-            }
-        }
-    }
-
-    private sealed class Subscription(Action remove) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                remove();
-            }
-        }
-    }
+    protected override void OnListenerFailed(Exception exception, RoomChange change) =>
+        Log.ListenerFailed(logger, exception, change.Kind, change.MeetingId);
 
     private static partial class Log
     {

@@ -289,36 +289,27 @@ public sealed class SimulatedMedia : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveRtpAsync(Stream stream, CancellationToken stop)
+    private delegate void PacketHandler(ReadOnlySpan<byte> packet);
+
+    private Task ReceiveRtpAsync(Stream stream, CancellationToken stop) => ReceiveAsync(stream.Rtp, packet =>
     {
-        var buffer = new byte[2048];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
-        while (!stop.IsCancellationRequested)
+        if (_options.ReceiveLossPercent <= 0 || Random.Shared.NextDouble() * 100 >= _options.ReceiveLossPercent)
         {
-            SocketReceiveFromResult received;
-            try
-            {
-                received = await stream.Rtp.ReceiveFromAsync(buffer, SocketFlags.None, any, stop).ConfigureAwait(false);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                continue;
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            if (_options.ReceiveLossPercent > 0 && Random.Shared.NextDouble() * 100 < _options.ReceiveLossPercent)
-            {
-                continue;
-            }
-
-            stream.OnRtp(buffer.AsSpan(0, received.ReceivedBytes), _started);
+            stream.OnRtp(packet, _started);
         }
-    }
+    }, stop);
 
-    private async Task ReceiveRtcpAsync(Stream stream, CancellationToken stop)
+    private Task ReceiveRtcpAsync(Stream stream, CancellationToken stop) => ReceiveAsync(stream.Rtcp, packet =>
+    {
+        if (RtcpCompoundReader.ContainsKeyframeRequest(packet, out _))
+        {
+            RequestKeyframe();
+        }
+
+        stream.OnRtcp(packet);
+    }, stop);
+
+    private static async Task ReceiveAsync(Socket socket, PacketHandler handle, CancellationToken stop)
     {
         var buffer = new byte[2048];
         EndPoint any = new IPEndPoint(IPAddress.Any, 0);
@@ -327,10 +318,11 @@ public sealed class SimulatedMedia : IAsyncDisposable
             SocketReceiveFromResult received;
             try
             {
-                received = await stream.Rtcp.ReceiveFromAsync(buffer, SocketFlags.None, any, stop).ConfigureAwait(false);
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stop).ConfigureAwait(false);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
+                // An ICMP unreachable from an earlier send; the socket is fine.
                 continue;
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
@@ -338,13 +330,7 @@ public sealed class SimulatedMedia : IAsyncDisposable
                 return;
             }
 
-            var packet = buffer.AsSpan(0, received.ReceivedBytes);
-            if (RtcpCompoundReader.ContainsKeyframeRequest(packet, out _))
-            {
-                RequestKeyframe();
-            }
-
-            stream.OnRtcp(packet);
+            handle(buffer.AsSpan(0, received.ReceivedBytes));
         }
     }
 
