@@ -29,6 +29,8 @@ public sealed partial class RelayConductor
             meeting.Statistics[leg.LegId] = leg;
         }
 
+        meeting.StatisticsAtUtc = statistics.AtUtc;
+
         if (!_plansByNumber.TryGetValue(statistics.Meeting, out var plan))
         {
             return;
@@ -231,7 +233,7 @@ public sealed partial class RelayConductor
             var link = relay.ParentKey is null
                 ? (meeting is null ? CallState.Waiting : CallState.InCall)
                 : meeting?.Legs.GetValueOrDefault(ParentLeg) is { } parentLeg ? StateOf(parentLeg) : CallState.Waiting;
-            var linkSecond = meeting?.Statistics.GetValueOrDefault(ParentLeg) is { } s && link == CallState.InCall ? ToSecond(now, s) : null;
+            var linkSecond = meeting?.Statistics.GetValueOrDefault(ParentLeg) is { } s && link == CallState.InCall ? ToSecond(meeting.StatisticsAtUtc, s) : null;
             relays.Add(new RelayCall(relay.Node.Name, relay.Node.SiteCode, relay.ParentKey is { } p ? plan.Relays[p].Node.Name : null,
                 view?.Health ?? RelayHealth.Connecting, meeting is not null, link, meeting?.ProgramLegId, relay.Endpoints.Count, relay.Node.SipAddress, linkSecond));
 
@@ -290,7 +292,7 @@ public sealed partial class RelayConductor
             reason = $"{reason}; next attempt in {(int)Math.Ceiling((next.NextUtc - now).TotalSeconds)} s";
         }
 
-        var second = state == CallState.InCall && meeting.Statistics.TryGetValue(leg.LegId, out var statistics) ? ToSecond(now, statistics) : null;
+        var second = state == CallState.InCall && meeting.Statistics.TryGetValue(leg.LegId, out var statistics) ? ToSecond(meeting.StatisticsAtUtc, statistics) : null;
         var since = leg.EndedUtc ?? leg.ConnectedUtc ?? leg.CreatedUtc;
         return new EndpointCall(endpoint.Id, endpoint.SiteCode, relay.Node.Name, leg.LegId, state, leg.Direction == LegDirection.Incoming,
             leg.StatusCode, reason, since, leg.ConnectedUtc, attempts, degraded && state == CallState.InCall, false, second);

@@ -52,6 +52,9 @@ internal sealed class MeetingView(string number, DateTimeOffset openedUtc)
     /// <summary>Last statistics of each connected leg.</summary>
     public Dictionary<string, LegStatistics> Statistics { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>When the relay measured them: the second a call's figures belong to, not when a screen was redrawn.</summary>
+    public DateTimeOffset StatisticsAtUtc { get; set; }
+
     public static MeetingView From(RelayMeetingInfo info)
     {
         var view = new MeetingView(info.Number, info.OpenedUtc) { ProgramLegId = info.ProgramLegId, ReturnFeedLegId = info.ReturnFeedLegId };

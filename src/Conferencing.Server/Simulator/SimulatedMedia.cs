@@ -52,8 +52,9 @@ public sealed record SimulatedMediaOptions
 /// <param name="Keyframes">Keyframes received.</param>
 /// <param name="Source">
 /// Whose picture arrives now (video): the <see cref="SimulatedMediaOptions.SourceTag"/> of the room
-/// that sent it, or "csrc:XXXXXXXX" for packets carrying a CSRC (central's feed in the tests), or null
-/// before any was seen.
+/// that sent it, "csrc:XXXXXXXX" for packets carrying a CSRC (central's feed in the tests),
+/// <see cref="SimulatedMedia.UntaggedSource"/> for another camera's picture (a real room system), or
+/// null before any was seen.
 /// </param>
 /// <param name="SourceChanges">Times <paramref name="Source"/> changed after the first: a floor change seen at this room.</param>
 /// <param name="SourceSinceAfter">From the start of media to the last change of source.</param>
@@ -133,6 +134,46 @@ public sealed class SimulatedMedia : IAsyncDisposable
 
     /// <summary>What was received so far, per accepted stream.</summary>
     public IReadOnlyList<ReceivedStream> Reception => [.. _streams.Where(s => s.Negotiated is not null).Select(s => s.Snapshot(_started))];
+
+    /// <summary>Whose picture a frame that starts in this packet shows, for a camera that does not tag its frames.</summary>
+    public const string UntaggedSource = "untagged";
+
+    /// <summary>
+    /// Whose picture an H.264 RTP packet carries: a CSRC ("csrc:XXXXXXXX"), the <see cref="SimulatedMediaOptions.SourceTag"/>
+    /// in the first fragment of a simulated camera's frame, <see cref="UntaggedSource"/> for the start of a frame from any
+    /// other camera (a real encoder, which never writes the tag), or null for a packet that tells nothing (a later
+    /// fragment, parameter sets, not RTP). Public so tests can read the same thing from a probe's packets.
+    /// </summary>
+    public static string? PictureSource(ReadOnlySpan<byte> rtp) => RtpPacket.TryRead(rtp, out var packet) ? PictureSource(packet) : null;
+
+    private static string? PictureSource(RtpPacket packet)
+    {
+        if (packet.CsrcCount > 0)
+        {
+            return "csrc:" + packet.GetCsrc(0).ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var payload = packet.Payload;
+        if (payload.Length < 2)
+        {
+            return null;
+        }
+
+        var type = payload[0] & 0x1F;
+        var frameStart = type is >= 1 and <= 5 || (type == 28 && (payload[1] & 0x80) != 0 && (payload[1] & 0x1F) is >= 1 and <= 5);
+        if (!frameStart)
+        {
+            return null;
+        }
+
+        if (type != 28 || payload.Length < 8 || !payload[2..].StartsWith("SRC:"u8))
+        {
+            return UntaggedSource;
+        }
+
+        var length = payload[6];
+        return payload.Length >= 7 + length ? System.Text.Encoding.UTF8.GetString(payload.Slice(7, length)) : UntaggedSource;
+    }
 
     /// <summary>Starts sending and receiving on the streams the negotiation accepted.</summary>
     public void Start(IReadOnlyList<NegotiatedStream> negotiated)
@@ -463,7 +504,7 @@ public sealed class SimulatedMedia : IAsyncDisposable
 
                 if (Media == "video")
                 {
-                    if (SourceOf(packet) is { } source && source != _pictureSource)
+                    if (PictureSource(packet) is { } source && source != _pictureSource)
                     {
                         if (_pictureSource is not null)
                         {
@@ -490,24 +531,6 @@ public sealed class SimulatedMedia : IAsyncDisposable
                     }
                 }
             }
-        }
-
-        /// <summary>The sender of a video packet: a CSRC, or the tag in the first fragment of a frame.</summary>
-        private static string? SourceOf(RtpPacket packet)
-        {
-            if (packet.CsrcCount > 0)
-            {
-                return "csrc:" + packet.GetCsrc(0).ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            var payload = packet.Payload;
-            if (payload.Length < 8 || (payload[0] & 0x1F) != 28 || (payload[1] & 0x80) == 0 || !payload[2..].StartsWith("SRC:"u8))
-            {
-                return null;
-            }
-
-            var length = payload[6];
-            return payload.Length >= 7 + length ? System.Text.Encoding.UTF8.GetString(payload.Slice(7, length)) : null;
         }
 
         public void OnRtcp(ReadOnlySpan<byte> data)

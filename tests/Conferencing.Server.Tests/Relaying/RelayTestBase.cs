@@ -55,6 +55,10 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
             ["Relaying:CentralPassword"] = CentralPassword,
             ["Relaying:RetryDelay"] = "00:00:01",
             ["Relaying:QualityFlushInterval"] = "00:00:02",
+
+            // No OPTIONS keepalive: sipp room systems run a scenario that expects only the INVITE.
+            ["Sip:KeepaliveInterval"] = "00:10:00",
+            ["Sip:OfflineAfter"] = "00:30:00",
         };
         foreach (var (key, value) in Settings)
         {
@@ -136,6 +140,22 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
         ? "no live state"
         : $"{call.Status}, program {call.ProgramSiteCode ?? "-"}; relays: {string.Join(", ", call.Relays.Select(r => $"{r.Relay} {r.Health} open={r.MeetingOpen} link={r.Link} program={r.ProgramLegId}"))}; "
           + string.Join("; ", call.Endpoints.Select(e => $"{e.SiteCode} {e.State} {e.StatusCode} {e.Reason}"));
+
+    /// <summary>Whose picture a simulated room receives now.</summary>
+    protected static string? PictureAt(SimulatedRoom room) => room.Media?.Reception.FirstOrDefault(s => s.Media == "video")?.Source;
+
+    protected static ReceivedStream Video(SimulatedRoom room) => room.Media!.Reception.Single(s => s.Media == "video");
+
+    /// <summary>Whose picture the last <paramref name="frames"/> frames a sipp room system received showed (fewer while there are fewer).</summary>
+    private protected static List<string> SippSources(Conferencing.Relay.Tests.Infrastructure.SippEndpoint endpoint, int frames)
+    {
+        var sources = endpoint.VideoRtp.Snapshot().Select(p => SimulatedMedia.PictureSource(p.Data)).OfType<string>().TakeLast(frames).ToList();
+        return sources.Count < frames ? [.. sources, "(too few frames)"] : sources;
+    }
+
+    private protected static string DescribePictures(IEnumerable<SimulatedRoom> rooms, Conferencing.Relay.Tests.Infrastructure.SippEndpoint? sipp = null) =>
+        string.Join("; ", rooms.Select(r => $"{r.User} sees {PictureAt(r) ?? "nothing"}"))
+        + (sipp is null ? "" : $"; sipp sees {string.Join(",", SippSources(sipp, 20).Distinct())}");
 
     protected static Task Until(Func<bool> condition, string what, TimeSpan? timeout = null, Func<string>? detail = null) =>
         Until(() => Task.FromResult(condition()), what, timeout, detail);
