@@ -196,6 +196,14 @@ public sealed partial class RelayConductor : BackgroundService
                 OnTick();
                 return true;
             case MeetingInput m:
+                if (NeedsFreshWorld(m.Meeting))
+                {
+                    // A meeting about to be opened is planned from the store as it is now: an endpoint
+                    // added a moment ago must be dialled and, above all, be in the relay's dial-in
+                    // list, which is fixed once the meeting is open there.
+                    await RefreshWorldAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 AcceptMeeting(m.Meeting);
                 return true;
             case RelayEventInput e:
@@ -376,6 +384,11 @@ public sealed partial class RelayConductor : BackgroundService
         var address = _options.DialInAddress ?? $"{(bound.Address.Equals(System.Net.IPAddress.Any) ? _local.MediaAddress : bound.Address)}:{bound.Port}";
         return new RelayNodeInfo(RelayTopology.LocalKey, _local.Name, tree.Roots.FirstOrDefault()?.Code ?? "", address, _local.Options.SipUser, _local.Options.SipPassword);
     }
+
+    /// <summary>True for a meeting that starts to need the relays, or changes while they prepare it (not for a floor change in a live one).</summary>
+    private bool NeedsFreshWorld(Meeting meeting) => _meetings.TryGetValue(meeting.Id, out var known)
+        ? known.Version < meeting.Version && (known.Status != meeting.Status || known.Status == MeetingStatus.Preparing)
+        : meeting.Status is MeetingStatus.Preparing or MeetingStatus.Live;
 
     /// <summary>Takes a newer version of a meeting; an ended or cancelled one is followed until its relays closed it.</summary>
     private void AcceptMeeting(Meeting meeting)

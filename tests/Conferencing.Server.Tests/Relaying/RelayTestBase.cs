@@ -65,11 +65,43 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
             settings[key] = value;
         }
 
+        _settings = settings;
         Factory = new ConferencingFactory(TestDatabase.Sqlite(), settings: settings);
         Admin = await Factory.AdminAsync();
         var csv = Conferencing.Server.Sites.SiteFiles.ToCsv(Sample.MixedTree());
         using var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv");
         Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsync(new Uri("/api/sites/import", UriKind.Relative), content).DefaultTimeout()).StatusCode);
+    }
+
+    private Dictionary<string, string?> _settings = [];
+
+    /// <summary>Stops this server (as a restart does) and starts a new one over the same store.</summary>
+    protected async Task RestartServerAsync()
+    {
+        Admin.Dispose();
+        await Factory.DisposeAsync();
+        Factory = new ConferencingFactory(Factory.Database, settings: _settings);
+        Admin = await Factory.AdminAsync();
+    }
+
+    /// <summary>Registers a standalone relay for a site, as an administrator does; the key is the relay's unless another is given.</summary>
+    private protected async Task<Guid> RegisterRelayAsync(Conferencing.Relay.Tests.Infrastructure.RelayProcess relay, string siteCode, string sipUser, string sipPassword, string? apiKey = null)
+    {
+        var created = await Admin.PostAsJsonAsync("/api/relays", new
+        {
+            name = relay.Name, siteCode, controlUrl = relay.Http.ToString(), apiKey = apiKey ?? relay.Key, sipAddress = relay.Sip.ToString(), sipUser, sipPassword,
+        }, Json).DefaultTimeout();
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>(Json).DefaultTimeout();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body.ToString());
+        return body.GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A relay as <c>GET /api/relays/{id}</c> shows it.</summary>
+    protected async Task<JsonElement> RelayAsync(Guid id)
+    {
+        var response = await Admin.GetAsync(new Uri($"/api/relays/{id}", UriKind.Relative)).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json).DefaultTimeout();
     }
 
     public virtual async Task DisposeAsync()
