@@ -17,7 +17,8 @@ namespace Conferencing.Server.Demo;
 /// </summary>
 public sealed partial class DemoSeeder(
     SiteStore sites, EndpointStore endpoints, MeetingService meetings, StaffUserStore users,
-    IOptions<DemoOptions> options, IOptions<Endpoints.Presence.SipServerOptions> sip, TimeProvider time, ILogger<DemoSeeder> logger, Room.RoomDemo roomDemo)
+    IOptions<DemoOptions> options, IOptions<Endpoints.Presence.SipServerOptions> sip, TimeProvider time, ILogger<DemoSeeder> logger, Room.RoomDemo roomDemo,
+    IConfiguration configuration)
 {
     public const string ResourceName = "Conferencing.Server.Demo.phu-tho-2025.csv";
     private const string Actor = "demo-seed";
@@ -125,6 +126,13 @@ public sealed partial class DemoSeeder(
                 new AgendaInput(null, "Kết luận của Chủ tịch UBND tỉnh", "Chủ tịch UBND tỉnh", 20),
             ]), Actor, cancellationToken).ConfigureAwait(false);
         await roomDemo.SeedAsync(provinceMeeting, withDisplayLink: true, cancellationToken).ConfigureAwait(false);
+        var url = configuration["Urls"]?.Split(';')[0] ?? "http://localhost:5080";
+        Console.WriteLine($"""
+             Live meeting:   {url}/meetings/{provinceMeeting.Id} (vanphong): press Start, and the in-process relay
+                             calls the province's {provinceMeeting.SiteCodes.Count} simulated room systems; give the floor to a commune there
+                             (API: POST {url}/api/meetings/{provinceMeeting.Id}/start, GET .../calls for every leg's state)
+                             technicians watch {url}/monitoring (kythuat)
+            """);
 
         await meetings.ScheduleAsync(new MeetingDetails(
             "Hội nghị trực tuyến Chính phủ với các địa phương",
