@@ -75,7 +75,14 @@ try
     Calls? calls = null;
     var connected = await UntilAsync(async () =>
     {
-        calls = await http.GetFromJsonAsync<Calls>($"/api/meetings/{meeting}/calls", Calls.Json);
+        // 404 until the relay conductor has taken the started meeting in.
+        using var response = await http.GetAsync($"/api/meetings/{meeting}/calls");
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        calls = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Calls>(Calls.Json);
         return calls!.Endpoints.Count == settings.Endpoints && calls.Endpoints.All(e => e.State == "InCall");
     }, TimeSpan.FromSeconds(settings.ConnectTimeoutSeconds), () => $"{calls?.Endpoints.Count(e => e.State == "InCall")} of {settings.Endpoints} in call");
     var times = calls!.Endpoints.Where(e => e is { State: "InCall", ConnectedUtc: not null }).Select(e => (e.ConnectedUtc!.Value - startedUtc).TotalSeconds).Order().ToList();
@@ -141,7 +148,14 @@ finally
 
 static Process StartServer(string repository, string work, string url, int sipPort, int relayPort, string adminPassword)
 {
-    var start = new ProcessStartInfo("dotnet", ["run", "-c", "Release", "--no-build", "--no-launch-profile", "--project", Path.Combine(repository, "src", "Conferencing.Server")])
+    // The server's own build output, run directly so that the process measured is the server itself.
+    var dll = Path.Combine(repository, "src", "Conferencing.Server", "bin", "Release", "net10.0", "Conferencing.Server.dll");
+    if (!File.Exists(dll))
+    {
+        throw new InvalidOperationException($"{dll} is missing: build the solution in Release first.");
+    }
+
+    var start = new ProcessStartInfo("dotnet", [dll])
     {
         WorkingDirectory = work,
         RedirectStandardOutput = true,
