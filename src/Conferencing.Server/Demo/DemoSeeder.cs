@@ -17,7 +17,8 @@ namespace Conferencing.Server.Demo;
 /// </summary>
 public sealed partial class DemoSeeder(
     SiteStore sites, EndpointStore endpoints, MeetingService meetings, StaffUserStore users,
-    IOptions<DemoOptions> options, TimeProvider time, ILogger<DemoSeeder> logger, Room.RoomDemo roomDemo)
+    IOptions<DemoOptions> options, IOptions<Endpoints.Presence.SipServerOptions> sip, TimeProvider time, ILogger<DemoSeeder> logger, Room.RoomDemo roomDemo,
+    IConfiguration configuration)
 {
     public const string ResourceName = "Conferencing.Server.Demo.phu-tho-2025.csv";
     private const string Actor = "demo-seed";
@@ -42,12 +43,13 @@ public sealed partial class DemoSeeder(
 
         var demoSites = LoadDemoSites();
         await sites.ImportAsync(demoSites, Actor, cancellationToken).ConfigureAwait(false);
+        var domain = options.Value.RoomDomain ?? RegistrarDomain(sip.Value);
         foreach (var site in demoSites.Where(s => s.Level != SiteLevel.District))
         {
             var user = site.Code.ToLowerInvariant();
             await endpoints.CreateAsync(new EndpointInput(
                 site.Code,
-                $"sip:{user}@{options.Value.SimulatorHost}",
+                $"sip:{user}@{domain}",
                 $"Phòng họp {site.Name}",
                 site.Level == SiteLevel.Commune ? "Simulated room system (SIP, H.264 + G.711)" : "Simulated MCU room system",
                 site.Name,
@@ -60,6 +62,14 @@ public sealed partial class DemoSeeder(
         await SeedMeetingsAsync(tree, cancellationToken).ConfigureAwait(false);
         Log.Seeded(logger, demoSites.Count);
         return true;
+    }
+
+    /// <summary>The registrar's address as rooms write it in their address of record.</summary>
+    internal static string RegistrarDomain(Endpoints.Presence.SipServerOptions sip)
+    {
+        var listen = sip.ListenEndPoint();
+        var host = listen.Address.Equals(System.Net.IPAddress.Any) || listen.Address.Equals(System.Net.IPAddress.IPv6Any) ? "127.0.0.1" : listen.Address.ToString();
+        return listen.Port is 0 or 5060 ? host : $"{host}:{listen.Port}";
     }
 
     /// <summary>
@@ -116,6 +126,13 @@ public sealed partial class DemoSeeder(
                 new AgendaInput(null, "Kết luận của Chủ tịch UBND tỉnh", "Chủ tịch UBND tỉnh", 20),
             ]), Actor, cancellationToken).ConfigureAwait(false);
         await roomDemo.SeedAsync(provinceMeeting, withDisplayLink: true, cancellationToken).ConfigureAwait(false);
+        var url = configuration["Urls"]?.Split(';')[0] ?? "http://localhost:5080";
+        Console.WriteLine($"""
+             Live meeting:   {url}/meetings/{provinceMeeting.Id} (vanphong): press Start, and the in-process relay
+                             calls the province's {provinceMeeting.SiteCodes.Count} simulated room systems; give the floor to a commune there
+                             (API: POST {url}/api/meetings/{provinceMeeting.Id}/start, GET .../calls for every leg's state)
+                             technicians watch {url}/monitoring (kythuat)
+            """);
 
         await meetings.ScheduleAsync(new MeetingDetails(
             "Hội nghị trực tuyến Chính phủ với các địa phương",

@@ -21,9 +21,9 @@ public sealed record MeetingSiteQuality(
 
 /// <summary>
 /// Per-meeting quality of each site, the figures behind the report's "average quality per site".
-/// Nothing fills it yet: the relay integration will call <see cref="UpsertAsync"/> as a meeting
-/// runs and when it ends. Until then the report shows "no data" for quality, and every other
-/// figure comes from the meetings and their roll call.
+/// The relay conductor (<c>Relaying/CallHistory.cs</c>) calls <see cref="UpsertAsync"/> while a
+/// meeting runs and when it ends; a meeting run without relays shows "no data" for quality, and
+/// every other figure comes from the meetings and their roll call.
 /// </summary>
 public sealed class MeetingQualityStore(Database database, TimeProvider time)
 {

@@ -30,6 +30,13 @@ public sealed record SimulatedMediaOptions
 
     /// <summary>Share of incoming packets lost on the way in (0 to 100): this room reports loss in its RTCP.</summary>
     public double ReceiveLossPercent { get; init; }
+
+    /// <summary>
+    /// A name the camera writes into the first fragment of every frame (after "SRC:" and a length
+    /// byte), like a test pattern showing the site's name: a receiver can tell whose picture the
+    /// relay forwards it. Null writes none.
+    /// </summary>
+    public string? SourceTag { get; init; }
 }
 
 /// <summary>What a simulated room saw of one incoming media stream.</summary>
@@ -43,6 +50,14 @@ public sealed record SimulatedMediaOptions
 /// <param name="FirstKeyframeAfter">From the start of media to the first keyframe (video).</param>
 /// <param name="PacketsBeforeKeyframe">Video packets that arrived before the first keyframe (undecodable).</param>
 /// <param name="Keyframes">Keyframes received.</param>
+/// <param name="Source">
+/// Whose picture arrives now (video): the <see cref="SimulatedMediaOptions.SourceTag"/> of the room
+/// that sent it, "csrc:XXXXXXXX" for packets carrying a CSRC (central's feed in the tests),
+/// <see cref="SimulatedMedia.UntaggedSource"/> for another camera's picture (a real room system), or
+/// null before any was seen.
+/// </param>
+/// <param name="SourceChanges">Times <paramref name="Source"/> changed after the first: a floor change seen at this room.</param>
+/// <param name="SourceSinceAfter">From the start of media to the last change of source.</param>
 public sealed record ReceivedStream(
     string Media,
     long Packets,
@@ -53,7 +68,10 @@ public sealed record ReceivedStream(
     TimeSpan? FirstPacketAfter,
     TimeSpan? FirstKeyframeAfter,
     long PacketsBeforeKeyframe,
-    long Keyframes);
+    long Keyframes,
+    string? Source = null,
+    int SourceChanges = 0,
+    TimeSpan? SourceSinceAfter = null);
 
 /// <summary>
 /// The media of one simulated call: a synthetic camera (H.264-shaped packets: SPS and PPS in a
@@ -72,10 +90,17 @@ public sealed class SimulatedMedia : IAsyncDisposable
     private int _keyframeRequested;
     private int _disposed;
 
+    private readonly byte[]? _sourceTag;
+
     private SimulatedMedia(List<Stream> streams, SimulatedMediaOptions options)
     {
         _streams = streams;
         _options = options;
+        if (options.SourceTag is { Length: > 0 } tag)
+        {
+            var name = System.Text.Encoding.UTF8.GetBytes(tag);
+            _sourceTag = [.. "SRC:"u8, (byte)Math.Min(name.Length, 200), .. name.AsSpan(0, Math.Min(name.Length, 200))];
+        }
     }
 
     /// <summary>Keyframe requests received (RTCP PLI/FIR or SIP INFO).</summary>
@@ -109,6 +134,46 @@ public sealed class SimulatedMedia : IAsyncDisposable
 
     /// <summary>What was received so far, per accepted stream.</summary>
     public IReadOnlyList<ReceivedStream> Reception => [.. _streams.Where(s => s.Negotiated is not null).Select(s => s.Snapshot(_started))];
+
+    /// <summary>Whose picture a frame that starts in this packet shows, for a camera that does not tag its frames.</summary>
+    public const string UntaggedSource = "untagged";
+
+    /// <summary>
+    /// Whose picture an H.264 RTP packet carries: a CSRC ("csrc:XXXXXXXX"), the <see cref="SimulatedMediaOptions.SourceTag"/>
+    /// in the first fragment of a simulated camera's frame, <see cref="UntaggedSource"/> for the start of a frame from any
+    /// other camera (a real encoder, which never writes the tag), or null for a packet that tells nothing (a later
+    /// fragment, parameter sets, not RTP). Public so tests can read the same thing from a probe's packets.
+    /// </summary>
+    public static string? PictureSource(ReadOnlySpan<byte> rtp) => RtpPacket.TryRead(rtp, out var packet) ? PictureSource(packet) : null;
+
+    private static string? PictureSource(RtpPacket packet)
+    {
+        if (packet.CsrcCount > 0)
+        {
+            return "csrc:" + packet.GetCsrc(0).ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var payload = packet.Payload;
+        if (payload.Length < 2)
+        {
+            return null;
+        }
+
+        var type = payload[0] & 0x1F;
+        var frameStart = type is >= 1 and <= 5 || (type == 28 && (payload[1] & 0x80) != 0 && (payload[1] & 0x1F) is >= 1 and <= 5);
+        if (!frameStart)
+        {
+            return null;
+        }
+
+        if (type != 28 || payload.Length < 8 || !payload[2..].StartsWith("SRC:"u8))
+        {
+            return UntaggedSource;
+        }
+
+        var length = payload[6];
+        return payload.Length >= 7 + length ? System.Text.Encoding.UTF8.GetString(payload.Slice(7, length)) : UntaggedSource;
+    }
 
     /// <summary>Starts sending and receiving on the streams the negotiation accepted.</summary>
     public void Start(IReadOnlyList<NegotiatedStream> negotiated)
@@ -255,6 +320,11 @@ public sealed class SimulatedMedia : IAsyncDisposable
             buffer[length] = (byte)((nalHeader & 0x60) | 28);
             buffer[length + 1] = (byte)((first ? 0x80 : 0) | (remaining == 0 ? 0x40 : 0) | (nalHeader & 0x1F));
             buffer.AsSpan(length + 2, chunk).Fill((byte)(timestamp & 0x7F));
+            if (first && _sourceTag is { } tag && chunk >= tag.Length)
+            {
+                tag.CopyTo(buffer.AsSpan(length + 2));
+            }
+
             video.Send(buffer.AsSpan(0, length + 2 + chunk), _options.SendLossPercent);
             first = false;
         }
@@ -326,6 +396,9 @@ public sealed class SimulatedMedia : IAsyncDisposable
         private long _beforeKeyframe;
         private long _keyframes;
         private int _lastSequence = -1;
+        private string? _pictureSource;
+        private int _sourceChanges;
+        private long _sourceSince = -1;
 
         public Stream(string media, IPAddress address)
         {
@@ -431,6 +504,17 @@ public sealed class SimulatedMedia : IAsyncDisposable
 
                 if (Media == "video")
                 {
+                    if (PictureSource(packet) is { } source && source != _pictureSource)
+                    {
+                        if (_pictureSource is not null)
+                        {
+                            _sourceChanges++;
+                        }
+
+                        _pictureSource = source;
+                        _sourceSince = now;
+                    }
+
                     var info = H264Payload.Classify(packet.Payload);
                     if (info.IsKeyframeStart)
                     {
@@ -480,7 +564,10 @@ public sealed class SimulatedMedia : IAsyncDisposable
                     _firstPacket < 0 ? null : Stopwatch.GetElapsedTime(started, _firstPacket),
                     _firstKeyframe < 0 ? null : Stopwatch.GetElapsedTime(started, _firstKeyframe),
                     _beforeKeyframe,
-                    _keyframes);
+                    _keyframes,
+                    _pictureSource,
+                    _sourceChanges,
+                    _sourceSince < 0 ? null : Stopwatch.GetElapsedTime(started, _sourceSince));
             }
         }
 

@@ -106,6 +106,7 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
 
     private async Task KeepRegisteredAsync(CancellationToken stop)
     {
+        var failures = 0;
         while (!stop.IsCancellationRequested)
         {
             SipResponse? response = null;
@@ -124,8 +125,12 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
                 Log.RegisterFailed(_logger, User, response.StatusCode);
             }
 
-            // Refresh at half the interval, or retry a failure a little later, as room systems do.
-            var wait = Registered ? _registration / 2 : TimeSpan.FromSeconds(Math.Min(30, Math.Max(1, _registration.TotalSeconds / 10)));
+            // Refresh at half the interval, or retry a failure a little later, as room systems do: soon
+            // at first (a registrar refuses an endpoint added a moment ago once, while it learns its
+            // password), then less and less often.
+            failures = Registered ? 0 : failures + 1;
+            var wait = Registered ? _registration / 2
+                : TimeSpan.FromSeconds(Math.Min(Math.Min(30, Math.Max(1, _registration.TotalSeconds / 10)), Math.Pow(2, Math.Min(failures - 1, 5))));
             try
             {
                 await Task.Delay(wait, stop).ConfigureAwait(false);
@@ -161,7 +166,7 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
         capabilities.Media.Add(audio);
         capabilities.Media.Add(video);
         var media = SimulatedMedia.Bind(EndPoint!.Value.Address.Address, [.. offer.Media.Select(m => m.Media)],
-            MediaOptions with { SendLossPercent = Faults.SendLossPercent, ReceiveLossPercent = Faults.ReceiveLossPercent });
+            MediaOptions with { SendLossPercent = Faults.SendLossPercent, ReceiveLossPercent = Faults.ReceiveLossPercent, SourceTag = MediaOptions.SourceTag ?? User });
         var result = new SdpNegotiator(capabilities).CreateAnswer(offer, media.Transports);
         if (result.Status != SdpNegotiationStatus.Accepted)
         {
