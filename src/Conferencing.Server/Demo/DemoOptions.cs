@@ -5,13 +5,17 @@ public sealed class DemoOptions
 {
     public const string Section = "Demo";
 
-    /// <summary>The host and port the simulated room systems answer on. The default is 127.0.0.1:5070.</summary>
-    public const string DefaultSimulatorHost = "127.0.0.1:5070";
-
     /// <summary>Seeds the demo province, its endpoints, staff accounts and sample meetings into an empty store.</summary>
     public bool Enabled { get; set; }
 
-    public string SimulatorHost { get; set; } = DefaultSimulatorHost;
+    /// <summary>
+    /// The host:port in the demo rooms' SIP addresses (<c>sip:pt-08515@HOST</c>): their address of
+    /// record at the server's registrar, where they register. The relay calls a room at the contact
+    /// it registered from; one that is not registered is called at this address, and the registrar
+    /// answers 480 (temporarily unavailable), as a registrar does. Null (the default) takes the
+    /// registrar's <c>Sip:Listen</c> address (127.0.0.1 when it listens on every interface).
+    /// </summary>
+    public string? RoomDomain { get; set; }
 
     /// <summary>Runs a simulated room system for every demo endpoint. The default is true (when the demo is on).</summary>
     public bool SimulateRooms { get; set; } = true;

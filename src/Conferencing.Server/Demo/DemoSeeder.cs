@@ -17,7 +17,7 @@ namespace Conferencing.Server.Demo;
 /// </summary>
 public sealed partial class DemoSeeder(
     SiteStore sites, EndpointStore endpoints, MeetingService meetings, StaffUserStore users,
-    IOptions<DemoOptions> options, TimeProvider time, ILogger<DemoSeeder> logger, Room.RoomDemo roomDemo)
+    IOptions<DemoOptions> options, IOptions<Endpoints.Presence.SipServerOptions> sip, TimeProvider time, ILogger<DemoSeeder> logger, Room.RoomDemo roomDemo)
 {
     public const string ResourceName = "Conferencing.Server.Demo.phu-tho-2025.csv";
     private const string Actor = "demo-seed";
@@ -42,12 +42,13 @@ public sealed partial class DemoSeeder(
 
         var demoSites = LoadDemoSites();
         await sites.ImportAsync(demoSites, Actor, cancellationToken).ConfigureAwait(false);
+        var domain = options.Value.RoomDomain ?? RegistrarDomain(sip.Value);
         foreach (var site in demoSites.Where(s => s.Level != SiteLevel.District))
         {
             var user = site.Code.ToLowerInvariant();
             await endpoints.CreateAsync(new EndpointInput(
                 site.Code,
-                $"sip:{user}@{options.Value.SimulatorHost}",
+                $"sip:{user}@{domain}",
                 $"Phòng họp {site.Name}",
                 site.Level == SiteLevel.Commune ? "Simulated room system (SIP, H.264 + G.711)" : "Simulated MCU room system",
                 site.Name,
@@ -60,6 +61,14 @@ public sealed partial class DemoSeeder(
         await SeedMeetingsAsync(tree, cancellationToken).ConfigureAwait(false);
         Log.Seeded(logger, demoSites.Count);
         return true;
+    }
+
+    /// <summary>The registrar's address as rooms write it in their address of record.</summary>
+    internal static string RegistrarDomain(Endpoints.Presence.SipServerOptions sip)
+    {
+        var listen = sip.ListenEndPoint();
+        var host = listen.Address.Equals(System.Net.IPAddress.Any) || listen.Address.Equals(System.Net.IPAddress.IPv6Any) ? "127.0.0.1" : listen.Address.ToString();
+        return listen.Port is 0 or 5060 ? host : $"{host}:{listen.Port}";
     }
 
     /// <summary>

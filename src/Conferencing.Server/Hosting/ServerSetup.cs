@@ -3,6 +3,7 @@ using Conferencing.Server.Accounts;
 using Conferencing.Server.Demo;
 using Conferencing.Server.Endpoints;
 using Conferencing.Server.Meetings;
+using Conferencing.Server.Relaying;
 using Conferencing.Server.Room;
 using Conferencing.Server.Sites;
 using Conferencing.Server.Store;
@@ -96,6 +97,7 @@ public static class ServerSetup
         services.AddSingleton<Simulator.RoomSimulatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
         services.AddPaperlessRoom();
+        services.AddRelaying();
 
         services.AddDataProtection().SetApplicationName("Conferencing");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
@@ -174,6 +176,7 @@ public static class ServerSetup
         app.MapEndpointApi();
         app.MapMeetingApi();
         app.MapPaperlessRoom();
+        app.UseRelaying();
         Reports.ReportApi.MapReportApi(app);
         app.MapAuditApi();
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();

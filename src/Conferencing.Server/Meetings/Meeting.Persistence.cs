@@ -33,11 +33,13 @@ public sealed partial class Meeting
         DateTimeOffset? EndedUtc,
         string? CancelReason,
         string? FloorSiteCode = null,
-        DateTimeOffset? FloorSinceUtc = null);
+        DateTimeOffset? FloorSinceUtc = null,
+        MeetingDialIn? DialIn = null,
+        string? FeedUri = null);
 
     internal string ToJson() => JsonSerializer.Serialize(
         new Record(Id, Title, Description, Kind, Status, HostSiteCode, StartUtc, EndUtc, Selection, _siteCodes, _delegates, _agenda,
-            [.. _rollCall.Values], CreatedBy, CreatedUtc, UpdatedUtc, StartedUtc, EndedUtc, CancelReason, FloorSiteCode, FloorSinceUtc),
+            [.. _rollCall.Values], CreatedBy, CreatedUtc, UpdatedUtc, StartedUtc, EndedUtc, CancelReason, FloorSiteCode, FloorSinceUtc, DialIn, FeedUri),
         StoreJson);
 
     internal static Meeting FromJson(string json, int version)
@@ -63,6 +65,8 @@ public sealed partial class Meeting
             CancelReason = r.CancelReason,
             FloorSiteCode = r.FloorSiteCode,
             FloorSinceUtc = r.FloorSinceUtc,
+            DialIn = r.DialIn,
+            FeedUri = r.FeedUri,
         };
         meeting._delegates.AddRange(r.Delegates ?? []);
         meeting._agenda.AddRange(r.Agenda ?? []);

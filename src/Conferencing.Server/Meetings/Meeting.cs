@@ -78,6 +78,19 @@ public sealed partial class Meeting
     /// <summary>When the floor last changed hands; null while the meeting's own feed has it.</summary>
     public DateTimeOffset? FloorSinceUtc { get; private set; }
 
+    /// <summary>
+    /// The dial-in number and PIN, assigned when the meeting is scheduled (or, for a meeting stored
+    /// before numbers existed, when it next changes while active). Null until then.
+    /// </summary>
+    public MeetingDialIn? DialIn { get; private set; }
+
+    /// <summary>
+    /// For a meeting relayed from central: the SIP URI the province relay dials to fetch central's
+    /// feed. Null when central's MCU dials in instead (<c>number*pin</c> with the central account's
+    /// digest credentials), which is the usual way.
+    /// </summary>
+    public string? FeedUri { get; private set; }
+
     /// <summary>Active meetings hold their endpoints; ended and cancelled ones free them.</summary>
     public bool HoldsEndpoints => Status is MeetingStatus.Scheduled or MeetingStatus.Preparing or MeetingStatus.Live;
 
@@ -237,6 +250,20 @@ public sealed partial class Meeting
         return entry;
     }
 
+    /// <summary>Gives the meeting its dial-in number and PIN; a meeting keeps the first one it got.</summary>
+    /// <returns>False when it already had one.</returns>
+    internal bool AssignDialIn(MeetingDialIn dialIn)
+    {
+        ArgumentNullException.ThrowIfNull(dialIn);
+        if (DialIn is not null)
+        {
+            return false;
+        }
+
+        DialIn = dialIn;
+        return true;
+    }
+
     private DomainException IllegalTransition(string verb) =>
         new(DomainErrorKind.Conflict, "meeting.illegal-transition",
             $"Cannot {verb} meeting '{Title}': it is {Status}. {Allowed(verb)}",
@@ -299,6 +326,17 @@ public sealed partial class Meeting
             throw DomainException.Invalid("endUtc", string.Create(CultureInfo.InvariantCulture, $"The meeting would already be over (it ends {VietnamTime.FormatLocal(end)})."));
         }
 
+        var feedUri = details.FeedUri is null ? (creating ? null : FeedUri) : (string.IsNullOrWhiteSpace(details.FeedUri) ? null : details.FeedUri.Trim());
+        if (feedUri is not null)
+        {
+            if (kind != MeetingKind.RelayedFromCentral)
+            {
+                throw DomainException.Invalid("feedUri", "Only a meeting relayed from central takes a feed URI; the others take their program from the host site.");
+            }
+
+            Endpoints.EndpointRules.CheckSipUri(feedUri, "feedUri");
+        }
+
         var selection = details.Sites ?? (creating ? new SiteSelection([], []) : Selection);
         var sites = ResolveSites(selection, hostCode, tree);
         var delegates = details.Delegates is null && !creating ? _delegates.ToList() : BuildDelegates(details.Delegates ?? [], sites);
@@ -311,6 +349,7 @@ public sealed partial class Meeting
         StartUtc = start;
         EndUtc = end;
         Selection = selection;
+        FeedUri = feedUri;
         _siteCodes = sites;
         _delegates.Clear();
         _delegates.AddRange(delegates);

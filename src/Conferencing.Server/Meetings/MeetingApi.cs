@@ -41,7 +41,9 @@ public static class MeetingApi
         DateTimeOffset? EndedUtc,
         string? CancelReason,
         string? FloorSiteCode,
-        DateTimeOffset? FloorSinceUtc);
+        DateTimeOffset? FloorSinceUtc,
+        MeetingDialIn? DialIn,
+        string? FeedUri);
 
     public sealed record MeetingRequest(
         string? Title,
@@ -53,9 +55,10 @@ public static class MeetingApi
         SiteSelection? Sites,
         IReadOnlyList<DelegateInput>? Delegates,
         IReadOnlyList<AgendaInput>? Agenda,
-        int? Version)
+        int? Version,
+        string? FeedUri = null)
     {
-        internal MeetingDetails ToDetails() => new(Title, Description, Kind, HostSiteCode, StartUtc, EndUtc, Sites, Delegates, Agenda);
+        internal MeetingDetails ToDetails() => new(Title, Description, Kind, HostSiteCode, StartUtc, EndUtc, Sites, Delegates, Agenda, FeedUri);
     }
 
     public sealed record TransitionRequest(int? Version, string? Reason);
@@ -168,5 +171,5 @@ public static class MeetingApi
         m.Id, m.Version, m.Title, m.Description, m.Kind, m.Status, m.HostSiteCode, m.StartUtc, m.EndUtc,
         VietnamTime.FormatLocal(m.StartUtc), VietnamTime.FormatLocal(m.EndUtc), VietnamTime.ZoneId,
         m.Selection, m.SiteCodes, m.SiteCodes.Count, m.Delegates, m.Agenda, m.RollCall, m.CreatedBy, m.CreatedUtc, m.UpdatedUtc,
-        m.StartedUtc, m.EndedUtc, m.CancelReason, m.FloorSiteCode, m.FloorSinceUtc);
+        m.StartedUtc, m.EndedUtc, m.CancelReason, m.FloorSiteCode, m.FloorSinceUtc, m.DialIn, m.FeedUri);
 }

@@ -12,10 +12,10 @@ internal static class MeetingChanges
 {
     internal sealed record Snapshot(
         string Title, string? Description, MeetingKind Kind, string Host, DateTimeOffset Start, DateTimeOffset End,
-        IReadOnlyList<string> Sites, IReadOnlyList<MeetingDelegate> Delegates, IReadOnlyList<AgendaItem> Agenda);
+        IReadOnlyList<string> Sites, IReadOnlyList<MeetingDelegate> Delegates, IReadOnlyList<AgendaItem> Agenda, string? FeedUri);
 
     public static Snapshot Capture(Meeting m) =>
-        new(m.Title, m.Description, m.Kind, m.HostSiteCode, m.StartUtc, m.EndUtc, [.. m.SiteCodes], [.. m.Delegates], [.. m.Agenda]);
+        new(m.Title, m.Description, m.Kind, m.HostSiteCode, m.StartUtc, m.EndUtc, [.. m.SiteCodes], [.. m.Delegates], [.. m.Agenda], m.FeedUri);
 
     public static string Describe(Snapshot before, Meeting after)
     {
@@ -55,6 +55,11 @@ internal static class MeetingChanges
         if (!before.Agenda.SequenceEqual(after.Agenda))
         {
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"agenda {before.Agenda.Count} → {after.Agenda.Count} items"));
+        }
+
+        if (before.FeedUri != after.FeedUri)
+        {
+            parts.Add($"central feed {before.FeedUri ?? "dial-in"} → {after.FeedUri ?? "dial-in"}");
         }
 
         if (before.Description != after.Description)

@@ -26,6 +26,7 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
         await database.InTransactionAsync(async (connection, transaction) =>
         {
             await ThrowOnConflictsAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
+            meeting.AssignDialIn(await MeetingStore.NewDialInAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
             await store.InsertAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
             await audit.WriteAsync(connection, transaction, actor, "meeting.scheduled", "meeting", meeting.Id.ToString(),
                 string.Create(CultureInfo.InvariantCulture, $"{meeting.Title} ({meeting.Kind}, {meeting.SiteCodes.Count} sites, {VietnamTime.FormatLocal(meeting.StartUtc)})"),
@@ -168,6 +169,12 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
             if (scheduling)
             {
                 await ThrowOnConflictsAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (meeting.HoldsEndpoints && meeting.DialIn is null)
+            {
+                // Stored before meetings had numbers: the relay needs one before it can open the meeting.
+                meeting.AssignDialIn(await MeetingStore.NewDialInAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
             }
 
             await store.UpdateAsync(connection, transaction, meeting, loaded, sitesChanged, cancellationToken).ConfigureAwait(false);

@@ -125,8 +125,8 @@ public sealed class MeetingStore(Database database)
         meeting.Version = 1;
         await connection.ExecuteAsync(transaction,
             """
-            INSERT INTO meetings (id, version, title, kind, status, host_site_code, start_utc, end_utc, body, created_utc, updated_utc)
-            VALUES (@id, @version, @title, @kind, @status, @host, @start, @end, @body, @created, @updated)
+            INSERT INTO meetings (id, version, title, kind, status, host_site_code, start_utc, end_utc, body, created_utc, updated_utc, dial_number)
+            VALUES (@id, @version, @title, @kind, @status, @host, @start, @end, @body, @created, @updated, @dial)
             """,
             cancellationToken, Columns(meeting)).ConfigureAwait(false);
         await WriteSitesAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
@@ -139,7 +139,7 @@ public sealed class MeetingStore(Database database)
         var rows = await connection.ExecuteAsync(transaction,
             """
             UPDATE meetings SET version = @version, title = @title, kind = @kind, status = @status, host_site_code = @host,
-                start_utc = @start, end_utc = @end, body = @body, updated_utc = @updated
+                start_utc = @start, end_utc = @end, body = @body, updated_utc = @updated, dial_number = @dial
             WHERE id = @id AND version = @loaded
             """,
             cancellationToken, [.. Columns(meeting), ("loaded", loadedVersion)]).ConfigureAwait(false);
@@ -153,6 +153,25 @@ public sealed class MeetingStore(Database database)
         {
             await connection.ExecuteAsync(transaction, "DELETE FROM meeting_sites WHERE meeting_id = @id", cancellationToken, ("id", meeting.Id.ToString())).ConfigureAwait(false);
             await WriteSitesAsync(connection, transaction, meeting, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A dial-in number no stored meeting has, with a fresh PIN. Numbers are random (a guessable
+    /// sequence would tell an outsider which meetings exist); the unique index on the column is the
+    /// last word if two nodes ever draw the same one at once.
+    /// </summary>
+    internal static async Task<MeetingDialIn> NewDialInAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var number = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1_000_000, 10_000_000).ToString(CultureInfo.InvariantCulture);
+            var taken = await connection.ScalarAsync(transaction, "SELECT id FROM meetings WHERE dial_number = @n", cancellationToken, ("n", number)).ConfigureAwait(false);
+            if (taken is null || attempt >= 20)
+            {
+                var pin = System.Security.Cryptography.RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+                return new MeetingDialIn(number, pin);
+            }
         }
     }
 
@@ -174,7 +193,7 @@ public sealed class MeetingStore(Database database)
     [
         ("id", m.Id.ToString()), ("version", m.Version), ("title", m.Title), ("kind", m.Kind.ToString()), ("status", m.Status.ToString()),
         ("host", m.HostSiteCode), ("start", database.ToDb(m.StartUtc)), ("end", database.ToDb(m.EndUtc)), ("body", m.ToJson()),
-        ("created", database.ToDb(m.CreatedUtc)), ("updated", database.ToDb(m.UpdatedUtc)),
+        ("created", database.ToDb(m.CreatedUtc)), ("updated", database.ToDb(m.UpdatedUtc)), ("dial", m.DialIn?.Number),
     ];
 
     private static Meeting Read(DbDataReader r) => Meeting.FromJson(r.GetString(0), Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture));

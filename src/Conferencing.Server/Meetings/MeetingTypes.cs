@@ -67,4 +67,14 @@ public sealed record MeetingDetails(
     DateTimeOffset? EndUtc,
     SiteSelection? Sites,
     IReadOnlyList<DelegateInput>? Delegates,
-    IReadOnlyList<AgendaInput>? Agenda);
+    IReadOnlyList<AgendaInput>? Agenda,
+    string? FeedUri = null);
+
+/// <summary>
+/// How endpoints (and the central MCU) dial into a meeting: <c>number*pin</c> at the relay that
+/// serves them, always with their digest credentials as well. The number is unique among meetings;
+/// every relay of the meeting's cascade uses it.
+/// </summary>
+/// <param name="Number">Seven digits.</param>
+/// <param name="Pin">Six digits.</param>
+public sealed record MeetingDialIn(string Number, string Pin);

@@ -30,6 +30,13 @@ public sealed record SimulatedMediaOptions
 
     /// <summary>Share of incoming packets lost on the way in (0 to 100): this room reports loss in its RTCP.</summary>
     public double ReceiveLossPercent { get; init; }
+
+    /// <summary>
+    /// A name the camera writes into the first fragment of every frame (after "SRC:" and a length
+    /// byte), like a test pattern showing the site's name: a receiver can tell whose picture the
+    /// relay forwards it. Null writes none.
+    /// </summary>
+    public string? SourceTag { get; init; }
 }
 
 /// <summary>What a simulated room saw of one incoming media stream.</summary>
@@ -43,6 +50,13 @@ public sealed record SimulatedMediaOptions
 /// <param name="FirstKeyframeAfter">From the start of media to the first keyframe (video).</param>
 /// <param name="PacketsBeforeKeyframe">Video packets that arrived before the first keyframe (undecodable).</param>
 /// <param name="Keyframes">Keyframes received.</param>
+/// <param name="Source">
+/// Whose picture arrives now (video): the <see cref="SimulatedMediaOptions.SourceTag"/> of the room
+/// that sent it, or "csrc:XXXXXXXX" for packets carrying a CSRC (central's feed in the tests), or null
+/// before any was seen.
+/// </param>
+/// <param name="SourceChanges">Times <paramref name="Source"/> changed after the first: a floor change seen at this room.</param>
+/// <param name="SourceSinceAfter">From the start of media to the last change of source.</param>
 public sealed record ReceivedStream(
     string Media,
     long Packets,
@@ -53,7 +67,10 @@ public sealed record ReceivedStream(
     TimeSpan? FirstPacketAfter,
     TimeSpan? FirstKeyframeAfter,
     long PacketsBeforeKeyframe,
-    long Keyframes);
+    long Keyframes,
+    string? Source = null,
+    int SourceChanges = 0,
+    TimeSpan? SourceSinceAfter = null);
 
 /// <summary>
 /// The media of one simulated call: a synthetic camera (H.264-shaped packets: SPS and PPS in a
@@ -72,10 +89,17 @@ public sealed class SimulatedMedia : IAsyncDisposable
     private int _keyframeRequested;
     private int _disposed;
 
+    private readonly byte[]? _sourceTag;
+
     private SimulatedMedia(List<Stream> streams, SimulatedMediaOptions options)
     {
         _streams = streams;
         _options = options;
+        if (options.SourceTag is { Length: > 0 } tag)
+        {
+            var name = System.Text.Encoding.UTF8.GetBytes(tag);
+            _sourceTag = [.. "SRC:"u8, (byte)Math.Min(name.Length, 200), .. name.AsSpan(0, Math.Min(name.Length, 200))];
+        }
     }
 
     /// <summary>Keyframe requests received (RTCP PLI/FIR or SIP INFO).</summary>
@@ -255,6 +279,11 @@ public sealed class SimulatedMedia : IAsyncDisposable
             buffer[length] = (byte)((nalHeader & 0x60) | 28);
             buffer[length + 1] = (byte)((first ? 0x80 : 0) | (remaining == 0 ? 0x40 : 0) | (nalHeader & 0x1F));
             buffer.AsSpan(length + 2, chunk).Fill((byte)(timestamp & 0x7F));
+            if (first && _sourceTag is { } tag && chunk >= tag.Length)
+            {
+                tag.CopyTo(buffer.AsSpan(length + 2));
+            }
+
             video.Send(buffer.AsSpan(0, length + 2 + chunk), _options.SendLossPercent);
             first = false;
         }
@@ -326,6 +355,9 @@ public sealed class SimulatedMedia : IAsyncDisposable
         private long _beforeKeyframe;
         private long _keyframes;
         private int _lastSequence = -1;
+        private string? _pictureSource;
+        private int _sourceChanges;
+        private long _sourceSince = -1;
 
         public Stream(string media, IPAddress address)
         {
@@ -431,6 +463,17 @@ public sealed class SimulatedMedia : IAsyncDisposable
 
                 if (Media == "video")
                 {
+                    if (SourceOf(packet) is { } source && source != _pictureSource)
+                    {
+                        if (_pictureSource is not null)
+                        {
+                            _sourceChanges++;
+                        }
+
+                        _pictureSource = source;
+                        _sourceSince = now;
+                    }
+
                     var info = H264Payload.Classify(packet.Payload);
                     if (info.IsKeyframeStart)
                     {
@@ -447,6 +490,24 @@ public sealed class SimulatedMedia : IAsyncDisposable
                     }
                 }
             }
+        }
+
+        /// <summary>The sender of a video packet: a CSRC, or the tag in the first fragment of a frame.</summary>
+        private static string? SourceOf(RtpPacket packet)
+        {
+            if (packet.CsrcCount > 0)
+            {
+                return "csrc:" + packet.GetCsrc(0).ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var payload = packet.Payload;
+            if (payload.Length < 8 || (payload[0] & 0x1F) != 28 || (payload[1] & 0x80) == 0 || !payload[2..].StartsWith("SRC:"u8))
+            {
+                return null;
+            }
+
+            var length = payload[6];
+            return payload.Length >= 7 + length ? System.Text.Encoding.UTF8.GetString(payload.Slice(7, length)) : null;
         }
 
         public void OnRtcp(ReadOnlySpan<byte> data)
@@ -480,7 +541,10 @@ public sealed class SimulatedMedia : IAsyncDisposable
                     _firstPacket < 0 ? null : Stopwatch.GetElapsedTime(started, _firstPacket),
                     _firstKeyframe < 0 ? null : Stopwatch.GetElapsedTime(started, _firstKeyframe),
                     _beforeKeyframe,
-                    _keyframes);
+                    _keyframes,
+                    _pictureSource,
+                    _sourceChanges,
+                    _sourceSince < 0 ? null : Stopwatch.GetElapsedTime(started, _sourceSince));
             }
         }
 

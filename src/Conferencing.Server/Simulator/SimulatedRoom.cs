@@ -161,7 +161,7 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
         capabilities.Media.Add(audio);
         capabilities.Media.Add(video);
         var media = SimulatedMedia.Bind(EndPoint!.Value.Address.Address, [.. offer.Media.Select(m => m.Media)],
-            MediaOptions with { SendLossPercent = Faults.SendLossPercent, ReceiveLossPercent = Faults.ReceiveLossPercent });
+            MediaOptions with { SendLossPercent = Faults.SendLossPercent, ReceiveLossPercent = Faults.ReceiveLossPercent, SourceTag = MediaOptions.SourceTag ?? User });
         var result = new SdpNegotiator(capabilities).CreateAnswer(offer, media.Transports);
         if (result.Status != SdpNegotiationStatus.Accepted)
         {

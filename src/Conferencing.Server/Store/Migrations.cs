@@ -30,6 +30,7 @@ public static class Migrations
         new(4, "alarms", V4Alarms),
         new(5, "paperless room: documents, delegate access, presenter, speaking requests, votes", V5PaperlessRoom),
         new(6, "per-meeting media quality of each site, for the reports", V6MeetingSiteQuality),
+        new(7, "relay nodes, meeting dial-in numbers, per-site call quality history", V7Relaying),
     ];
 
     public static int Latest => All[^1].Version;
@@ -295,5 +296,42 @@ public static class Migrations
             PRIMARY KEY (meeting_id, site_code)
         );
         CREATE INDEX ix_meeting_site_quality_site ON meeting_site_quality(site_code);
+        """);
+
+    /// <summary>
+    /// Standalone relay nodes and the site each serves (its shared key and SIP password protected
+    /// like endpoint passwords); a unique dial-in number per meeting (the body carries it too,
+    /// assigned when a meeting is scheduled or, for older ones, when it prepares); and the
+    /// per-second call statistics of each site downsampled into buckets.
+    /// </summary>
+    private static Task V7Relaying(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE relay_nodes (
+            id TEXT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            site_code TEXT NOT NULL UNIQUE REFERENCES sites(code),
+            control_url TEXT NOT NULL,
+            api_key_secret TEXT NOT NULL,
+            sip_address TEXT NOT NULL,
+            sip_user TEXT NOT NULL UNIQUE,
+            sip_password_secret TEXT NOT NULL,
+            created_utc {ts} NOT NULL,
+            updated_utc {ts} NOT NULL
+        );
+        ALTER TABLE meetings ADD COLUMN dial_number TEXT NULL;
+        CREATE UNIQUE INDEX ux_meetings_dial_number ON meetings(dial_number);
+        CREATE TABLE call_quality_history (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            site_code TEXT NOT NULL,
+            bucket_utc {ts} NOT NULL,
+            samples INTEGER NOT NULL,
+            loss_in_percent DOUBLE PRECISION NULL,
+            loss_out_percent DOUBLE PRECISION NULL,
+            max_loss_percent DOUBLE PRECISION NULL,
+            jitter_ms DOUBLE PRECISION NULL,
+            round_trip_ms DOUBLE PRECISION NULL,
+            bitrate_in_kbps DOUBLE PRECISION NULL,
+            bitrate_out_kbps DOUBLE PRECISION NULL,
+            PRIMARY KEY (meeting_id, site_code, bucket_utc)
+        );
         """);
 }

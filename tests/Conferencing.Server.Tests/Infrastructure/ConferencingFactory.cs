@@ -11,7 +11,7 @@ namespace Conferencing.Server.Tests.Infrastructure;
 /// The real server in memory over a real store. The first administrator comes from configuration,
 /// as in production; other roles are created through the API.
 /// </summary>
-public sealed class ConferencingFactory(TestDatabase database, bool demo = false, bool simulateRooms = false) : WebApplicationFactory<Program>
+public sealed class ConferencingFactory(TestDatabase database, bool demo = false, bool simulateRooms = false, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public const string AdminPassword = "admin-test-password-1";
     public const string StaffPassword = "staff-test-password-1";
@@ -40,6 +40,16 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
         builder.UseSetting("Alarms:OfflineAfter", "00:00:01");
         builder.UseSetting("Documents:StoragePath", DocumentsPath);
         builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(Path.GetTempPath(), "conferencing-tests", "logs", "server-.json"));
+
+        // The in-process relay on loopback, on ports the system picks: test servers run side by side.
+        builder.UseSetting("Relay:Name", "tinh-phu-tho");
+        builder.UseSetting("Relay:Sip", "127.0.0.1:0");
+        builder.UseSetting("Relay:MediaAddress", "127.0.0.1");
+        builder.UseSetting("Relay:MediaPorts", "0");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     /// <summary>A client signed in as the bootstrap administrator.</summary>

@@ -157,7 +157,10 @@ public sealed partial class PresenceService(
         var now = time.GetUtcNow();
         Update(endpoint, previous => previous with
         {
-            State = added ? (previous.State == EndpointState.Reachable ? EndpointState.Reachable : EndpointState.Registered) : EndpointState.Offline,
+            // A refresh in the middle of a call keeps the call's state: the relay integration owns it.
+            State = added
+                ? (previous.State is EndpointState.Reachable or EndpointState.InCall or EndpointState.Degraded ? previous.State : EndpointState.Registered)
+                : EndpointState.Offline,
             Contact = added ? registration.Contact.ToString() : null,
             RegisteredUntilUtc = added ? registration.ExpiresUtc : null,
             LastSeenUtc = now,
@@ -237,6 +240,30 @@ public sealed partial class PresenceService(
         {
             Update(endpoint, previous => previous with { State = EndpointState.Offline, Reason = reason, Contact = null });
         }
+    }
+
+    /// <summary>
+    /// The relay integration's word on an endpoint's call: <see cref="EndpointState.InCall"/>,
+    /// <see cref="EndpointState.Degraded"/> (in a call with sustained loss), or null once it is in no
+    /// call (it answered a moment ago, so it is Reachable; keepalive takes over from there). Media
+    /// flowing in a call is a sign of life too, so <paramref name="mediaFlowing"/> refreshes the
+    /// last-seen time the offline check reads.
+    /// </summary>
+    public void ReportCall(SipEndpoint endpoint, EndpointState? call, string? reason = null, bool mediaFlowing = false)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (call is not (null or EndpointState.InCall or EndpointState.Degraded))
+        {
+            throw new ArgumentOutOfRangeException(nameof(call), call, "A call is InCall, Degraded or over (null).");
+        }
+
+        var now = time.GetUtcNow();
+        Update(endpoint, previous => previous with
+        {
+            State = call ?? (previous.State is EndpointState.InCall or EndpointState.Degraded ? EndpointState.Reachable : previous.State),
+            LastSeenUtc = call is not null && mediaFlowing ? now : previous.LastSeenUtc ?? (call is null ? null : now),
+            Reason = call is null ? (previous.State is EndpointState.InCall or EndpointState.Degraded ? null : previous.Reason) : reason,
+        });
     }
 
     private void Update(SipEndpoint endpoint, Func<EndpointPresence, EndpointPresence> change)

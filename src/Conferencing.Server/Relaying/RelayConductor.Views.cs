@@ -1,0 +1,282 @@
+using Conferencing.Relay;
+using Conferencing.Server.Endpoints.Presence;
+
+namespace Conferencing.Server.Relaying;
+
+/// <summary>What the conductor knows of one relay: its health and, from its event stream, its meetings and legs.</summary>
+internal sealed class RelayView(string name, int generation)
+{
+    public string Name { get; } = name;
+
+    public int Generation { get; } = generation;
+
+    public RelayHealth Health { get; private set; } = RelayHealth.Connecting;
+
+    public string? Error { get; private set; }
+
+    public DateTimeOffset HealthSinceUtc { get; private set; }
+
+    /// <summary>True once a snapshot came in: before that, a meeting missing here may just not be known yet.</summary>
+    public bool HasSnapshot { get; set; }
+
+    public Dictionary<string, MeetingView> Meetings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Commands go only to a relay that is up and whose state is known.</summary>
+    public bool Ready => Health == RelayHealth.Up && HasSnapshot;
+
+    public bool SetHealth(RelayHealth health, string? error, DateTimeOffset now)
+    {
+        if (Health == health && Error == error)
+        {
+            return false;
+        }
+
+        (Health, Error, HealthSinceUtc) = (health, error, Health == health ? HealthSinceUtc : now);
+        return true;
+    }
+}
+
+/// <summary>One meeting on one relay.</summary>
+internal sealed class MeetingView(string number, DateTimeOffset openedUtc)
+{
+    public string Number { get; } = number;
+
+    public DateTimeOffset OpenedUtc { get; } = openedUtc;
+
+    public string? ProgramLegId { get; set; }
+
+    public string? ReturnFeedLegId { get; set; }
+
+    public Dictionary<string, LegInfo> Legs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Last statistics of each connected leg.</summary>
+    public Dictionary<string, LegStatistics> Statistics { get; } = new(StringComparer.Ordinal);
+
+    public static MeetingView From(RelayMeetingInfo info)
+    {
+        var view = new MeetingView(info.Number, info.OpenedUtc) { ProgramLegId = info.ProgramLegId, ReturnFeedLegId = info.ReturnFeedLegId };
+        foreach (var leg in info.Legs)
+        {
+            view.Legs[leg.LegId] = leg;
+        }
+
+        return view;
+    }
+
+    /// <summary>
+    /// Takes a leg as a command's answer reported it. Events about the same leg may have come in
+    /// first and are newer, so only an unknown leg, or a leg that replaces an older one of the same
+    /// id, is taken.
+    /// </summary>
+    public void Observe(LegInfo leg)
+    {
+        if (!Legs.TryGetValue(leg.LegId, out var known) || known.CreatedUtc < leg.CreatedUtc)
+        {
+            Legs[leg.LegId] = leg;
+        }
+    }
+}
+
+public sealed partial class RelayConductor
+{
+    private bool OnHealth(HealthInput input)
+    {
+        if (!_views.TryGetValue(input.Relay, out var view) || view.Generation != input.Generation)
+        {
+            return false;
+        }
+
+        if (!view.SetHealth(input.Health, input.Error, _time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        if (input.Health != RelayHealth.Up)
+        {
+            // Until the next snapshot nothing it had is known to be still there.
+            view.HasSnapshot = false;
+        }
+
+        PublishStatuses();
+        foreach (var plan in _plans.Values.Where(p => p.Relays.ContainsKey(input.Relay)))
+        {
+            _dirty.Add(plan.MeetingId);
+        }
+
+        return true;
+    }
+
+    private bool OnRelayEvent(RelayEventInput input)
+    {
+        if (!_views.TryGetValue(input.Relay, out var view) || view.Generation != input.Generation)
+        {
+            return false;
+        }
+
+        switch (input.Event)
+        {
+            case SnapshotEvent snapshot:
+                OnSnapshot(input.Relay, view, snapshot);
+                return true;
+            case Conferencing.Relay.MeetingEvent { Kind: MeetingEventKind.Opened } opened:
+                view.Meetings.TryAdd(opened.Meeting, new MeetingView(opened.Meeting, opened.AtUtc));
+                Touch(opened.Meeting);
+                return true;
+            case Conferencing.Relay.MeetingEvent { Kind: MeetingEventKind.Closed } closed:
+                if (view.Meetings.Remove(closed.Meeting, out var gone))
+                {
+                    OnLegsGone(input.Relay, gone);
+                }
+
+                Touch(closed.Meeting);
+                PublishStatuses();
+                return true;
+            case LegEvent leg:
+                OnLegEvent(input.Relay, view, leg);
+                return leg.Kind is not (LegEventKind.Muted or LegEventKind.Unmuted);
+            case ProgramEvent program:
+                if (view.Meetings.TryGetValue(program.Meeting, out var meeting))
+                {
+                    (meeting.ProgramLegId, meeting.ReturnFeedLegId) = (program.ProgramLegId, program.ReturnFeedLegId);
+                    Touch(program.Meeting);
+                }
+
+                return true;
+            case StatisticsEvent statistics:
+                OnStatistics(input.Relay, view, statistics);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private void OnSnapshot(string relay, RelayView view, SnapshotEvent snapshot)
+    {
+        var before = view.Meetings.Values.ToList();
+        view.Meetings.Clear();
+        foreach (var info in snapshot.Meetings)
+        {
+            view.Meetings[info.Number] = MeetingView.From(info);
+        }
+
+        foreach (var old in before.Where(m => !view.Meetings.ContainsKey(m.Number)))
+        {
+            // The relay restarted (or closed it while the stream was down): its legs are gone.
+            OnLegsGone(relay, old);
+        }
+
+        if (!view.HasSnapshot)
+        {
+            Log.RelayState(_logger, view.Name, snapshot.Meetings.Count, snapshot.Meetings.Sum(m => m.Legs.Count(l => l.State == LegState.Connected)));
+        }
+
+        view.HasSnapshot = true;
+        view.SetHealth(RelayHealth.Up, null, _time.GetUtcNow());
+        foreach (var number in before.Select(m => m.Number).Concat(view.Meetings.Keys))
+        {
+            Touch(number);
+        }
+
+        PublishStatuses();
+    }
+
+    private void OnLegEvent(string relay, RelayView view, LegEvent leg)
+    {
+        if (!view.Meetings.TryGetValue(leg.Meeting, out var meeting))
+        {
+            // An event for a meeting opened while the stream reconnected; the snapshot brings the rest.
+            view.Meetings[leg.Meeting] = meeting = new MeetingView(leg.Meeting, leg.AtUtc);
+        }
+
+        meeting.Legs[leg.LegId] = leg.Leg;
+        var key = BackoffKey(relay, leg.Meeting, leg.LegId);
+        if (leg.Kind is LegEventKind.Answered or LegEventKind.Failed or LegEventKind.Ended)
+        {
+            // A leg id comes back with its counters at zero; the silence watch starts over.
+            _silence.Remove(key);
+        }
+
+        switch (leg.Kind)
+        {
+            case LegEventKind.Answered:
+                if (_backoff.TryGetValue(key, out var reset))
+                {
+                    reset.Failures = 0;
+                }
+
+                _halfLinks.Remove(key);
+                break;
+            case LegEventKind.Failed or LegEventKind.Ended:
+                meeting.Statistics.Remove(leg.LegId);
+                if (leg.Leg.Direction == LegDirection.Outgoing)
+                {
+                    RecordFailure(key, leg.Kind == LegEventKind.Ended);
+                }
+
+                break;
+        }
+
+        if (leg.Kind is LegEventKind.Answered or LegEventKind.Failed or LegEventKind.Ended)
+        {
+            PublishStatuses();
+        }
+
+        Touch(leg.Meeting);
+    }
+
+    /// <summary>
+    /// A failed dial waits before the next one, doubling up to <see cref="RelayingOptions.MaxRetryDelay"/>;
+    /// a call that was up and ended is redialled after the first delay.
+    /// </summary>
+    private void RecordFailure(string key, bool wasUp)
+    {
+        if (!_backoff.TryGetValue(key, out var backoff))
+        {
+            _backoff[key] = backoff = new Backoff();
+        }
+
+        backoff.Failures = wasUp ? 1 : backoff.Failures + 1;
+        var delay = TimeSpan.FromTicks(Math.Min(_options.MaxRetryDelay.Ticks, _options.RetryDelay.Ticks * (1L << Math.Min(backoff.Failures - 1, 16))));
+        backoff.NextUtc = _time.GetUtcNow() + delay;
+    }
+
+    private void OnLegsGone(string relay, MeetingView meeting)
+    {
+        foreach (var leg in meeting.Legs.Values.Where(l => l.State == LegState.Connected && l.Direction == LegDirection.Outgoing))
+        {
+            RecordFailure(BackoffKey(relay, meeting.Number, leg.LegId), wasUp: true);
+        }
+    }
+
+    /// <summary>A room that registers (again) or changes its address is dialled at once, not when its backoff ends.</summary>
+    private bool OnPresence(EndpointPresence presence)
+    {
+        if (presence.State is not (EndpointState.Registered or EndpointState.Reachable) || !_endpoints.TryGetValue(presence.EndpointId, out var endpoint))
+        {
+            return false;
+        }
+
+        var woke = false;
+        foreach (var plan in _plans.Values)
+        {
+            if (plan.EndpointsByLeg.TryGetValue(endpoint.LegId, out var planned) && _backoff.TryGetValue(BackoffKey(planned.RelayKey, plan.Number, endpoint.LegId), out var backoff)
+                && backoff.NextUtc > _time.GetUtcNow())
+            {
+                backoff.NextUtc = _time.GetUtcNow();
+                woke = true;
+            }
+        }
+
+        return woke;
+    }
+
+    private void Touch(string number)
+    {
+        if (_plansByNumber.TryGetValue(number, out var plan))
+        {
+            _dirty.Add(plan.MeetingId);
+        }
+    }
+
+    private static string BackoffKey(string relay, string number, string legId) => $"{relay}|{number}|{legId}";
+}

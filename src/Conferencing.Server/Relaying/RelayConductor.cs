@@ -1,0 +1,623 @@
+using System.Threading.Channels;
+using Conferencing.Relay;
+using Conferencing.Server.Endpoints;
+using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.Meetings;
+using Conferencing.Server.Reports;
+using Conferencing.Server.Sites;
+using Microsoft.Extensions.Options;
+
+namespace Conferencing.Server.Relaying;
+
+/// <summary>
+/// Drives the relays towards what the meetings in the store need, and turns what the relays report
+/// into live call state, presence, history and quality.
+/// <para>
+/// One loop owns all of it: meeting changes (from <see cref="MeetingEvents"/>), relay events and
+/// health, command results, presence changes and a periodic re-read of the store all arrive as
+/// inputs on one channel, and after each batch a reconciliation pass compares every active
+/// meeting's plan (<see cref="MeetingPlan"/>) with each relay's state and issues what is missing:
+/// open the meeting, link a child relay to its parent, dial an endpoint, set the program, close what
+/// should not be open. Nothing is remembered as a command to replay: a relay that comes back empty,
+/// or a server that restarts with live meetings in the store, converges by the same pass. Commands
+/// run in the background and report back as inputs, so a slow relay never stalls the loop.
+/// </para>
+/// </summary>
+public sealed partial class RelayConductor : BackgroundService
+{
+    private const string ParentLeg = "parent";
+    private const string CentralLeg = "central";
+
+    private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly MeetingEvents _events;
+    private readonly MeetingService _meetingService;
+    private readonly SiteStore _sites;
+    private readonly EndpointStore _endpointStore;
+    private readonly RegisteredRelayStore _relayStore;
+    private readonly PresenceService _presence;
+    private readonly RelayNode _local;
+    private readonly LiveCalls _live;
+    private readonly CallHistoryStore _history;
+    private readonly MeetingQualityStore _quality;
+    private readonly RelayingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+
+    // Everything below belongs to the loop.
+    private readonly Dictionary<string, RelayConnection> _connections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RelayView> _views = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, Meeting> _meetings = [];
+    private readonly Dictionary<Guid, MeetingPlan> _plans = [];
+    private readonly Dictionary<string, MeetingPlan> _plansByNumber = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _inflight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Backoff> _backoff = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Relay, string Number)> _relink = [];
+    private readonly Dictionary<string, DateTimeOffset> _halfLinks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _lastErrors = new(StringComparer.Ordinal);
+    private readonly HashSet<Guid> _dirty = [];
+    private readonly CallQualityAccumulator _accumulator;
+    private readonly Channel<Func<CancellationToken, Task>> _writes = Channel.CreateUnbounded<Func<CancellationToken, Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<Guid, SipEndpoint> _endpointRecords = [];
+    private Dictionary<Guid, EndpointInfo> _endpoints = [];
+    private Dictionary<string, EndpointInfo> _endpointsByUser = new(StringComparer.Ordinal);
+    private RelayTopology? _topology;
+    private IReadOnlyList<RegisteredRelay> _registered = [];
+    private bool _worldLoaded;
+    private int _generation;
+    private DateTimeOffset _lastQualityFlush;
+    private CancellationToken _stopping;
+
+    public RelayConductor(
+        MeetingEvents events, MeetingService meetings, SiteStore sites, EndpointStore endpoints, RegisteredRelayStore relays, PresenceService presence,
+        RelayNode local, LiveCalls live, CallHistoryStore history, MeetingQualityStore quality, IOptions<RelayingOptions> options, TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _events = events;
+        _meetingService = meetings;
+        _sites = sites;
+        _endpointStore = endpoints;
+        _relayStore = relays;
+        _presence = presence;
+        _local = local;
+        _live = live;
+        _history = history;
+        _quality = quality;
+        _options = options.Value;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<RelayConductor>();
+        _accumulator = new CallQualityAccumulator(_options.HistoryBucket);
+    }
+
+    /// <summary>The health of every relay the server knows, by name (the in-process one included).</summary>
+    public IReadOnlyDictionary<string, RelayStatus> RelayStatuses => Volatile.Read(ref _statuses);
+
+    private IReadOnlyDictionary<string, RelayStatus> _statuses = new Dictionary<string, RelayStatus>();
+
+    /// <summary>The in-process relay's name.</summary>
+    public string LocalName => _local.Name;
+
+    /// <summary>The site the in-process relay serves (the root of the site tree).</summary>
+    public string LocalSiteCode => Volatile.Read(ref _localInfo)?.SiteCode ?? "";
+
+    /// <summary>host:port of the in-process relay's SIP, as endpoints dial in to it.</summary>
+    public string LocalSipAddress => Volatile.Read(ref _localInfo)?.SipAddress ?? "";
+
+    /// <summary>The digest user the in-process relay would call a parent with.</summary>
+    public string LocalSipUser => _local.Options.SipUser;
+
+    private RelayNodeInfo? _localInfo;
+
+    /// <summary>Hangs up an endpoint's call in a live meeting, or cuts its wait short, so that it is dialled again now.</summary>
+    public void Redial(Guid meetingId, Guid endpointId) => _inputs.Writer.TryWrite(new RedialInput(meetingId, endpointId));
+
+    /// <summary>Wakes the loop to re-read the store now (a relay was registered or changed, a test needs it at once).</summary>
+    public void Refresh() => _inputs.Writer.TryWrite(new RefreshInput());
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        using var subscription = _events.Subscribe(OnMeetingChangedAsync);
+        _presence.Changed += OnPresenceChanged;
+        _relayStore.Changed += Refresh;
+        var writer = Task.Run(() => WriteLoopAsync(stoppingToken), CancellationToken.None);
+        var ticker = Task.Run(() => TickLoopAsync(stoppingToken), CancellationToken.None);
+        try
+        {
+            Connect(RelayTopology.LocalKey, _local.Name, _local, null);
+            _inputs.Writer.TryWrite(new RefreshInput());
+            await LoopAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _presence.Changed -= OnPresenceChanged;
+            _relayStore.Changed -= Refresh;
+            FlushQuality(final: true);
+            _writes.Writer.TryComplete();
+            foreach (var connection in _connections.Values)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await ticker.ConfigureAwait(false);
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
+    {
+        var reader = _inputs.Reader;
+        while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var reconcile = false;
+            while (reader.TryRead(out var input))
+            {
+                try
+                {
+                    reconcile |= await HandleAsync(input, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // One bad input must not stop the relays being driven.
+                    Log.InputFailed(_logger, e, input.GetType().Name);
+                }
+            }
+
+            if (reconcile && _worldLoaded)
+            {
+                try
+                {
+                    Reconcile();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.InputFailed(_logger, e, "reconcile");
+                }
+            }
+
+            PublishDirty();
+        }
+    }
+
+    private async Task<bool> HandleAsync(Input input, CancellationToken cancellationToken)
+    {
+        switch (input)
+        {
+            case RefreshInput:
+                await RefreshWorldAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            case TickInput:
+                OnTick();
+                return true;
+            case MeetingInput m:
+                AcceptMeeting(m.Meeting);
+                return true;
+            case RelayEventInput e:
+                return OnRelayEvent(e);
+            case HealthInput h:
+                return OnHealth(h);
+            case CommandDone c:
+                _inflight.Remove(c.Key);
+                if (c.Generation == GenerationOf(c.Relay))
+                {
+                    c.Apply?.Invoke();
+                }
+
+                if (c.Error is not null)
+                {
+                    OnCommandFailed(c);
+                }
+
+                return true;
+            case PresenceInput p:
+                return OnPresence(p.Presence);
+            case RedialInput redial:
+                OnRedial(redial.MeetingId, redial.EndpointId);
+                return true;
+            case SeedInput seed:
+                foreach (var stored in seed.Stored)
+                {
+                    _accumulator.Seed(stored);
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    // ---- inputs from outside the loop ----------------------------------------------------------
+
+    private Task OnMeetingChangedAsync(MeetingChanged change, CancellationToken cancellationToken)
+    {
+        // Under the meeting's lock: hand over and return; the loop does the work.
+        _inputs.Writer.TryWrite(new MeetingInput(change.Meeting));
+        return Task.CompletedTask;
+    }
+
+    private void OnPresenceChanged(EndpointPresence presence) => _inputs.Writer.TryWrite(new PresenceInput(presence));
+
+    private async Task TickLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.ReconcileInterval, _time);
+        var lastRefresh = _time.GetUtcNow();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                _inputs.Writer.TryWrite(new TickInput());
+                if (_time.GetUtcNow() - lastRefresh >= _options.RefreshInterval)
+                {
+                    lastRefresh = _time.GetUtcNow();
+                    _inputs.Writer.TryWrite(new RefreshInput());
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnTick()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var (meetingId, bucket) in _accumulator.TakeBuckets(now))
+        {
+            QueueHistory(meetingId, [bucket]);
+        }
+
+        if (now - _lastQualityFlush >= _options.QualityFlushInterval)
+        {
+            _lastQualityFlush = now;
+            FlushQuality(final: false);
+        }
+    }
+
+    // ---- the store ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Re-reads what plans are made of: the site tree, endpoints (with their digest secrets, for the
+    /// relays' dial-in lists), registered relays, and the active meetings. A meeting the loop follows
+    /// that is no longer active was ended elsewhere (another node, or while this one was down).
+    /// </summary>
+    private async Task RefreshWorldAsync(CancellationToken cancellationToken)
+    {
+        SiteTree tree;
+        IReadOnlyList<SipEndpoint> endpoints;
+        IReadOnlyList<RegisteredRelay> relays;
+        List<Meeting> active;
+        try
+        {
+            tree = await _sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+            endpoints = await _endpointStore.ListAsync(null, cancellationToken).ConfigureAwait(false);
+            relays = await _relayStore.ListAsync(cancellationToken).ConfigureAwait(false);
+            active = [
+                .. await _meetingService.ListAsync(new MeetingQuery(Status: MeetingStatus.Preparing, Limit: 5000), cancellationToken).ConfigureAwait(false),
+                .. await _meetingService.ListAsync(new MeetingQuery(Status: MeetingStatus.Live, Limit: 5000), cancellationToken).ConfigureAwait(false),
+            ];
+            foreach (var id in _meetings.Keys.Except(active.Select(m => m.Id)).ToList())
+            {
+                if (await _meetingService.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } gone)
+                {
+                    active.Add(gone);
+                }
+            }
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        {
+            // The relays keep what they have; the next refresh tries again.
+            Log.RefreshFailed(_logger, e);
+            return;
+        }
+
+        _endpointRecords.Clear();
+        var infos = new Dictionary<Guid, EndpointInfo>();
+        foreach (var endpoint in endpoints)
+        {
+            string? password = null;
+            try
+            {
+                password = _endpointStore.RevealPassword(endpoint);
+            }
+            catch (System.Security.Cryptography.CryptographicException e)
+            {
+                Log.SecretUnreadable(_logger, e, endpoint.SipUri);
+            }
+
+            infos[endpoint.Id] = new EndpointInfo(endpoint.Id, endpoint.SiteCode, endpoint.SipUri, endpoint.DigestUsername, password);
+            _endpointRecords[endpoint.Id] = endpoint;
+        }
+
+        _endpoints = infos;
+        _endpointsByUser = infos.Values.Where(e => e.DigestUser is not null).GroupBy(e => e.DigestUser!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        SyncConnections(relays);
+        _registered = relays;
+        var local = LocalInfo(tree);
+        Volatile.Write(ref _localInfo, local);
+        _topology = new RelayTopology(tree, local, relays.Select(r => new RelayNodeInfo(
+            r.Id.ToString("N"), r.Name, r.SiteCode, r.SipAddress, r.SipUser, TryReveal(() => _relayStore.RevealSipPassword(r), r.Name))));
+        foreach (var meeting in active)
+        {
+            AcceptMeeting(meeting);
+        }
+
+        if (!_worldLoaded)
+        {
+            _worldLoaded = true;
+            Log.Resuming(_logger, _meetings.Count);
+        }
+
+        RebuildPlans();
+    }
+
+    private string? TryReveal(Func<string> reveal, string what)
+    {
+        try
+        {
+            return reveal();
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            Log.SecretUnreadable(_logger, e, what);
+            return null;
+        }
+    }
+
+    private RelayNodeInfo LocalInfo(SiteTree tree)
+    {
+        var bound = _local.SipEndPoint.Address;
+        var address = _options.DialInAddress ?? $"{(bound.Address.Equals(System.Net.IPAddress.Any) ? _local.MediaAddress : bound.Address)}:{bound.Port}";
+        return new RelayNodeInfo(RelayTopology.LocalKey, _local.Name, tree.Roots.FirstOrDefault()?.Code ?? "", address, _local.Options.SipUser, _local.Options.SipPassword);
+    }
+
+    /// <summary>Takes a newer version of a meeting; an ended or cancelled one is followed until its relays closed it.</summary>
+    private void AcceptMeeting(Meeting meeting)
+    {
+        if (_meetings.TryGetValue(meeting.Id, out var known) && known.Version >= meeting.Version)
+        {
+            return;
+        }
+
+        if (known is null && meeting.Status is not (MeetingStatus.Preparing or MeetingStatus.Live))
+        {
+            // Scheduled ones need nothing from the relays yet; ended ones the loop never ran.
+            return;
+        }
+
+        if (known is null)
+        {
+            // After a restart in the middle of a meeting, the summary goes on from what was stored.
+            SeedQuality(meeting.Id);
+        }
+
+        _meetings[meeting.Id] = meeting;
+        RebuildPlan(meeting);
+    }
+
+    private void RebuildPlans()
+    {
+        foreach (var meeting in _meetings.Values.ToList())
+        {
+            RebuildPlan(meeting);
+        }
+    }
+
+    private void RebuildPlan(Meeting meeting)
+    {
+        if (_topology is null)
+        {
+            return;
+        }
+
+        if (_plans.Remove(meeting.Id, out var old))
+        {
+            _plansByNumber.Remove(old.Number);
+        }
+
+        if (MeetingPlan.Build(meeting, _topology, [.. _endpoints.Values], _options.CentralUser, _options.CentralPassword) is { } plan)
+        {
+            _plans[meeting.Id] = plan;
+            _plansByNumber[plan.Number] = plan;
+        }
+
+        _dirty.Add(meeting.Id);
+    }
+
+    private void SeedQuality(Guid meetingId) => _writes.Writer.TryWrite(async cancellationToken =>
+    {
+        var stored = await _quality.ListAsync(meetingId, cancellationToken).ConfigureAwait(false);
+        if (stored.Count > 0)
+        {
+            _inputs.Writer.TryWrite(new SeedInput(stored));
+        }
+    });
+
+    // ---- connections ----------------------------------------------------------------------------
+
+    private void SyncConnections(IReadOnlyList<RegisteredRelay> relays)
+    {
+        var wanted = relays.ToDictionary(r => r.Id.ToString("N"), StringComparer.Ordinal);
+        foreach (var key in _connections.Keys.Where(k => k != RelayTopology.LocalKey).ToList())
+        {
+            var before = _registered.FirstOrDefault(r => r.Id.ToString("N") == key);
+            if (!wanted.TryGetValue(key, out var now) || before is null || before.ControlUrl != now.ControlUrl
+                || before.ProtectedApiKey != now.ProtectedApiKey || before.Name != now.Name)
+            {
+                Disconnect(key);
+            }
+        }
+
+        foreach (var (key, relay) in wanted)
+        {
+            if (_connections.ContainsKey(key))
+            {
+                continue;
+            }
+
+            var apiKey = TryReveal(() => _relayStore.RevealApiKey(relay), relay.Name);
+            if (apiKey is null)
+            {
+                continue;
+            }
+
+            var http = new HttpClient { BaseAddress = new Uri(relay.ControlUrl), Timeout = _options.CommandTimeout };
+            var control = new Conferencing.Relay.Http.RelayHttpClient(http, apiKey, _loggers.CreateLogger("Conferencing.Relay.Http"));
+            Connect(key, relay.Name, control, http);
+        }
+    }
+
+    private void Connect(string key, string name, IRelayControl control, HttpClient? http)
+    {
+        var generation = ++_generation;
+        var connection = new RelayConnection(key, name, control, generation, http, _options.ProbeInterval,
+            (c, e) => _inputs.Writer.TryWrite(new RelayEventInput(c.Key, c.Generation, e)),
+            (c, h, error) => _inputs.Writer.TryWrite(new HealthInput(c.Key, c.Generation, h, error)),
+            _logger);
+        _connections[key] = connection;
+        _views[key] = new RelayView(name, generation);
+        connection.Start();
+        PublishStatuses();
+    }
+
+    private void Disconnect(string key)
+    {
+        if (_connections.Remove(key, out var connection))
+        {
+            _ = connection.DisposeAsync().AsTask();
+        }
+
+        _views.Remove(key);
+        PublishStatuses();
+    }
+
+    private int GenerationOf(string relay) => _views.TryGetValue(relay, out var view) ? view.Generation : -1;
+
+    private void PublishStatuses()
+    {
+        var statuses = new Dictionary<string, RelayStatus>(StringComparer.Ordinal);
+        foreach (var (key, view) in _views)
+        {
+            statuses[key] = new RelayStatus(key, view.Name, view.Health, view.Error, view.HealthSinceUtc, view.Meetings.Count,
+                view.Meetings.Values.Sum(m => m.Legs.Values.Count(l => l.State == LegState.Connected)));
+        }
+
+        Volatile.Write(ref _statuses, statuses);
+    }
+
+    // ---- commands -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Runs a command on a relay in the background, once at a time per key; its outcome comes back
+    /// to the loop, where <paramref name="command"/>'s returned action (if any) is applied.
+    /// </summary>
+    private void Issue(string key, string relay, Func<IRelayControl, CancellationToken, Task<Action?>> command)
+    {
+        if (!_connections.TryGetValue(relay, out var connection) || !_inflight.Add(key))
+        {
+            return;
+        }
+
+        var generation = connection.Generation;
+        _ = Task.Run(async () =>
+        {
+            Action? apply = null;
+            Exception? error = null;
+            try
+            {
+                apply = await command(connection.Control, _stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RelayException or HttpRequestException or OperationCanceledException or InvalidOperationException or System.Text.Json.JsonException)
+            {
+                error = e;
+            }
+
+            _inputs.Writer.TryWrite(new CommandDone(key, relay, generation, apply, error));
+        });
+    }
+
+    private void OnCommandFailed(CommandDone done)
+    {
+        var message = done.Error!.Message;
+        if (!_lastErrors.TryGetValue(done.Key, out var last) || last != message)
+        {
+            _lastErrors[done.Key] = message;
+            Log.CommandFailed(_logger, done.Key, _views.GetValueOrDefault(done.Relay)?.Name ?? done.Relay, message);
+        }
+
+        if (done.Error is RelayException { Kind: RelayErrorKind.Unavailable, Code: "relay.unreachable" or "relay.timeout" } && _views.TryGetValue(done.Relay, out var view) && view.Health == RelayHealth.Up)
+        {
+            // The probe will say when it is back; until then nothing more is sent its way.
+            view.SetHealth(RelayHealth.Down, message, _time.GetUtcNow());
+            PublishStatuses();
+        }
+        else if (done.Error is RelayException { Code: "relay.meeting-not-found" } && _views.TryGetValue(done.Relay, out var stale))
+        {
+            // The relay lost the meeting (restarted between two events): open it again.
+            var number = done.Key.Split('|')[1];
+            stale.Meetings.Remove(number);
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var write in _writes.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            try
+            {
+                // Writes still queued at shutdown get a few seconds of their own.
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await write(stoppingToken.IsCancellationRequested ? timeout.Token : stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException or OperationCanceledException or Common.DomainException)
+            {
+                Log.WriteFailed(_logger, e);
+            }
+        }
+    }
+
+    private sealed class Backoff
+    {
+        public int Failures { get; set; }
+
+        public int Attempts { get; set; }
+
+        public DateTimeOffset NextUtc { get; set; }
+    }
+
+    private abstract record Input;
+
+    private sealed record RefreshInput : Input;
+
+    private sealed record TickInput : Input;
+
+    private sealed record MeetingInput(Meeting Meeting) : Input;
+
+    private sealed record RelayEventInput(string Relay, int Generation, RelayEvent Event) : Input;
+
+    private sealed record HealthInput(string Relay, int Generation, RelayHealth Health, string? Error) : Input;
+
+    private sealed record CommandDone(string Key, string Relay, int Generation, Action? Apply, Exception? Error) : Input;
+
+    private sealed record PresenceInput(EndpointPresence Presence) : Input;
+
+    private sealed record RedialInput(Guid MeetingId, Guid EndpointId) : Input;
+
+    private sealed record SeedInput(IReadOnlyList<MeetingSiteQuality> Stored) : Input;
+}
+
+/// <summary>How the server reaches one relay, for the admin API and the dashboard.</summary>
+/// <param name="Key">"local" or the registered relay's id.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Health">Up, down, refused, or not yet heard from.</param>
+/// <param name="Error">Why it is not up, else null.</param>
+/// <param name="SinceUtc">When the health last changed.</param>
+/// <param name="Meetings">Meetings open on it.</param>
+/// <param name="ConnectedLegs">Legs connected on it.</param>
+public sealed record RelayStatus(string Key, string Name, RelayHealth Health, string? Error, DateTimeOffset SinceUtc, int Meetings, int ConnectedLegs);
