@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.Relaying;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Conferencing.Server.Monitoring;
@@ -12,7 +13,7 @@ namespace Conferencing.Server.Monitoring;
 /// takes part in (<see cref="MonitoringRoutes"/>). Alarms go out at once, along the same routes.
 /// </summary>
 public sealed partial class MonitoringBroadcaster(
-    PresenceService presence, MonitoringRoutes routes, MonitoredMeetings meetings, IHubContext<MonitoringHub, IMonitoringClient> hub,
+    PresenceService presence, LiveCalls live, MonitoringRoutes routes, MonitoredMeetings meetings, IHubContext<MonitoringHub, IMonitoringClient> hub,
     TimeProvider time, ILogger<MonitoringBroadcaster> logger) : BackgroundService
 {
     /// <summary>How often batches go out: 1 s.</summary>
@@ -21,6 +22,9 @@ public sealed partial class MonitoringBroadcaster(
     private readonly ConcurrentDictionary<Guid, EndpointPresence> _presence = new();
     private readonly ConcurrentDictionary<Guid, (Guid Meeting, CallFigures Figures)> _calls = new();
     private readonly ConcurrentDictionary<Guid, bool> _ended = new();
+
+    // What was last queued per endpoint, so a call whose rounded figures did not change sends nothing.
+    private readonly ConcurrentDictionary<Guid, CallFigures> _lastFigures = new();
 
     /// <summary>
     /// Queues an endpoint's new presence for the next batch. The registrar's <see cref="PresenceService.Changed"/>
@@ -35,6 +39,7 @@ public sealed partial class MonitoringBroadcaster(
     /// <summary>Queues a call's figures (already rounded) for the next batch.</summary>
     internal void PublishCall(Guid meetingId, CallFigures figures)
     {
+        ArgumentNullException.ThrowIfNull(figures);
         _ended.TryRemove(figures.EndpointId, out _);
         _calls[figures.EndpointId] = (meetingId, figures);
     }
@@ -66,6 +71,7 @@ public sealed partial class MonitoringBroadcaster(
     {
         presence.Changed += Publish;
         meetings.Changed += OnMeetingsChanged;
+        using var calls = live.Subscribe(OnCalls);
         try
         {
             using var timer = new PeriodicTimer(BatchInterval, time);
@@ -90,6 +96,30 @@ public sealed partial class MonitoringBroadcaster(
         {
             presence.Changed -= Publish;
             meetings.Changed -= OnMeetingsChanged;
+        }
+    }
+
+    /// <summary>
+    /// Runs on the conductor's loop: compares each endpoint's rounded figures with what was last
+    /// queued and queues only the changed ones (a dictionary write each), so the loop is not held.
+    /// </summary>
+    private void OnCalls(MeetingCall call, CallChangeKind kind)
+    {
+        foreach (var endpoint in call.Endpoints)
+        {
+            var figures = kind == CallChangeKind.Removed ? null : MonitoringCalls.Figures(endpoint);
+            if (figures is null)
+            {
+                if (_lastFigures.TryRemove(endpoint.EndpointId, out _))
+                {
+                    PublishCallEnded(endpoint.EndpointId);
+                }
+            }
+            else if (!_lastFigures.TryGetValue(endpoint.EndpointId, out var before) || before != figures)
+            {
+                _lastFigures[endpoint.EndpointId] = figures;
+                PublishCall(call.MeetingId, figures);
+            }
         }
     }
 
@@ -118,9 +148,15 @@ public sealed partial class MonitoringBroadcaster(
         var statuses = Drain(_presence);
         var calls = Drain(_calls);
         var ended = Drain(_ended);
-        var unknownSite = statuses.FirstOrDefault(s => !routes.IsWatched(MonitoringGroups.All) || true)?.SiteCode;
-        var directory = await routes.DirectoryAsync(cancellationToken, mustKnowSite: unknownSite,
-            mustKnowEndpoint: calls.Count > 0 ? calls[0].Key : null).ConfigureAwait(false);
+        var directory = await routes.DirectoryAsync(cancellationToken).ConfigureAwait(false);
+        var unknownSite = statuses.Select(s => s.Value.SiteCode).FirstOrDefault(code => !directory.Paths.ContainsKey(code));
+        Guid? unknownEndpoint = calls.Select(c => c.Key).Where(e => !directory.SiteOfEndpoint.ContainsKey(e)).Select(e => (Guid?)e).FirstOrDefault();
+        if (unknownSite is not null || unknownEndpoint is not null)
+        {
+            // A site or endpoint added a moment ago: reload (at most every few seconds) so its groups are right.
+            directory = await routes.DirectoryAsync(cancellationToken, unknownSite, unknownEndpoint).ConfigureAwait(false);
+        }
+
         var now = time.GetUtcNow();
         var batches = new Dictionary<string, Builder>(StringComparer.Ordinal);
         var groups = new List<string>();
