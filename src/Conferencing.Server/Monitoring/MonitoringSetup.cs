@@ -20,6 +20,10 @@ public static class MonitoringSetup
         services.AddSingleton<IValidateOptions<AlarmOptions>, AlarmOptionsValidator>();
         services.AddSingleton<AlarmService>();
         services.AddHostedService(sp => sp.GetRequiredService<AlarmService>());
+        services.AddOptions<Readiness.ReadinessOptions>().BindConfiguration(Readiness.ReadinessOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Readiness.ReadinessOptions>, Readiness.ReadinessOptionsValidator>();
+        services.AddSingleton<Readiness.TestCallService>();
+        services.AddSingleton<Readiness.ReadinessService>();
         return services;
     }
 
@@ -28,6 +32,7 @@ public static class MonitoringSetup
         ArgumentNullException.ThrowIfNull(app);
         app.MapHub<MonitoringHub>("/hubs/monitoring");
         app.MapAlarmApi();
+        app.MapEndpointActions();
         return app;
     }
 }
