@@ -24,6 +24,7 @@ public static class MonitoringSetup
         services.AddSingleton<IValidateOptions<Readiness.ReadinessOptions>, Readiness.ReadinessOptionsValidator>();
         services.AddSingleton<Readiness.TestCallService>();
         services.AddSingleton<Readiness.ReadinessService>();
+        services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Pages.MeetingMonitoringPanel), Meetings.Pages.MeetingPanelPlace.Side, 20));
         return services;
     }
 
