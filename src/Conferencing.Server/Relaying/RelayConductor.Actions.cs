@@ -104,22 +104,29 @@ public sealed partial class RelayConductor
     }
 
     /// <summary>The relay that serves an endpoint's site and where to call it, for a test call outside any meeting.</summary>
-    /// <exception cref="DomainException">Unknown endpoint, or its relay is not up.</exception>
-    public Task<TestCallRoute> TestCallRouteAsync(Guid endpointId) => OnLoopAsync(() =>
+    /// <exception cref="DomainException">The relay that serves its site is not up (409 <c>relay.unavailable</c>).</exception>
+    public Task<TestCallRoute> TestCallRouteAsync(Endpoints.SipEndpoint endpoint)
     {
-        if (!_endpoints.TryGetValue(endpointId, out var endpoint) || _topology is null)
-        {
-            throw DomainException.NotFound("endpoint", endpointId.ToString());
-        }
+        ArgumentNullException.ThrowIfNull(endpoint);
 
-        var relay = _topology.ServingRelay(endpoint.SiteCode);
-        if (!_connections.TryGetValue(relay.Key, out var connection) || !_views.TryGetValue(relay.Key, out var view) || view.Health != RelayHealth.Up)
+        // From the record, not the loop's copy: an endpoint added a moment ago is tested at once.
+        var info = new EndpointInfo(endpoint.Id, endpoint.SiteCode, endpoint.SipUri, endpoint.DigestUsername, null);
+        return OnLoopAsync(() =>
         {
-            throw new DomainException(DomainErrorKind.Conflict, "relay.unavailable", $"Relay {relay.Name}, which serves the site, is not reachable.");
-        }
+            if (_topology is null)
+            {
+                throw new DomainException(DomainErrorKind.Conflict, "relay.unavailable", "The relays are not known yet; try again in a moment.");
+            }
 
-        return new TestCallRoute(connection.Control, relay.Name, DialTarget(endpoint), endpoint.LegId);
-    });
+            var relay = _topology.ServingRelay(endpoint.SiteCode);
+            if (!_connections.TryGetValue(relay.Key, out var connection) || !_views.TryGetValue(relay.Key, out var view) || view.Health != RelayHealth.Up)
+            {
+                throw new DomainException(DomainErrorKind.Conflict, "relay.unavailable", $"Relay {relay.Name}, which serves the site, is not reachable.");
+            }
+
+            return new TestCallRoute(connection.Control, relay.Name, DialTarget(info), info.LegId);
+        });
+    }
 
     private Task<CallLegRoute> RouteOfCallAsync(Guid meetingId, Guid endpointId, bool requireConnected) => OnLoopAsync(() =>
     {

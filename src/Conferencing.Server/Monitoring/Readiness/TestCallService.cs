@@ -119,7 +119,7 @@ public sealed partial class TestCallService(
 
         try
         {
-            var route = await conductor.TestCallRouteAsync(endpointId).ConfigureAwait(false);
+            var route = await conductor.TestCallRouteAsync(endpoint).ConfigureAwait(false);
             var started = time.GetUtcNow();
             Log.Starting(_logger, endpoint.SipUri, route.Relay);
             var measurement = await MeasureAsync(route, cancellationToken).ConfigureAwait(false);
