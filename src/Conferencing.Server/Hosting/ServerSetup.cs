@@ -3,6 +3,7 @@ using Conferencing.Server.Accounts;
 using Conferencing.Server.Demo;
 using Conferencing.Server.Endpoints;
 using Conferencing.Server.Meetings;
+using Conferencing.Server.Monitoring;
 using Conferencing.Server.Relaying;
 using Conferencing.Server.Room;
 using Conferencing.Server.Sites;
@@ -88,10 +89,7 @@ public static class ServerSetup
         services.AddSingleton<Endpoints.Presence.PresenceService>();
         services.AddHostedService(sp => sp.GetRequiredService<Endpoints.Presence.PresenceService>());
         services.AddSignalR().AddJsonProtocol(o => ConfigureJson(o.PayloadSerializerOptions));
-        services.AddHostedService<Monitoring.MonitoringBroadcaster>();
-        services.AddOptions<Monitoring.AlarmOptions>().BindConfiguration(Monitoring.AlarmOptions.Section);
-        services.AddSingleton<Monitoring.AlarmService>();
-        services.AddHostedService(sp => sp.GetRequiredService<Monitoring.AlarmService>());
+        services.AddMonitoring();
         services.AddSingleton<Reports.MeetingQualityStore>();
         services.AddSingleton<Reports.ReportService>();
         services.AddSingleton<Simulator.RoomSimulatorService>();
@@ -182,13 +180,7 @@ public static class ServerSetup
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();
 
         app.MapStaticAssets().AllowAnonymous();
-        app.MapHub<Monitoring.MonitoringHub>("/hubs/monitoring");
-        app.MapGet("/api/alarms", async (Monitoring.AlarmService alarms, bool? active, int? limit, CancellationToken ct) =>
-                TypedResults.Ok(await alarms.ListAsync(active ?? false, Math.Clamp(limit ?? 200, 1, 2000), ct).ConfigureAwait(false)))
-            .WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Staff);
-        app.MapPost("/api/alarms/{id:guid}/acknowledge", async (Monitoring.AlarmService alarms, HttpContext http, Guid id, CancellationToken ct) =>
-                TypedResults.Ok(await alarms.AcknowledgeAsync(id, http.Actor(), ct).ConfigureAwait(false)))
-            .WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Technician).ProducesProblem(404);
+        app.MapMonitoring();
         app.MapGet("/lib/signalr/signalr.min.js", (HttpContext http) =>
         {
             // From the npm package, copied next to the binary by the build (see the csproj).

@@ -2,15 +2,33 @@ using System.Text.Json.Serialization;
 
 namespace Conferencing.Server.Monitoring;
 
+/// <summary>How urgent an alarm is. Ordered: a filter "at least Major" is a comparison.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AlarmSeverity>))]
 public enum AlarmSeverity
 {
+    /// <summary>Worth a look when there is time (a room outside any meeting lost its registration).</summary>
     Minor,
+
+    /// <summary>Needs a technician before the next meeting (a room offline, a call losing packets).</summary>
     Major,
+
+    /// <summary>A live meeting is hurt now (a site in it is offline or sends nothing).</summary>
     Critical,
 }
 
-/// <summary>An alarm: raised by a rule, acknowledged by a technician, cleared when the cause goes away.</summary>
+/// <summary>An alarm: raised by a rule, acknowledged by a technician, cleared when the cause goes away or by hand.</summary>
+/// <param name="Id">Its id.</param>
+/// <param name="Kind">One of <see cref="AlarmKinds"/>.</param>
+/// <param name="Severity">How urgent, decided when raised.</param>
+/// <param name="EndpointId">The endpoint, when it is about one.</param>
+/// <param name="SiteCode">The site.</param>
+/// <param name="Message">What happened, in English for operators and logs (the page localizes by kind).</param>
+/// <param name="RaisedUtc">When raised.</param>
+/// <param name="AcknowledgedBy">Who acknowledged it, else null.</param>
+/// <param name="AcknowledgedUtc">When, else null.</param>
+/// <param name="ClearedUtc">When cleared, else null (active).</param>
+/// <param name="MeetingId">The meeting whose call it is about, for call alarms.</param>
+/// <param name="ClearedBy">Who cleared it by hand; null when the cause went away.</param>
 public sealed record Alarm(
     Guid Id,
     string Kind,
@@ -21,7 +39,9 @@ public sealed record Alarm(
     DateTimeOffset RaisedUtc,
     string? AcknowledgedBy,
     DateTimeOffset? AcknowledgedUtc,
-    DateTimeOffset? ClearedUtc)
+    DateTimeOffset? ClearedUtc,
+    Guid? MeetingId = null,
+    string? ClearedBy = null)
 {
     public bool IsActive => ClearedUtc is null;
 }
@@ -31,4 +51,57 @@ public static class AlarmKinds
 {
     /// <summary>An endpoint stopped answering (or its registration lapsed) for longer than the set time.</summary>
     public const string EndpointOffline = "endpoint.offline";
+
+    /// <summary>A room that was registered is no longer (unregistered, or let the registration expire).</summary>
+    public const string RegistrationLost = "endpoint.registration-lost";
+
+    /// <summary>A call loses more packets than the threshold, either way, for longer than the set time.</summary>
+    public const string CallLoss = "call.loss";
+
+    /// <summary>A connected call from which the relay receives nothing.</summary>
+    public const string NoMedia = "call.no-media";
+
+    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia];
+}
+
+/// <summary>Which alarms a query returns by state.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AlarmStateFilter>))]
+public enum AlarmStateFilter
+{
+    /// <summary>Every alarm.</summary>
+    All,
+
+    /// <summary>Not cleared (acknowledged or not).</summary>
+    Active,
+
+    /// <summary>Not cleared and not acknowledged: what still needs someone.</summary>
+    Unacknowledged,
+
+    /// <summary>Acknowledged, not cleared.</summary>
+    Acknowledged,
+
+    /// <summary>Cleared.</summary>
+    Cleared,
+}
+
+/// <summary>A query of the alarm history.</summary>
+/// <param name="SiteCode">The site and everything under it, or null for all.</param>
+/// <param name="MinSeverity">At least this severity, or null for all.</param>
+/// <param name="State">Which states.</param>
+/// <param name="FromUtc">Raised at or after, or null.</param>
+/// <param name="ToUtc">Raised before, or null.</param>
+/// <param name="MeetingId">Of this meeting's calls, or null.</param>
+/// <param name="Limit">At most this many, newest first.</param>
+public sealed record AlarmQuery(
+    string? SiteCode = null,
+    AlarmSeverity? MinSeverity = null,
+    AlarmStateFilter State = AlarmStateFilter.All,
+    DateTimeOffset? FromUtc = null,
+    DateTimeOffset? ToUtc = null,
+    Guid? MeetingId = null,
+    int Limit = AlarmQuery.DefaultLimit)
+{
+    public const int DefaultLimit = 200;
+
+    public const int MaxLimit = 5000;
 }

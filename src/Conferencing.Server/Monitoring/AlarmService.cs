@@ -1,79 +1,163 @@
-using System.Collections.Concurrent;
+using System.Data.Common;
 using Conferencing.Server.Common;
 using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.Relaying;
+using Conferencing.Server.Sites;
 using Conferencing.Server.Store;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace Conferencing.Server.Monitoring;
 
-/// <summary>Alarm rules. Bound from <c>Alarms</c>.</summary>
-public sealed class AlarmOptions
-{
-    public const string Section = "Alarms";
-
-    /// <summary>How long an endpoint must stay offline before the alarm is raised. The default is 60 s.</summary>
-    public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(60);
-}
-
 /// <summary>
-/// Turns presence into alarms: an endpoint offline for longer than the set time raises one, its
-/// return clears it. Alarms are stored (history for the report) and pushed to dashboards; a
-/// technician acknowledges them. One active alarm per endpoint and kind.
+/// Turns presence and live calls into stored alarms (<see cref="AlarmRules"/> decides; this keeps
+/// the history and tells the dashboards). One active alarm per endpoint and kind, enforced in the
+/// same transaction as the insert. Technicians acknowledge alarms and may clear them by hand; both
+/// go to the audit trail.
 /// </summary>
 public sealed partial class AlarmService(
-    PresenceService presence, Database database, AuditLog audit, IHubContext<MonitoringHub, IMonitoringClient> hub,
-    IOptions<AlarmOptions> options, TimeProvider time, ILogger<AlarmService> logger) : BackgroundService
+    PresenceService presence, LiveCalls live, MonitoredMeetings meetings, MonitoringBroadcaster broadcaster, Database database, AuditLog audit,
+    SiteStore sites, IOptions<AlarmOptions> options, TimeProvider time, ILogger<AlarmService> logger) : BackgroundService
 {
-    private const string Columns = "id, kind, severity, endpoint_id, site_code, message, raised_utc, acknowledged_by, acknowledged_utc, cleared_utc";
-    private readonly ConcurrentDictionary<Guid, EndpointPresence> _offlineSince = new();
+    private const string Columns = "id, kind, severity, endpoint_id, site_code, message, raised_utc, acknowledged_by, acknowledged_utc, cleared_utc, meeting_id, cleared_by";
+    private static readonly AlarmSeverity[] Severities = Enum.GetValues<AlarmSeverity>();
 
-    public async Task<IReadOnlyList<Alarm>> ListAsync(bool activeOnly, int limit, CancellationToken cancellationToken)
+    private readonly AlarmRules _rules = new(options.Value, meetings.IsInLiveMeeting);
+
+    /// <summary>The history, newest first.</summary>
+    public async Task<IReadOnlyList<Alarm>> QueryAsync(AlarmQuery query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var parameters = new List<(string, object?)> { ("limit", Math.Clamp(query.Limit, 1, AlarmQuery.MaxLimit)) };
+        if (query.SiteCode is { } site)
+        {
+            var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+            if (!tree.TryGet(site, out _))
+            {
+                throw DomainException.NotFound("site", site);
+            }
+
+            if (tree.Get(site).ParentCode is not null)
+            {
+                var codes = tree.Subtree(site).Select(s => s.Code).ToList();
+                where.Add($"site_code IN ({string.Join(", ", codes.Select((_, i) => "@s" + i))})");
+                parameters.AddRange(codes.Select((c, i) => ("s" + i, (object?)c)));
+            }
+        }
+
+        if (query.MinSeverity is { } min)
+        {
+            var allowed = Severities.Where(s => s >= min).ToList();
+            where.Add($"severity IN ({string.Join(", ", allowed.Select((_, i) => "@v" + i))})");
+            parameters.AddRange(allowed.Select((s, i) => ("v" + i, (object?)s.ToString())));
+        }
+
+        where.Add(query.State switch
+        {
+            AlarmStateFilter.Active => "cleared_utc IS NULL",
+            AlarmStateFilter.Unacknowledged => "cleared_utc IS NULL AND acknowledged_utc IS NULL",
+            AlarmStateFilter.Acknowledged => "cleared_utc IS NULL AND acknowledged_utc IS NOT NULL",
+            AlarmStateFilter.Cleared => "cleared_utc IS NOT NULL",
+            _ => "1 = 1",
+        });
+        if (query.FromUtc is { } from)
+        {
+            where.Add("raised_utc >= @from");
+            parameters.Add(("from", database.ToDb(from)));
+        }
+
+        if (query.ToUtc is { } to)
+        {
+            where.Add("raised_utc < @to");
+            parameters.Add(("to", database.ToDb(to)));
+        }
+
+        if (query.MeetingId is { } meeting)
+        {
+            where.Add("meeting_id = @meeting");
+            parameters.Add(("meeting", meeting.ToString()));
+        }
+
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.QueryAsync(null,
-            $"SELECT {Columns} FROM alarms {(activeOnly ? "WHERE cleared_utc IS NULL" : "")} ORDER BY raised_utc DESC LIMIT @limit",
-            Read, cancellationToken, ("limit", limit)).ConfigureAwait(false);
+            $"SELECT {Columns} FROM alarms WHERE {string.Join(" AND ", where)} ORDER BY raised_utc DESC, id LIMIT @limit",
+            Read, cancellationToken, [.. parameters]).ConfigureAwait(false);
     }
 
-    /// <summary>Acknowledges an active alarm; returns it, or throws if unknown.</summary>
+    /// <summary>Acknowledges an alarm (active or not); returns it, or throws if unknown. Acknowledging twice keeps the first.</summary>
     public async Task<Alarm> AcknowledgeAsync(Guid id, string actor, CancellationToken cancellationToken)
     {
-        var alarm = await database.InTransactionAsync(async (connection, transaction) =>
+        var (alarm, changed) = await database.InTransactionAsync(async (connection, transaction) =>
         {
-            var rows = await connection.QueryAsync(transaction, $"SELECT {Columns} FROM alarms WHERE id = @id", Read, cancellationToken, ("id", id.ToString())).ConfigureAwait(false);
-            var found = rows.FirstOrDefault() ?? throw DomainException.NotFound("alarm", id.ToString());
+            var found = await FindAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
             if (found.AcknowledgedUtc is not null)
             {
-                return found;
+                return (found, false);
             }
 
             var now = time.GetUtcNow();
             await connection.ExecuteAsync(transaction, "UPDATE alarms SET acknowledged_by = @by, acknowledged_utc = @at WHERE id = @id", cancellationToken,
                 ("by", actor), ("at", database.ToDb(now)), ("id", id.ToString())).ConfigureAwait(false);
-            await audit.WriteAsync(connection, transaction, actor, "alarm.acknowledged", "alarm", id.ToString(), found.Message, cancellationToken).ConfigureAwait(false);
-            return found with { AcknowledgedBy = actor, AcknowledgedUtc = now };
+            await audit.WriteAsync(connection, transaction, actor, "alarm.acknowledged", "alarm", id.ToString(), $"{found.Kind} at {found.SiteCode}: {found.Message}", cancellationToken).ConfigureAwait(false);
+            return (found with { AcknowledgedBy = actor, AcknowledgedUtc = now }, true);
         }, cancellationToken).ConfigureAwait(false);
-        await hub.Clients.Group(MonitoringGroups.All).AlarmChanged(alarm).ConfigureAwait(false);
+        if (changed)
+        {
+            await broadcaster.PublishAlarmAsync(alarm, cancellationToken).ConfigureAwait(false);
+        }
+
+        return alarm;
+    }
+
+    /// <summary>
+    /// Clears an active alarm by hand. The rule that raised it does not raise it again until its
+    /// cause has gone and come back. Clearing a cleared alarm is refused (409 <c>alarm.not-active</c>).
+    /// </summary>
+    public async Task<Alarm> ClearAsync(Guid id, string actor, CancellationToken cancellationToken)
+    {
+        var alarm = await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var found = await FindAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
+            if (found.ClearedUtc is not null)
+            {
+                throw new DomainException(DomainErrorKind.Conflict, "alarm.not-active", $"The alarm was cleared already ({(found.ClearedBy ?? "its cause went away")}).");
+            }
+
+            var now = time.GetUtcNow();
+            await connection.ExecuteAsync(transaction, "UPDATE alarms SET cleared_utc = @at, cleared_by = @by WHERE id = @id", cancellationToken,
+                ("at", database.ToDb(now)), ("by", actor), ("id", id.ToString())).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, "alarm.cleared", "alarm", id.ToString(), $"{found.Kind} at {found.SiteCode}: {found.Message}", cancellationToken).ConfigureAwait(false);
+            return found with { ClearedUtc = now, ClearedBy = actor };
+        }, cancellationToken).ConfigureAwait(false);
+        await broadcaster.PublishAlarmAsync(alarm, cancellationToken).ConfigureAwait(false);
         return alarm;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        presence.Changed += OnPresence;
         try
         {
-            // Offline endpoints are checked against the delay every second, so the alarm comes on time
-            // even when no further presence change happens.
+            foreach (var open in await QueryAsync(new AlarmQuery(State: AlarmStateFilter.Active, Limit: AlarmQuery.MaxLimit), stoppingToken).ConfigureAwait(false))
+            {
+                _rules.Adopt(open, time.GetUtcNow());
+            }
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            Log.Failed(logger, e);
+        }
+
+        presence.Changed += OnPresence;
+        using var calls = live.Subscribe(OnCalls);
+        try
+        {
+            // The rules are evaluated every second, so an alarm comes on time even when nothing else changes.
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                foreach (var (id, offline) in _offlineSince)
+                foreach (var decision in _rules.Evaluate(time.GetUtcNow()))
                 {
-                    if (time.GetUtcNow() - offline.SinceUtc >= options.Value.OfflineAfter && _offlineSince.TryRemove(id, out _))
-                    {
-                        await SafelyAsync(() => RaiseAsync(offline, stoppingToken)).ConfigureAwait(false);
-                    }
+                    await SafelyAsync(() => decision.Raise ? RaiseAsync(decision, stoppingToken) : AutoClearAsync(decision, stoppingToken)).ConfigureAwait(false);
                 }
             }
         }
@@ -86,61 +170,74 @@ public sealed partial class AlarmService(
         }
     }
 
-    private void OnPresence(EndpointPresence change)
+    private void OnPresence(EndpointPresence change) => _rules.ObservePresence(change, time.GetUtcNow());
+
+    // On the conductor's loop: only bookkeeping under the rules' lock.
+    private void OnCalls(MeetingCall call, CallChangeKind kind)
     {
-        if (change.State == EndpointState.Offline)
+        var now = time.GetUtcNow();
+        foreach (var endpoint in call.Endpoints)
         {
-            _offlineSince[change.EndpointId] = change;
-        }
-        else
-        {
-            _offlineSince.TryRemove(change.EndpointId, out _);
-            if (change.State is EndpointState.Reachable or EndpointState.Registered or EndpointState.InCall)
+            if (kind == CallChangeKind.Removed)
             {
-                _ = SafelyAsync(() => ClearAsync(change.EndpointId, CancellationToken.None));
+                _rules.EndCall(call.MeetingId, endpoint.EndpointId, endpoint.SiteCode, now);
+            }
+            else if (kind == CallChangeKind.Statistics || endpoint.State != CallState.InCall)
+            {
+                // Figures are judged once a second (statistics); a state change only ends a call's watches.
+                _rules.ObserveCall(call.MeetingId, endpoint, now);
             }
         }
     }
 
-    private async Task RaiseAsync(EndpointPresence offline, CancellationToken cancellationToken)
+    private async Task RaiseAsync(AlarmDecision decision, CancellationToken cancellationToken)
     {
         var alarm = await database.InTransactionAsync(async (connection, transaction) =>
         {
             var open = await connection.ScalarAsync(transaction, "SELECT id FROM alarms WHERE endpoint_id = @e AND kind = @k AND cleared_utc IS NULL", cancellationToken,
-                ("e", offline.EndpointId.ToString()), ("k", AlarmKinds.EndpointOffline)).ConfigureAwait(false);
+                ("e", decision.EndpointId.ToString()), ("k", decision.Kind)).ConfigureAwait(false);
             if (open is not null)
             {
                 return null;
             }
 
-            var raised = new Alarm(Guid.NewGuid(), AlarmKinds.EndpointOffline, AlarmSeverity.Major, offline.EndpointId, offline.SiteCode,
-                $"{offline.SipUri}: {offline.Reason ?? "offline"}", time.GetUtcNow(), null, null, null);
-            await connection.ExecuteAsync(transaction, $"INSERT INTO alarms ({Columns}) VALUES (@id, @kind, @severity, @endpoint, @site, @message, @raised, NULL, NULL, NULL)", cancellationToken,
+            var raised = new Alarm(Guid.NewGuid(), decision.Kind, decision.Severity, decision.EndpointId, decision.SiteCode, decision.Message,
+                time.GetUtcNow(), null, null, null, decision.MeetingId);
+            await connection.ExecuteAsync(transaction,
+                $"INSERT INTO alarms ({Columns}) VALUES (@id, @kind, @severity, @endpoint, @site, @message, @raised, NULL, NULL, NULL, @meeting, NULL)", cancellationToken,
                 ("id", raised.Id.ToString()), ("kind", raised.Kind), ("severity", raised.Severity.ToString()), ("endpoint", raised.EndpointId.ToString()),
-                ("site", raised.SiteCode), ("message", raised.Message), ("raised", database.ToDb(raised.RaisedUtc))).ConfigureAwait(false);
+                ("site", raised.SiteCode), ("message", raised.Message), ("raised", database.ToDb(raised.RaisedUtc)), ("meeting", raised.MeetingId?.ToString())).ConfigureAwait(false);
             return raised;
         }, cancellationToken).ConfigureAwait(false);
         if (alarm is not null)
         {
-            Log.Raised(logger, alarm.Kind, alarm.Message);
-            await hub.Clients.Group(MonitoringGroups.All).AlarmChanged(alarm).ConfigureAwait(false);
+            Log.Raised(logger, alarm.Kind, alarm.Severity, alarm.SiteCode, alarm.Message);
+            await broadcaster.PublishAlarmAsync(alarm, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task ClearAsync(Guid endpointId, CancellationToken cancellationToken)
+    private async Task AutoClearAsync(AlarmDecision decision, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var cleared = await database.InTransactionAsync(async (connection, transaction) =>
         {
-            var open = await connection.QueryAsync(transaction, $"SELECT {Columns} FROM alarms WHERE endpoint_id = @e AND cleared_utc IS NULL", Read, cancellationToken, ("e", endpointId.ToString())).ConfigureAwait(false);
-            await connection.ExecuteAsync(transaction, "UPDATE alarms SET cleared_utc = @at WHERE endpoint_id = @e AND cleared_utc IS NULL", cancellationToken,
-                ("at", database.ToDb(now)), ("e", endpointId.ToString())).ConfigureAwait(false);
+            var open = await connection.QueryAsync(transaction, $"SELECT {Columns} FROM alarms WHERE endpoint_id = @e AND kind = @k AND cleared_utc IS NULL", Read, cancellationToken,
+                ("e", decision.EndpointId.ToString()), ("k", decision.Kind)).ConfigureAwait(false);
+            await connection.ExecuteAsync(transaction, "UPDATE alarms SET cleared_utc = @at WHERE endpoint_id = @e AND kind = @k AND cleared_utc IS NULL", cancellationToken,
+                ("at", database.ToDb(now)), ("e", decision.EndpointId.ToString()), ("k", decision.Kind)).ConfigureAwait(false);
             return open.Select(a => a with { ClearedUtc = now }).ToList();
         }, cancellationToken).ConfigureAwait(false);
         foreach (var alarm in cleared)
         {
-            await hub.Clients.Group(MonitoringGroups.All).AlarmChanged(alarm).ConfigureAwait(false);
+            Log.Cleared(logger, alarm.Kind, alarm.SiteCode);
+            await broadcaster.PublishAlarmAsync(alarm, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task<Alarm> FindAsync(DbConnection connection, DbTransaction transaction, Guid id, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync(transaction, $"SELECT {Columns} FROM alarms WHERE id = @id", Read, cancellationToken, ("id", id.ToString())).ConfigureAwait(false);
+        return rows.FirstOrDefault() ?? throw DomainException.NotFound("alarm", id.ToString());
     }
 
     private async Task SafelyAsync(Func<Task> work)
@@ -149,22 +246,26 @@ public sealed partial class AlarmService(
         {
             await work().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
         {
             Log.Failed(logger, e);
         }
     }
 
-    private Alarm Read(System.Data.Common.DbDataReader r) => new(
+    private Alarm Read(DbDataReader r) => new(
         Guid.Parse(r.GetString(0)), r.GetString(1), Enum.Parse<AlarmSeverity>(r.GetString(2)), r.IsDBNull(3) ? null : Guid.Parse(r.GetString(3)),
-        r.GetString(4), r.GetString(5), database.ReadTime(r, 6), r.GetNullableString(7), r.IsDBNull(8) ? null : database.ReadTime(r, 8), r.IsDBNull(9) ? null : database.ReadTime(r, 9));
+        r.GetString(4), r.GetString(5), database.ReadTime(r, 6), r.GetNullableString(7), r.IsDBNull(8) ? null : database.ReadTime(r, 8), r.IsDBNull(9) ? null : database.ReadTime(r, 9),
+        r.IsDBNull(10) ? null : Guid.Parse(r.GetString(10)), r.GetNullableString(11));
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Alarm {Kind}: {Message}")]
-        public static partial void Raised(ILogger logger, string kind, string message);
+        [LoggerMessage(EventId = 12101, Level = LogLevel.Warning, Message = "Alarm {Kind} ({Severity}) at {SiteCode}: {Message}")]
+        public static partial void Raised(ILogger logger, string kind, AlarmSeverity severity, string siteCode, string message);
 
-        [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "Alarm bookkeeping failed")]
+        [LoggerMessage(EventId = 12102, Level = LogLevel.Information, Message = "Alarm {Kind} at {SiteCode} cleared: its cause went away")]
+        public static partial void Cleared(ILogger logger, string kind, string siteCode);
+
+        [LoggerMessage(EventId = 12103, Level = LogLevel.Error, Message = "Alarm bookkeeping failed")]
         public static partial void Failed(ILogger logger, Exception exception);
     }
 }

@@ -1,81 +1,140 @@
 using Conferencing.Server.Accounts;
+using Conferencing.Server.Endpoints;
 using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.Relaying;
 using Conferencing.Server.Sites;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Conferencing.Server.Monitoring;
 
-/// <summary>A site as the dashboard draws the tree.</summary>
-public sealed record MonitoredSite(string Code, string Name, string? ParentCode, SiteLevel Level);
-
-/// <summary>Everything a dashboard needs to draw itself from nothing, sent on (re)connect.</summary>
-public sealed record MonitoringSnapshot(DateTimeOffset ServerTimeUtc, IReadOnlyList<MonitoredSite> Sites, IReadOnlyList<EndpointPresence> Endpoints, IReadOnlyList<Alarm> ActiveAlarms, bool CanAct);
-
-/// <summary>What the server calls on dashboards.</summary>
-public interface IMonitoringClient
-{
-    /// <summary>A batch of endpoints whose state changed since the last batch (at most one per endpoint).</summary>
-    Task Changes(IReadOnlyList<EndpointPresence> changes);
-
-    /// <summary>An alarm was raised, acknowledged or cleared.</summary>
-    Task AlarmChanged(Alarm alarm);
-}
-
-/// <summary>Group names, built in one place.</summary>
-public static class MonitoringGroups
-{
-    public const string All = "monitoring:all";
-
-    public static string Site(string code) => "monitoring:site:" + code;
-}
-
 /// <summary>
 /// Live endpoint state for technicians (and, read-only, the secretariat). A client subscribes to
-/// the whole province or one subtree and gets a full snapshot back, then batched diffs; after a
-/// reconnect it subscribes again and so resynchronizes.
+/// the whole province, one subtree or one meeting's sites and gets a full snapshot back, then the
+/// broadcaster's batched diffs; after a reconnect it subscribes again and so resynchronizes. The
+/// hub is thin: the state comes from <see cref="PresenceService"/>, <see cref="LiveCalls"/> and
+/// <see cref="AlarmService"/>; routing is <see cref="MonitoringRoutes"/>'s.
 /// </summary>
 [Authorize(Policy = StaffRoles.Policies.Staff)]
-public sealed class MonitoringHub(PresenceService presence, SiteStore sites, AlarmService alarms) : Hub<IMonitoringClient>
+public sealed class MonitoringHub(
+    PresenceService presence, SiteStore sites, EndpointStore endpoints, AlarmService alarms, LiveCalls live,
+    MonitoredMeetings meetings, MonitoringRoutes routes, TimeProvider time) : Hub<IMonitoringClient>
 {
-    public async Task<MonitoringSnapshot> Subscribe(string? siteCode)
+    private const string GroupKey = "monitoring.group";
+
+    /// <summary>Watches the province (both null), a subtree, or one meeting's sites; returns the snapshot.</summary>
+    public async Task<MonitoringSnapshot> Subscribe(string? siteCode, Guid? meetingId)
     {
-        var tree = await sites.LoadTreeAsync(Context.ConnectionAborted).ConfigureAwait(false);
-        if (!string.IsNullOrEmpty(siteCode) && !tree.TryGet(siteCode, out _))
+        var ct = Context.ConnectionAborted;
+        var tree = await sites.LoadTreeAsync(ct).ConfigureAwait(false);
+        HashSet<string> codes;
+        string group;
+        IReadOnlyList<string>? meetingSites = null;
+        if (meetingId is { } m)
         {
-            throw new HubException($"No site '{siteCode}'.");
+            if (meetings.SitesOf(m) is not { } own)
+            {
+                throw new HubException("The meeting is not one the dashboard follows (preparing, live, or starting within a day).");
+            }
+
+            meetingSites = [.. own.Order(StringComparer.Ordinal)];
+            codes = own.Where(c => tree.TryGet(c, out _)).SelectMany(c => tree.PathTo(c).Select(s => s.Code)).ToHashSet(StringComparer.Ordinal);
+            group = MonitoringGroups.Meeting(m);
+            siteCode = null;
+        }
+        else if (!string.IsNullOrEmpty(siteCode))
+        {
+            if (!tree.TryGet(siteCode, out _))
+            {
+                throw new HubException($"No site '{siteCode}'.");
+            }
+
+            codes = tree.Subtree(siteCode).Select(s => s.Code).ToHashSet(StringComparer.Ordinal);
+            group = MonitoringGroups.Site(siteCode);
+        }
+        else
+        {
+            codes = tree.All.Select(s => s.Code).ToHashSet(StringComparer.Ordinal);
+            group = MonitoringGroups.All;
+            siteCode = null;
         }
 
-        var scope = string.IsNullOrEmpty(siteCode) ? tree.All : tree.Subtree(siteCode);
-        var codes = scope.Select(s => s.Code).ToHashSet(StringComparer.Ordinal);
-        await Groups.AddToGroupAsync(Context.ConnectionId, string.IsNullOrEmpty(siteCode) ? MonitoringGroups.All : MonitoringGroups.Site(siteCode), Context.ConnectionAborted).ConfigureAwait(false);
-        var endpoints = (await presence.SnapshotAsync(Context.ConnectionAborted).ConfigureAwait(false)).Where(e => codes.Contains(e.SiteCode)).ToList();
-        var active = (await alarms.ListAsync(activeOnly: true, 1000, Context.ConnectionAborted).ConfigureAwait(false)).Where(a => codes.Contains(a.SiteCode)).ToList();
+        // Join before reading, so a change between the read and the join is not lost: it arrives
+        // after the snapshot at worst, and a diff is always the newest state.
+        await SwitchGroupAsync(group).ConfigureAwait(false);
+        var inScope = (await endpoints.ListAsync(null, ct).ConfigureAwait(false))
+            .Where(e => meetingSites is null ? codes.Contains(e.SiteCode) : meetingSites.Contains(e.SiteCode, StringComparer.Ordinal))
+            .ToList();
+        var ids = inScope.Select(e => e.Id).ToHashSet();
+        var statuses = (await presence.SnapshotAsync(ct).ConfigureAwait(false)).Where(e => ids.Contains(e.EndpointId)).ToList();
+        var calls = MonitoringCalls.Current(live, ids, meetingId);
+        var active = (await alarms.QueryAsync(new AlarmQuery(State: AlarmStateFilter.Active, Limit: AlarmQuery.MaxLimit), ct).ConfigureAwait(false))
+            .Where(a => codes.Contains(a.SiteCode) && (meetingSites is null || meetingSites.Contains(a.SiteCode, StringComparer.Ordinal)))
+            .ToList();
         return new MonitoringSnapshot(
-            DateTimeOffset.UtcNow,
-            [.. scope.Select(s => new MonitoredSite(s.Code, s.Name, s.ParentCode, s.Level))],
-            endpoints,
+            time.GetUtcNow(),
+            new MonitoringScope(siteCode, meetingId, meetingSites),
+            [.. tree.All.Where(s => codes.Contains(s.Code)).OrderBy(s => s.Code, StringComparer.Ordinal).Select(s => new MonitoredSite(s.Code, s.Name, s.ParentCode, s.Level))],
+            [.. inScope.Select(e => new MonitoredEndpoint(e.Id, e.SiteCode, e.SipUri, e.DisplayName, e.Model))],
+            statuses,
+            calls,
             active,
+            meetings.List,
             CanAct());
     }
 
     /// <summary>Acknowledges an alarm; technicians and administrators only (the secretariat watches).</summary>
-    public async Task Acknowledge(Guid alarmId)
+    public Task Acknowledge(Guid alarmId) => ActAsync(() => alarms.AcknowledgeAsync(alarmId, Actor(), Context.ConnectionAborted));
+
+    /// <summary>Clears an alarm by hand (the cause was dealt with outside the system, or it is a false one).</summary>
+    public Task Clear(Guid alarmId) => ActAsync(() => alarms.ClearAsync(alarmId, Actor(), Context.ConnectionAborted));
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.Remove(GroupKey, out var old) && old is string group)
+        {
+            routes.Unwatch(group);
+        }
+
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private async Task SwitchGroupAsync(string group)
+    {
+        if (Context.Items.TryGetValue(GroupKey, out var old) && old is string before)
+        {
+            if (before == group)
+            {
+                return;
+            }
+
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, before, Context.ConnectionAborted).ConfigureAwait(false);
+            routes.Unwatch(before);
+        }
+
+        Context.Items[GroupKey] = group;
+        routes.Watch(group);
+        await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted).ConfigureAwait(false);
+    }
+
+    private async Task ActAsync(Func<Task> action)
     {
         if (!CanAct())
         {
-            throw new HubException("Only technicians acknowledge alarms.");
+            throw new HubException("Only technicians act on alarms.");
         }
 
         try
         {
-            await alarms.AcknowledgeAsync(alarmId, Context.User?.Identity?.Name ?? "unknown", Context.ConnectionAborted).ConfigureAwait(false);
+            await action().ConfigureAwait(false);
         }
         catch (Common.DomainException e)
         {
             throw new HubException(e.Message);
         }
     }
+
+    private string Actor() => Context.User?.Identity?.Name ?? "unknown";
 
     private bool CanAct() => Context.User?.IsInRole(StaffRoles.Technician) == true || Context.User?.IsInRole(StaffRoles.Admin) == true;
 }

@@ -71,7 +71,7 @@ public sealed partial class RelayConductor
                 continue;
             }
 
-            foreach (var number in view.Meetings.Keys.Where(n => !wanted.Contains((key, n))).ToList())
+            foreach (var number in view.Meetings.Keys.Where(n => !wanted.Contains((key, n)) && !IsTestCallNumber(n)).ToList())
             {
                 Close(key, number);
             }
@@ -285,6 +285,11 @@ public sealed partial class RelayConductor
 
     private void EnsureEndpoint(MeetingPlan plan, PlannedRelay relay, EndpointInfo endpoint, MeetingView meeting, DateTimeOffset now)
     {
+        if (IsHeld(plan.MeetingId, endpoint.Id))
+        {
+            return;
+        }
+
         // An endpoint that called in (number*PIN) is in; it is not dialled as well.
         if (endpoint.DigestUser is { } user && meeting.Legs.Values.Any(l => l.Direction == LegDirection.Incoming && l.AuthenticatedUser == user && !IsFinal(l)))
         {

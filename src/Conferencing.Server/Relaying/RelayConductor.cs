@@ -228,6 +228,9 @@ public sealed partial class RelayConductor : BackgroundService
             case RedialInput redial:
                 OnRedial(redial.MeetingId, redial.EndpointId);
                 return true;
+            case LoopInput work:
+                work.Run();
+                return false;
             case SeedInput seed:
                 foreach (var stored in seed.Stored)
                 {

@@ -39,9 +39,12 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
     private Task? _loop;
 
     private SimulatedMedia? _media;
+    private readonly bool _register;
 
-    public SimulatedRoom(string user, string password, SipEndPoint registrar, TimeSpan registration, ILogger logger, RoomFaults? faults = null, SimulatedMediaOptions? media = null)
+    /// <param name="register">False for a source that is only called (the test-call pattern): it binds beside <paramref name="registrar"/> and never registers.</param>
+    public SimulatedRoom(string user, string password, SipEndPoint registrar, TimeSpan registration, ILogger logger, RoomFaults? faults = null, SimulatedMediaOptions? media = null, bool register = true)
     {
+        _register = register;
         MediaOptions = media ?? new SimulatedMediaOptions();
         User = user;
         _credentials = new NetworkCredential(user, password);
@@ -80,7 +83,7 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
             Stack = new SipStackOptions { Bind = new IPEndPoint(_registrar.Address.Address, 0), Product = "Conferencing simulated room" },
         });
         _agent.OnIncomingCall = AnswerAsync;
-        _loop = Task.Run(() => KeepRegisteredAsync(_stop.Token));
+        _loop = _register ? Task.Run(() => KeepRegisteredAsync(_stop.Token)) : null;
     }
 
     public async ValueTask DisposeAsync()

@@ -31,6 +31,7 @@ public static class Migrations
         new(5, "paperless room: documents, delegate access, presenter, speaking requests, votes", V5PaperlessRoom),
         new(6, "per-meeting media quality of each site, for the reports", V6MeetingSiteQuality),
         new(7, "relay nodes, meeting dial-in numbers, per-site call quality history", V7Relaying),
+        new(8, "alarms name their meeting and who cleared them; history by time", V8AlarmHistory),
     ];
 
     public static int Latest => All[^1].Version;
@@ -333,5 +334,16 @@ public static class Migrations
             bitrate_out_kbps DOUBLE PRECISION NULL,
             PRIMARY KEY (meeting_id, site_code, bucket_utc)
         );
+        """);
+
+    /// <summary>
+    /// Alarms of a call (loss, no media) name the meeting; a manual clear names who cleared it
+    /// (automatic clears leave it null); the history page reads by time.
+    /// </summary>
+    private static Task V8AlarmHistory(MigrationContext m) => m.SqlAsync("""
+        ALTER TABLE alarms ADD COLUMN meeting_id TEXT NULL;
+        ALTER TABLE alarms ADD COLUMN cleared_by TEXT NULL;
+        CREATE INDEX ix_alarms_raised ON alarms(raised_utc);
+        CREATE INDEX ix_alarms_endpoint ON alarms(endpoint_id, kind, cleared_utc);
         """);
 }

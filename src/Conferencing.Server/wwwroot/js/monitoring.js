@@ -1,6 +1,8 @@
-// Technician dashboard: one snapshot on (re)connect, then batched diffs. Rows are built once and
-// updated in place, and repaints are coalesced into one animation frame, so thousands of endpoints
-// updating every second do not freeze the page.
+// Technician dashboard: one snapshot on (re)connect or change of scope, then one batch of diffs a
+// second. Rows are built once per snapshot and patched in place; every batch is applied in one
+// animation frame, and only cells whose text changed are written, so 3,500 endpoints updating
+// every second do not freeze the page. Subtree counts are kept incrementally (a change walks up
+// its site's path), never recounted. window.monitoringStats says how long applying took.
 (function () {
   "use strict";
   const root = document.getElementById("monitoring");
@@ -9,128 +11,375 @@
   const culture = root.dataset.culture || "vi-VN";
   const tbody = document.getElementById("endpoint-rows");
   const filter = document.getElementById("filter");
+  const scopeSelect = document.getElementById("scope");
+  const meetingLink = document.getElementById("meeting-link");
   const connectionLabel = root.querySelector("[data-testid=connection]");
-  const rows = new Map();
-  const alarms = new Map();
   const alarmList = document.getElementById("alarm-list");
-  let canAct = false;
-  const state = new Map();
-  const sites = new Map();
-  const pending = new Map();
-  let frame = 0;
+  const actionBar = document.getElementById("actions");
+  const outcome = document.getElementById("action-outcome");
   const timeFormat = new Intl.DateTimeFormat(culture, { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+  const dateTimeFormat = new Intl.DateTimeFormat(culture, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+  const one = new Intl.NumberFormat(culture, { maximumFractionDigits: 1 });
+  const whole = new Intl.NumberFormat(culture, { maximumFractionDigits: 0 });
+  const STATES = ["Reachable", "Registered", "InCall", "Degraded", "Offline", "Unknown"];
+  const stats = window.monitoringStats = { batches: 0, lastApplyMs: 0, maxApplyMs: 0, totalApplyMs: 0, rows: 0 };
+
+  let canAct = false;
+  let scope = { siteCode: null, meetingId: null };
+  let selected = null;
+  let frame = 0;
+  const sites = new Map();       // code -> { code, name, parentCode, level, path: [codes root..self], row, counts, total }
+  const rows = new Map();        // endpoint id -> { row, cells, site, state, search, values: [] }
+  const alarms = new Map();
+  const pendingStatus = new Map();
+  const pendingCalls = new Map(); // endpoint -> figures, or null when the call ended
+  const dirtySites = new Set();
 
   function fold(text) {
     return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
   }
 
-  function sitePath(code) {
-    const names = [];
-    for (let site = sites.get(code); site; site = sites.get(site.parentCode)) {
-      if (site.level !== "Province") { names.unshift(site.name); }
+  function setText(entry, index, text, cls) {
+    if (entry.values[index] !== text) {
+      entry.values[index] = text;
+      entry.cells[index].textContent = text;
     }
-    return names.join(" › ");
+    if (cls !== undefined && entry.classes[index] !== cls) {
+      entry.classes[index] = cls;
+      entry.cells[index].className = cls;
+    }
   }
 
-  function render(presence) {
-    let row = rows.get(presence.endpointId);
-    if (!row) {
-      row = document.createElement("tr");
-      row.dataset.endpoint = presence.endpointId;
-      row.innerHTML = "<td class='site'></td><td class='uri'></td><td><span class='badge'></span></td><td class='num rtt'></td><td class='since'></td>";
-      row.cells[0].textContent = sitePath(presence.siteCode) || presence.siteCode;
-      row.cells[1].textContent = presence.sipUri;
-      row.dataset.search = fold(row.cells[0].textContent + " " + presence.sipUri);
-      rows.set(presence.endpointId, row);
-      tbody.appendChild(row);
+  // ---- building from a snapshot -------------------------------------------------------------
+
+  function build(snapshot) {
+    sites.clear(); rows.clear(); pendingStatus.clear(); pendingCalls.clear(); dirtySites.clear();
+    const children = new Map();
+    for (const s of snapshot.sites) {
+      sites.set(s.code, { code: s.code, name: s.name, parentCode: s.parentCode, level: s.level, path: [], row: null, counts: {}, total: 0 });
+      if (!children.has(s.parentCode || "")) { children.set(s.parentCode || "", []); }
+      children.get(s.parentCode || "").push(s.code);
     }
-    const badge = row.cells[2].firstChild;
-    badge.textContent = labels[presence.state] || presence.state;
-    badge.className = "badge state-" + presence.state.toLowerCase();
-    row.dataset.state = presence.state;
-    row.cells[3].textContent = presence.optionsRoundTripMs == null ? "—" : presence.optionsRoundTripMs.toFixed(1) + " ms";
-    row.cells[4].textContent = timeFormat.format(new Date(presence.sinceUtc));
-    state.set(presence.endpointId, presence.state);
+    for (const site of sites.values()) {
+      for (let c = site; c; c = c.parentCode ? sites.get(c.parentCode) : null) { site.path.unshift(c.code); }
+    }
+    const bySite = new Map();
+    for (const e of snapshot.endpoints) {
+      if (!bySite.has(e.siteCode)) { bySite.set(e.siteCode, []); }
+      bySite.get(e.siteCode).push(e);
+    }
+    const withEndpoints = new Set();
+    for (const code of bySite.keys()) { for (const c of (sites.get(code) || { path: [] }).path) { withEndpoints.add(c); } }
+
+    const fragment = document.createDocumentFragment();
+    const byName = (a, b) => sites.get(a).name.localeCompare(sites.get(b).name, culture);
+    function visit(code, depth) {
+      if (!withEndpoints.has(code)) { return; }
+      const site = sites.get(code);
+      const header = document.createElement("tr");
+      header.className = "site";
+      header.dataset.site = code;
+      header.innerHTML = "<td colspan='8'><span class='name'></span><span class='counts'></span></td>";
+      header.firstChild.style.paddingLeft = (0.4 + depth) + "rem";
+      header.querySelector(".name").textContent = site.name;
+      site.row = header;
+      fragment.appendChild(header);
+      for (const e of (bySite.get(code) || []).sort((a, b) => a.sipUri.localeCompare(b.sipUri))) {
+        fragment.appendChild(endpointRow(e, site, depth + 1));
+      }
+      for (const child of (children.get(code) || []).sort(byName)) { visit(child, depth + 1); }
+    }
+    for (const top of (children.get("") || []).sort(byName)) { visit(top, 0); }
+    // Endpoints of sites outside the tree (should not happen) still show, at the end.
+    tbody.replaceChildren(fragment);
+    stats.rows = rows.size;
+
+    for (const status of snapshot.statuses) { pendingStatus.set(status.endpointId, status); }
+    for (const meeting of snapshot.calls) { for (const leg of meeting.legs) { pendingCalls.set(leg.e, leg); } }
+    for (const site of sites.values()) { dirtySites.add(site.code); }
+    applyFilter();
+    schedule();
   }
 
-  function counters() {
-    const counts = { Reachable: 0, Registered: 0, Offline: 0, Unknown: 0 };
-    for (const value of state.values()) { if (value in counts) { counts[value]++; } }
-    for (const [name, count] of Object.entries(counts)) {
-      const cell = root.querySelector("[data-testid=count-" + name.toLowerCase() + "]");
-      if (cell) { cell.textContent = count; }
+  function endpointRow(e, site, depth) {
+    const row = document.createElement("tr");
+    row.dataset.endpoint = e.id;
+    row.dataset.site = e.siteCode;
+    row.style.setProperty("--depth", depth);
+    row.innerHTML = "<td class='uri'></td><td><span class='badge'></span></td><td class='num'></td><td class='num'></td><td class='num'></td><td class='num'></td><td class='num'></td><td class='since'></td>";
+    const name = e.displayName && e.displayName !== e.sipUri ? e.displayName + " · " + e.sipUri : e.sipUri;
+    row.cells[0].textContent = name;
+    const entry = {
+      id: e.id, row, name, site, state: null, search: fold(site.path.map(c => (sites.get(c) || {}).name).join(" ") + " " + name),
+      cells: [row.cells[1].firstChild, row.cells[2], row.cells[3], row.cells[4], row.cells[5], row.cells[6], row.cells[7]],
+      values: [], classes: [], badge: "",
+    };
+    rows.set(e.id, entry);
+    for (const code of site.path) { const s = sites.get(code); s.counts.Unknown = (s.counts.Unknown || 0) + 1; s.total++; }
+    entry.state = "Unknown";
+    row.addEventListener("click", () => select(entry));
+    setCallCells(entry, null);
+    return row;
+  }
+
+  // ---- applying diffs -------------------------------------------------------------------------
+
+  function applyStatus(status) {
+    const entry = rows.get(status.endpointId);
+    if (!entry) { return; }
+    if (entry.state !== status.state) {
+      for (const code of entry.site.path) {
+        const s = sites.get(code);
+        s.counts[entry.state]--;
+        s.counts[status.state] = (s.counts[status.state] || 0) + 1;
+        dirtySites.add(code);
+      }
+      entry.state = status.state;
+    }
+    entry.presence = status;
+    paintBadge(entry);
+    setText(entry, 6, timeFormat.format(new Date(status.sinceUtc)));
+    if (!entry.call) {
+      setText(entry, 3, status.optionsRoundTripMs == null ? "—" : one.format(status.optionsRoundTripMs) + " ms", "num");
+    }
+  }
+
+  function paintBadge(entry) {
+    // A leg still being set up shows as such; otherwise presence decides (InCall, Degraded...).
+    const leg = entry.call && entry.call.s !== "Connected" ? entry.call.s : null;
+    const state = leg || entry.state;
+    const text = labels[state] || state;
+    if (entry.badge !== state) {
+      entry.badge = state;
+      entry.cells[0].className = "badge state-" + state.toLowerCase();
+      entry.row.dataset.state = state;
+    }
+    setText(entry, 0, text);
+    entry.cells[0].title = entry.presence && entry.presence.reason ? entry.presence.reason : "";
+  }
+
+  function fmtPair(a, b, format) {
+    if (a == null && b == null) { return "—"; }
+    return (a == null ? "—" : format.format(a)) + " / " + (b == null ? "—" : format.format(b));
+  }
+
+  function setCallCells(entry, f) {
+    entry.call = f;
+    if (!f) {
+      setText(entry, 1, "—", "num"); setText(entry, 2, "—", "num"); setText(entry, 4, "—", "num"); setText(entry, 5, "—", "num");
+      setText(entry, 3, entry.presence && entry.presence.optionsRoundTripMs != null ? one.format(entry.presence.optionsRoundTripMs) + " ms" : "—", "num");
+    } else {
+      const loss = Math.max(f.li || 0, f.lo || 0);
+      setText(entry, 1, fmtPair(f.li, f.lo, one) + (f.li == null && f.lo == null ? "" : " %"), "num" + (loss >= 5 ? " bad" : loss >= 1 ? " warn" : ""));
+      setText(entry, 2, f.j == null ? "—" : one.format(f.j) + " ms", "num" + (f.j >= 50 ? " bad" : f.j >= 30 ? " warn" : ""));
+      setText(entry, 3, f.r == null ? "—" : whole.format(f.r) + " ms", "num");
+      setText(entry, 4, fmtPair(f.bi, f.bo, whole), "num" + (f.s === "Connected" && f.bi === 0 ? " bad" : ""));
+      setText(entry, 5, f.k == null ? "—" : whole.format(f.k) + " s", "num");
+    }
+    if (entry.presence) { paintBadge(entry); }
+  }
+
+  function paintSite(site) {
+    if (!site.row) { return; }
+    const c = site.counts;
+    const up = (c.Reachable || 0) + (c.Registered || 0) + (c.InCall || 0) + (c.Degraded || 0);
+    let text = up + "/" + site.total + " " + labels.endpoints;
+    const parts = [];
+    for (const state of ["InCall", "Degraded", "Offline"]) { if (c[state]) { parts.push(c[state] + " " + labels[state]); } }
+    if (parts.length) { text += " · " + parts.join(" · "); }
+    const counts = site.row.querySelector(".counts");
+    if (counts.textContent !== text) {
+      counts.textContent = text;
+      counts.classList.toggle("bad", (c.Offline || 0) > 0);
+    }
+  }
+
+  function totals() {
+    const top = [...sites.values()].filter(s => !s.parentCode || !sites.has(s.parentCode));
+    for (const state of STATES) {
+      const cell = root.querySelector("[data-testid=count-" + state.toLowerCase() + "]");
+      if (cell) {
+        const n = top.reduce((sum, s) => sum + (s.counts[state] || 0), 0);
+        if (cell.textContent !== String(n)) { cell.textContent = n; }
+      }
     }
   }
 
   function flush() {
     frame = 0;
-    for (const presence of pending.values()) { render(presence); }
-    pending.clear();
-    counters();
+    const started = performance.now();
+    for (const status of pendingStatus.values()) { applyStatus(status); }
+    pendingStatus.clear();
+    for (const [id, figures] of pendingCalls) {
+      const entry = rows.get(id);
+      if (entry) { setCallCells(entry, figures); }
+    }
+    pendingCalls.clear();
+    for (const code of dirtySites) { const s = sites.get(code); if (s) { paintSite(s); } }
+    dirtySites.clear();
+    totals();
+    const took = performance.now() - started;
+    stats.batches++; stats.lastApplyMs = took; stats.totalApplyMs += took; stats.maxApplyMs = Math.max(stats.maxApplyMs, took);
   }
 
-  function queue(changes) {
-    for (const change of changes) { pending.set(change.endpointId, change); }
-    if (!frame) { frame = requestAnimationFrame(flush); }
+  function schedule() { if (!frame) { frame = requestAnimationFrame(flush); } }
+
+  function onChanges(batch) {
+    for (const status of batch.endpoints) { pendingStatus.set(status.endpointId, status); }
+    for (const meeting of batch.calls) { for (const leg of meeting.legs) { pendingCalls.set(leg.e, leg); } }
+    for (const id of batch.callsEnded) { pendingCalls.set(id, null); }
+    schedule();
   }
+
+  // ---- alarms ---------------------------------------------------------------------------------
+
+  function siteName(code) { const s = sites.get(code); return s ? s.path.filter(c => sites.get(c).level !== "Province").map(c => sites.get(c).name).join(" › ") || s.name : code; }
 
   function renderAlarms() {
-    alarmList.replaceChildren();
-    const active = [...alarms.values()].filter(a => !a.clearedUtc).sort((a, b) => b.raisedUtc.localeCompare(a.raisedUtc));
-    for (const alarm of active) {
+    const active = [...alarms.values()].filter(a => !a.clearedUtc)
+      .sort((a, b) => (severityRank(b.severity) - severityRank(a.severity)) || b.raisedUtc.localeCompare(a.raisedUtc));
+    const items = active.map(alarm => {
       const item = document.createElement("li");
       item.className = "alarm severity-" + alarm.severity.toLowerCase();
       item.dataset.alarm = alarm.id;
+      item.dataset.kind = alarm.kind;
+      const severity = document.createElement("span");
+      severity.className = "severity";
+      severity.textContent = labels[alarm.severity] || alarm.severity;
       const text = document.createElement("span");
-      text.textContent = timeFormat.format(new Date(alarm.raisedUtc)) + " · " + (sitePath(alarm.siteCode) || alarm.siteCode) + " · " + alarm.message;
-      item.appendChild(text);
+      text.textContent = timeFormat.format(new Date(alarm.raisedUtc)) + " · " + siteName(alarm.siteCode) + " · " + (labels[alarm.kind] || alarm.kind) + " · " + alarm.message;
+      item.append(severity, text);
       if (alarm.acknowledgedBy) {
         const by = document.createElement("em");
         by.textContent = " " + labels.acknowledgedBy + " " + alarm.acknowledgedBy;
         item.appendChild(by);
       } else if (canAct) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = labels.acknowledge;
-        button.addEventListener("click", () => connection.invoke("Acknowledge", alarm.id));
-        item.appendChild(button);
+        item.appendChild(button(labels.acknowledge, () => connection.invoke("Acknowledge", alarm.id).catch(showError)));
       }
-      alarmList.appendChild(item);
-    }
+      if (canAct) { item.appendChild(button(labels.clear, () => connection.invoke("Clear", alarm.id).catch(showError))); }
+      return item;
+    });
+    alarmList.replaceChildren(...items);
     root.querySelector("[data-testid=alarm-count]").textContent = active.length;
   }
 
-  function onAlarm(alarm) {
-    alarms.set(alarm.id, alarm);
-    renderAlarms();
+  function severityRank(s) { return s === "Critical" ? 2 : s === "Major" ? 1 : 0; }
+
+  function button(text, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
   }
 
-  filter.addEventListener("input", () => {
+  function onAlarm(alarm) { alarms.set(alarm.id, alarm); renderAlarms(); }
+
+  // ---- scope, filter, selection and actions -------------------------------------------------
+
+  function onMeetings(list) {
+    const current = scopeSelect.value;
+    const options = [scopeSelect.options[0]];
+    for (const m of list) {
+      const option = document.createElement("option");
+      option.value = m.id;
+      option.textContent = dateTimeFormat.format(new Date(m.startUtc)) + " · " + m.title + " (" + m.siteCount + ")";
+      options.push(option);
+    }
+    scopeSelect.replaceChildren(...options);
+    scopeSelect.value = [...scopeSelect.options].some(o => o.value === current) ? current : "";
+  }
+
+  function applyFilter() {
     const needle = fold(filter.value.trim());
-    for (const row of rows.values()) { row.hidden = needle.length > 0 && !row.dataset.search.includes(needle); }
+    const visibleSites = new Set();
+    for (const entry of rows.values()) {
+      const hidden = (needle.length > 0 && !entry.search.includes(needle)) || collapsedAbove(entry.site);
+      entry.row.hidden = hidden;
+      if (!needle.length || entry.search.includes(needle)) { for (const c of entry.site.path) { visibleSites.add(c); } }
+    }
+    for (const site of sites.values()) {
+      if (site.row) { site.row.hidden = !visibleSites.has(site.code) || (site.parentCode ? collapsedAbove(sites.get(site.parentCode)) : false); }
+    }
+  }
+
+  function collapsedAbove(site) {
+    for (const code of site.path) { const s = sites.get(code); if (s.row && s.row.classList.contains("collapsed")) { return true; } }
+    return false;
+  }
+
+  tbody.addEventListener("click", event => {
+    const header = event.target.closest("tr.site");
+    if (header) { header.classList.toggle("collapsed"); applyFilter(); }
   });
+
+  function select(entry) {
+    if (selected) { selected.row.classList.remove("selected"); }
+    selected = entry;
+    entry.row.classList.add("selected");
+    document.getElementById("selected-name").textContent = siteName(entry.site.code) + " · " + entry.name;
+    outcome.textContent = "";
+    actionBar.hidden = !canAct;
+  }
+
+  actionBar.addEventListener("click", async event => {
+    const b = event.target.closest("button[data-action]");
+    if (!b || !selected) { return; }
+    const action = b.dataset.action;
+    outcome.textContent = labels.working;
+    outcome.dataset.state = "working";
+    try {
+      const body = scope.meetingId ? { meetingId: scope.meetingId } : {};
+      const response = await fetch("/api/endpoints/" + selected.id + "/actions/" + action, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin",
+      });
+      const json = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        outcome.textContent = labels.failed + ": " + (json.detail || response.status);
+        outcome.dataset.state = "failed";
+      } else {
+        outcome.textContent = labels.done + ": " + (json.outcome || (json.verdict ? json.verdict.color + " · " + json.verdict.reason : action));
+        outcome.dataset.state = "done";
+      }
+    } catch (e) {
+      showError(e);
+    }
+  });
+
+  function showError(e) { outcome.textContent = labels.failed + ": " + (e && e.message ? e.message : e); outcome.dataset.state = "failed"; }
+
+  filter.addEventListener("input", applyFilter);
+  scopeSelect.addEventListener("change", () => {
+    scope = scopeSelect.value ? { siteCode: null, meetingId: scopeSelect.value } : { siteCode: null, meetingId: null };
+    meetingLink.hidden = !scope.meetingId;
+    if (scope.meetingId) { meetingLink.href = "/monitoring/meetings/" + scope.meetingId; }
+    subscribe().catch(showError);
+  });
+
+  // ---- connection -------------------------------------------------------------------------------
 
   const connection = new signalR.HubConnectionBuilder()
     .withUrl("/hubs/monitoring")
     .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000])
     .build();
-  connection.on("Changes", queue);
+  connection.on("Changes", onChanges);
   connection.on("AlarmChanged", onAlarm);
+  connection.on("MeetingsChanged", onMeetings);
 
   async function subscribe() {
-    const snapshot = await connection.invoke("Subscribe", null);
-    sites.clear();
-    for (const site of snapshot.sites) { sites.set(site.code, site); }
-    queue(snapshot.endpoints);
+    const snapshot = await connection.invoke("Subscribe", scope.siteCode, scope.meetingId);
     canAct = snapshot.canAct;
+    onMeetings(snapshot.meetings);
+    build(snapshot);
     alarms.clear();
     for (const alarm of snapshot.activeAlarms) { alarms.set(alarm.id, alarm); }
     renderAlarms();
+    if (selected && rows.has(selected.id)) { select(rows.get(selected.id)); } else { selected = null; actionBar.hidden = true; }
     connectionLabel.textContent = labels.connected;
     connectionLabel.dataset.state = "connected";
   }
 
   connection.onreconnecting(() => { connectionLabel.textContent = labels.reconnecting; connectionLabel.dataset.state = "reconnecting"; });
-  connection.onreconnected(subscribe);
+  connection.onreconnected(() => subscribe().catch(showError));
   connection.start().then(subscribe).catch(() => { connectionLabel.textContent = labels.reconnecting; });
 })();

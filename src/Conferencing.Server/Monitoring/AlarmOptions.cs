@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+
+namespace Conferencing.Server.Monitoring;
+
+/// <summary>Alarm rules and their thresholds. Bound from <c>Alarms</c>, validated at start.</summary>
+public sealed class AlarmOptions
+{
+    public const string Section = "Alarms";
+
+    /// <summary>
+    /// The default time an endpoint must stay offline before the alarm: 60 s. The registrar already
+    /// waits <c>Sip:OfflineAfter</c> (90 s) of silence before it says Offline; another minute keeps a
+    /// room that reboots (a minute or two on most room systems) from raising an alarm nobody must act on.
+    /// </summary>
+    public static readonly TimeSpan DefaultOfflineAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The default time a lost registration may last before the alarm: 30 s, longer than a room's
+    /// re-register after an unregister or a reboot of its SIP stack.
+    /// </summary>
+    public static readonly TimeSpan DefaultRegistrationLostAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The default loss, either way, above which a call alarms: 5 %. The relay shows a call Degraded
+    /// from 3 % (<c>Relaying:DegradedLossPercent</c>); at 5 % without retransmission H.264 pictures
+    /// break up between keyframes and G.711 concealment is heard, so someone should act.
+    /// </summary>
+    public const double DefaultLossPercent = 5.0;
+
+    /// <summary>The default time loss must last before the alarm: 10 s, so one burst (a keyframe through a full queue) does not alarm.</summary>
+    public static readonly TimeSpan DefaultLossAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The default time a connected call may send the relay nothing before the alarm: 5 s. A room
+    /// system sends audio every 20 ms, so seconds of silence are a fault (a camera or encoder hung,
+    /// a one-way firewall); the relay hangs such a call up after <c>Relaying:MediaTimeout</c> (15 s),
+    /// and the alarm says why before that.
+    /// </summary>
+    public static readonly TimeSpan DefaultNoMediaAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>The default time the cause must be gone before an alarm clears itself: 10 s, so a flapping link does not raise and clear every second.</summary>
+    public static readonly TimeSpan DefaultClearAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an endpoint must stay offline. The default is <see cref="DefaultOfflineAfter"/>.</summary>
+    public TimeSpan OfflineAfter { get; set; } = DefaultOfflineAfter;
+
+    /// <summary>How long a registration may stay lost. The default is <see cref="DefaultRegistrationLostAfter"/>.</summary>
+    public TimeSpan RegistrationLostAfter { get; set; } = DefaultRegistrationLostAfter;
+
+    /// <summary>Loss threshold, percent. The default is <see cref="DefaultLossPercent"/>.</summary>
+    public double LossPercent { get; set; } = DefaultLossPercent;
+
+    /// <summary>How long loss must last. The default is <see cref="DefaultLossAfter"/>.</summary>
+    public TimeSpan LossAfter { get; set; } = DefaultLossAfter;
+
+    /// <summary>How long a call may be silent. The default is <see cref="DefaultNoMediaAfter"/>.</summary>
+    public TimeSpan NoMediaAfter { get; set; } = DefaultNoMediaAfter;
+
+    /// <summary>How long the cause must be gone before a call or registration alarm clears. The default is <see cref="DefaultClearAfter"/>.</summary>
+    public TimeSpan ClearAfter { get; set; } = DefaultClearAfter;
+}
+
+public sealed class AlarmOptionsValidator : IValidateOptions<AlarmOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AlarmOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        void Range(string key, TimeSpan value, TimeSpan min, TimeSpan max)
+        {
+            if (value < min || value > max)
+            {
+                failures.Add($"Alarms:{key} must be between {min} and {max}; it is {value}.");
+            }
+        }
+
+        Range(nameof(options.OfflineAfter), options.OfflineAfter, TimeSpan.Zero, TimeSpan.FromHours(24));
+        Range(nameof(options.RegistrationLostAfter), options.RegistrationLostAfter, TimeSpan.Zero, TimeSpan.FromHours(24));
+        Range(nameof(options.LossAfter), options.LossAfter, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(nameof(options.NoMediaAfter), options.NoMediaAfter, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        Range(nameof(options.ClearAfter), options.ClearAfter, TimeSpan.Zero, TimeSpan.FromHours(1));
+        if (double.IsNaN(options.LossPercent) || options.LossPercent is <= 0 or > 100)
+        {
+            failures.Add("Alarms:LossPercent must be above 0 and at most 100.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,196 @@
+using System.Globalization;
+using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.Relaying;
+
+namespace Conferencing.Server.Monitoring;
+
+/// <summary>What the rules decided: raise an alarm, or clear the active one of that endpoint and kind.</summary>
+public sealed record AlarmDecision(bool Raise, string Kind, Guid EndpointId, string SiteCode, Guid? MeetingId, AlarmSeverity Severity, string Message);
+
+/// <summary>
+/// The alarm rules, without I/O or clock: observations go in with their time, and
+/// <see cref="Evaluate"/> says which alarms to raise and which to clear. One watch per endpoint and
+/// kind; a condition must hold for its set time before the alarm is raised, and be gone for
+/// <see cref="AlarmOptions.ClearAfter"/> before it clears (an offline endpoint that answers again
+/// clears at once: an answer is proof). An alarm cleared by hand is not raised again until its
+/// cause has gone and come back.
+/// </summary>
+public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMeeting)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(Guid Endpoint, string Kind), Watch> _watches = [];
+    private readonly HashSet<Guid> _registered = [];
+    private readonly Dictionary<(Guid Meeting, Guid Endpoint), long> _packets = [];
+
+    /// <summary>A presence change: offline, and registration held or lost.</summary>
+    public void ObservePresence(EndpointPresence presence, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(presence);
+        lock (_gate)
+        {
+            var offline = presence.State == EndpointState.Offline;
+            var gone = presence.State is EndpointState.Offline or EndpointState.Unknown;
+            Set(presence.EndpointId, AlarmKinds.EndpointOffline, presence.SiteCode, null, offline, !gone, $"{presence.SipUri}: {presence.Reason ?? "offline"}", now);
+
+            var registered = presence.RegisteredUntilUtc is { } until && until > now;
+            if (registered)
+            {
+                _registered.Add(presence.EndpointId);
+            }
+
+            // Only a room that was registered can lose it; one that never registers is watched by OPTIONS alone.
+            if (_registered.Contains(presence.EndpointId))
+            {
+                Set(presence.EndpointId, AlarmKinds.RegistrationLost, presence.SiteCode, null, !registered, registered,
+                    $"{presence.SipUri}: registration lost ({presence.Reason ?? "expired"})", now);
+            }
+        }
+    }
+
+    /// <summary>One endpoint's call as the conductor last published it.</summary>
+    public void ObserveCall(Guid meetingId, EndpointCall call, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        lock (_gate)
+        {
+            if (call.State != CallState.InCall || call.Last is not { } s)
+            {
+                EndCall(meetingId, call.EndpointId, call.SiteCode, now);
+                return;
+            }
+
+            var loss = Math.Max(s.LossInPercent, s.LossOutPercent ?? 0);
+            Set(call.EndpointId, AlarmKinds.CallLoss, call.SiteCode, meetingId, loss >= options.LossPercent, true,
+                string.Create(CultureInfo.InvariantCulture, $"loss {loss:0.#} % (from the site {s.LossInPercent:0.#} %, to the site {(s.LossOutPercent is { } o ? o.ToString("0.#", CultureInfo.InvariantCulture) + " %" : "not reported")})"), now);
+
+            // Silence is packets not growing between two seconds; the first second counts only if it has none at all.
+            var key = (meetingId, call.EndpointId);
+            var silent = _packets.TryGetValue(key, out var before) ? s.PacketsIn <= before : s.PacketsIn == 0;
+            _packets[key] = s.PacketsIn;
+            Set(call.EndpointId, AlarmKinds.NoMedia, call.SiteCode, meetingId, silent, true, "connected, but the relay receives nothing from the site", now);
+        }
+    }
+
+    /// <summary>The call ended or the meeting is gone: its call alarms' cause is gone with it.</summary>
+    public void EndCall(Guid meetingId, Guid endpointId, string siteCode, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            _packets.Remove((meetingId, endpointId));
+            Set(endpointId, AlarmKinds.CallLoss, siteCode, meetingId, false, true, "", now);
+            Set(endpointId, AlarmKinds.NoMedia, siteCode, meetingId, false, true, "", now);
+        }
+    }
+
+    /// <summary>An alarm active in the store when the rules start (a restart): followed, not raised again.</summary>
+    public void Adopt(Alarm alarm, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(alarm);
+        if (alarm.EndpointId is not { } endpoint)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _watches[(endpoint, alarm.Kind)] = new Watch(alarm.SiteCode, alarm.MeetingId, true, now, alarm.Message) { Raised = true };
+            if (alarm.Kind == AlarmKinds.RegistrationLost)
+            {
+                _registered.Add(endpoint);
+            }
+        }
+    }
+
+    /// <summary>What is due now.</summary>
+    public IReadOnlyList<AlarmDecision> Evaluate(DateTimeOffset now)
+    {
+        var decisions = new List<AlarmDecision>();
+        lock (_gate)
+        {
+            foreach (var ((endpoint, kind), watch) in _watches.ToList())
+            {
+                if (watch.Condition && !watch.Raised && now - watch.Since >= DelayOf(kind))
+                {
+                    watch.Raised = true;
+                    decisions.Add(new AlarmDecision(true, kind, endpoint, watch.Site, watch.Meeting, SeverityOf(kind, watch.Site), watch.Message));
+                }
+                else if (!watch.Condition && (!watch.Raised || watch.Proven || now - watch.Since >= options.ClearAfter))
+                {
+                    _watches.Remove((endpoint, kind));
+                    if (watch.Raised)
+                    {
+                        decisions.Add(new AlarmDecision(false, kind, endpoint, watch.Site, watch.Meeting, SeverityOf(kind, watch.Site), watch.Message));
+                    }
+                }
+            }
+        }
+
+        return decisions;
+    }
+
+    private TimeSpan DelayOf(string kind) => kind switch
+    {
+        AlarmKinds.EndpointOffline => options.OfflineAfter,
+        AlarmKinds.RegistrationLost => options.RegistrationLostAfter,
+        AlarmKinds.CallLoss => options.LossAfter,
+        _ => options.NoMediaAfter,
+    };
+
+    /// <summary>
+    /// A site in a live meeting makes an outage critical and a lost registration major; loss is
+    /// major (the call goes on), silence in a call critical (the site is gone from the meeting).
+    /// </summary>
+    private AlarmSeverity SeverityOf(string kind, string site) => kind switch
+    {
+        AlarmKinds.EndpointOffline => inLiveMeeting(site) ? AlarmSeverity.Critical : AlarmSeverity.Major,
+        AlarmKinds.RegistrationLost => inLiveMeeting(site) ? AlarmSeverity.Major : AlarmSeverity.Minor,
+        AlarmKinds.CallLoss => AlarmSeverity.Major,
+        _ => AlarmSeverity.Critical,
+    };
+
+    /// <param name="proof">False means "the cause may be gone"; true that it certainly is (clears without waiting).</param>
+    private void Set(Guid endpoint, string kind, string site, Guid? meeting, bool condition, bool proof, string message, DateTimeOffset now)
+    {
+        if (!_watches.TryGetValue((endpoint, kind), out var watch))
+        {
+            if (!condition)
+            {
+                return;
+            }
+
+            _watches[(endpoint, kind)] = new Watch(site, meeting, true, now, message);
+            return;
+        }
+
+        if (watch.Condition != condition)
+        {
+            watch.Condition = condition;
+            watch.Since = now;
+        }
+
+        // An offline room that answers is back for sure; call causes and registrations wait ClearAfter.
+        watch.Proven = !condition && proof && kind == AlarmKinds.EndpointOffline;
+        if (condition)
+        {
+            watch.Message = message;
+            watch.Meeting = meeting ?? watch.Meeting;
+        }
+    }
+
+    private sealed class Watch(string site, Guid? meeting, bool condition, DateTimeOffset since, string message)
+    {
+        public string Site { get; } = site;
+
+        public Guid? Meeting { get; set; } = meeting;
+
+        public bool Condition { get; set; } = condition;
+
+        public DateTimeOffset Since { get; set; } = since;
+
+        public string Message { get; set; } = message;
+
+        public bool Raised { get; set; }
+
+        public bool Proven { get; set; }
+    }
+}

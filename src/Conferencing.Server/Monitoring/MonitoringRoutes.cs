@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using Conferencing.Server.Endpoints;
+using Conferencing.Server.Sites;
+
+namespace Conferencing.Server.Monitoring;
+
+/// <summary>
+/// Which dashboard groups a change at a site goes to: the province, every site on the path from the
+/// root down to the site, and every watched meeting the site takes part in; and of those, only the
+/// groups someone watches (<see cref="Watch"/>), so a second's batch is built for nobody's benefit
+/// never. Site paths and each endpoint's site are cached and reloaded every
+/// <see cref="ReloadInterval"/> or when a code is not known yet (a site or endpoint added a moment ago).
+/// </summary>
+public sealed class MonitoringRoutes(SiteStore sites, EndpointStore endpoints, MonitoredMeetings meetings, TimeProvider time)
+{
+    /// <summary>How long the cached tree is trusted: 30 s.</summary>
+    public static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>A miss reloads at most this often: 2 s, so a stray code cannot make every flush query the store.</summary>
+    public static readonly TimeSpan MissReloadInterval = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<string, int> _watchers = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _loading = new(1, 1);
+    private volatile Directory _directory = Directory.Empty;
+
+    /// <summary>A dashboard joined a group.</summary>
+    public void Watch(string group) => _watchers.AddOrUpdate(group, 1, (_, n) => n + 1);
+
+    /// <summary>A dashboard left a group (or disconnected).</summary>
+    public void Unwatch(string group)
+    {
+        if (_watchers.AddOrUpdate(group, 0, (_, n) => Math.Max(0, n - 1)) == 0)
+        {
+            // Removing only a zero keeps a concurrent Watch's increment.
+            _watchers.TryRemove(new KeyValuePair<string, int>(group, 0));
+        }
+    }
+
+    /// <summary>Whether any dashboard watches the group.</summary>
+    public bool IsWatched(string group) => _watchers.TryGetValue(group, out var n) && n > 0;
+
+    /// <summary>The watched groups a change at the site goes to, besides <see cref="MonitoringGroups.All"/>.</summary>
+    public void GroupsOf(Directory directory, string siteCode, ICollection<string> into)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(into);
+        if (directory.Paths.TryGetValue(siteCode, out var path))
+        {
+            foreach (var code in path)
+            {
+                var group = MonitoringGroups.Site(code);
+                if (IsWatched(group))
+                {
+                    into.Add(group);
+                }
+            }
+        }
+
+        foreach (var meeting in meetings.MeetingsOf(siteCode))
+        {
+            var group = MonitoringGroups.Meeting(meeting);
+            if (IsWatched(group))
+            {
+                into.Add(group);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The cached directory, reloaded when stale, or when <paramref name="mustKnowSite"/> or
+    /// <paramref name="mustKnowEndpoint"/> is missing from it.
+    /// </summary>
+    public async Task<Directory> DirectoryAsync(CancellationToken cancellationToken, string? mustKnowSite = null, Guid? mustKnowEndpoint = null)
+    {
+        var current = _directory;
+        var now = time.GetUtcNow();
+        var stale = now - current.LoadedUtc > ReloadInterval;
+        var missing = (mustKnowSite is not null && !current.Paths.ContainsKey(mustKnowSite)) || (mustKnowEndpoint is { } e && !current.SiteOfEndpoint.ContainsKey(e));
+        if (!stale && !(missing && now - current.LoadedUtc > MissReloadInterval))
+        {
+            return current;
+        }
+
+        await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!ReferenceEquals(current, _directory))
+            {
+                return _directory;
+            }
+
+            var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+            var all = await endpoints.ListAsync(null, cancellationToken).ConfigureAwait(false);
+            _directory = new Directory(
+                tree.All.ToFrozenDictionary(s => s.Code, s => tree.PathTo(s.Code).Select(p => p.Code).ToArray(), StringComparer.Ordinal),
+                all.ToFrozenDictionary(e => e.Id, e => e.SiteCode),
+                time.GetUtcNow());
+            return _directory;
+        }
+        finally
+        {
+            _loading.Release();
+        }
+    }
+
+    /// <summary>Site paths (root first, the site last) and each endpoint's site.</summary>
+    public sealed record Directory(FrozenDictionary<string, string[]> Paths, FrozenDictionary<Guid, string> SiteOfEndpoint, DateTimeOffset LoadedUtc)
+    {
+        public static readonly Directory Empty = new(FrozenDictionary<string, string[]>.Empty, FrozenDictionary<Guid, string>.Empty, DateTimeOffset.MinValue);
+    }
+}
