@@ -119,6 +119,9 @@ public sealed class MonitoringDashboardTests(BrowserFixture browser) : IClassFix
 
         // The meeting's page leads to its readiness board and charts.
         await page.GotoAsync(_url + $"/monitoring/meetings/{meeting.Id}").DefaultTimeout();
-        await Assertions.Expect(page.GetByTestId("readiness").Locator($"tr[data-site='{paCo}']")).ToHaveCountAsync(1).DefaultTimeout();
+        var board = page.GetByTestId("readiness").Locator($"tr[data-site='{paCo}']");
+        await Assertions.Expect(board).ToHaveCountAsync(1).DefaultTimeout();
+        // The reason in the reader's language, not the API's English words.
+        await Assertions.Expect(board).ToContainTextAsync("Chưa gọi thử").DefaultTimeout();
     }
 }

@@ -43,6 +43,15 @@ public sealed class ReadinessRuleTests
         Assert.Contains("loss 4 %", verdict.Reason, StringComparison.Ordinal);
         Assert.Contains("jitter 70 ms", verdict.Reason, StringComparison.Ordinal);
         Assert.Contains("round trip 900 ms", verdict.Reason, StringComparison.Ordinal);
+        Assert.Equal(["loss", "jitter", "round-trip"], verdict.Codes);
+    }
+
+    [Fact]
+    public void OnlyTheWorstColoursCodesAreListed()
+    {
+        var verdict = ReadinessRule.Judge(Clean(lossIn: 4, jitter: 35, rtt: 20));
+        Assert.Equal(ReadinessColor.Red, verdict.Color);
+        Assert.Equal(["loss"], verdict.Codes);
     }
 
     [Fact]

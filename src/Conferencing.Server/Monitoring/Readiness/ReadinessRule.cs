@@ -45,8 +45,16 @@ public sealed record TestCallMeasurement(
     double JitterMs,
     double? RoundTripMs);
 
-/// <summary>The verdict on one measurement: a colour, a stable reason code, and the reason in words.</summary>
-public sealed record ReadinessVerdict(ReadinessColor Color, string Code, string Reason);
+/// <summary>
+/// The verdict on one measurement: a colour, a stable reason code (the first of the worst colour's),
+/// and the reason in words (English, for the API and the log; pages word <see cref="Codes"/> in the
+/// reader's language).
+/// </summary>
+public sealed record ReadinessVerdict(ReadinessColor Color, string Code, string Reason)
+{
+    /// <summary>Every reason code of the worst colour, in the rule's order (<see cref="Code"/> first).</summary>
+    public IReadOnlyList<string> Codes { get; init; } = [Code];
+}
 
 /// <summary>
 /// Turns a test call's measurement into green, yellow or red with the reason. The loss and jitter
@@ -127,7 +135,7 @@ public static class ReadinessRule
         // The worst colour decides; every reason of that colour is named.
         var worst = verdicts.Min(v => v.Color);
         var named = verdicts.Where(v => v.Color == worst).ToList();
-        return new(worst, named[0].Code, string.Join("; ", named.Select(v => v.Reason)));
+        return new(worst, named[0].Code, string.Join("; ", named.Select(v => v.Reason))) { Codes = [.. named.Select(v => v.Code)] };
     }
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
