@@ -83,8 +83,8 @@ public sealed partial class RelayConductor
             return true;
         }).ConfigureAwait(false);
         // A held endpoint has no leg, so the redial's pass dials it; one in a call is hung up and dialled.
-        _held.TryRemove((meetingId, endpointId), out _);
-        Redial(meetingId, endpointId);
+        // The release happens on the loop, with the redial (see HandleAsync).
+        _inputs.Writer.TryWrite(new RedialInput(meetingId, endpointId, Release: true));
     }
 
     /// <summary>Stops or resumes forwarding an endpoint's audio at the relay.</summary>

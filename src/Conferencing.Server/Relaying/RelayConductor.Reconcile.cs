@@ -86,7 +86,7 @@ public sealed partial class RelayConductor
         }
     }
 
-    private void OnRedial(Guid meetingId, Guid endpointId)
+    private void OnRedial(Guid meetingId, Guid endpointId, bool hangUp)
     {
         if (!_plans.TryGetValue(meetingId, out var plan) || !_endpoints.TryGetValue(endpointId, out var endpoint)
             || !plan.EndpointsByLeg.TryGetValue(endpoint.LegId, out var planned))
@@ -101,7 +101,7 @@ public sealed partial class RelayConductor
             backoff.Failures = 0;
         }
 
-        if (_views.TryGetValue(planned.RelayKey, out var view) && view.Meetings.TryGetValue(plan.Number, out var meeting))
+        if (hangUp && _views.TryGetValue(planned.RelayKey, out var view) && view.Meetings.TryGetValue(plan.Number, out var meeting))
         {
             foreach (var leg in meeting.Legs.Values.Where(l => !IsFinal(l) && (l.LegId == endpoint.LegId
                 || (endpoint.DigestUser is { } user && l.Direction == LegDirection.Incoming && l.AuthenticatedUser == user))))

@@ -226,7 +226,11 @@ public sealed partial class RelayConductor : BackgroundService
             case PresenceInput p:
                 return OnPresence(p.Presence);
             case RedialInput redial:
-                OnRedial(redial.MeetingId, redial.EndpointId);
+                // A held endpoint has no call: releasing it is enough for this pass to dial it. Done
+                // here, on the loop, so no pass between the release and the redial dials it only for
+                // the redial to hang that fresh call up again.
+                var wasHeld = redial.Release && _held.TryRemove((redial.MeetingId, redial.EndpointId), out _);
+                OnRedial(redial.MeetingId, redial.EndpointId, hangUp: !wasHeld);
                 return true;
             case LoopInput work:
                 work.Run();
@@ -623,7 +627,7 @@ public sealed partial class RelayConductor : BackgroundService
 
     private sealed record PresenceInput(EndpointPresence Presence) : Input;
 
-    private sealed record RedialInput(Guid MeetingId, Guid EndpointId) : Input;
+    private sealed record RedialInput(Guid MeetingId, Guid EndpointId, bool Release = false) : Input;
 
     private sealed record SeedInput(IReadOnlyList<MeetingSiteQuality> Stored) : Input;
 }

@@ -183,10 +183,16 @@ public sealed partial class TestCallService(
             await control.RequestKeyframeAsync(number, route.LegId, cancellationToken).ConfigureAwait(false);
 
             // Packets are counted over the measured window; loss, jitter and round trip are the last second's.
+            // The far end's first receiver report is the only proof that what the relay sends arrives,
+            // and RTCP may take up to its 5 s minimum interval (RFC 3550 6.2) to send one: a window
+            // that ends without one is stretched by up to that interval, so a slow reporter is not
+            // judged on a report it had no chance to send yet.
             var measureUntil = time.GetUtcNow() + settings.MeasureFor;
+            var waitForReportUntil = measureUntil + ReportGrace;
             LegStatistics? first = null;
             LegStatistics? last = null;
-            while (time.GetUtcNow() < measureUntil)
+            while (time.GetUtcNow() < measureUntil
+                   || (time.GetUtcNow() < waitForReportUntil && last is not null && last.Audio?.LossOutPercent is null && last.Video?.LossOutPercent is null))
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
                 var statistics = (await control.GetStatisticsAsync(number, cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.LegId == route.LegId);
@@ -222,6 +228,9 @@ public sealed partial class TestCallService(
             }
         }
     }
+
+    /// <summary>How much longer a test call waits for the endpoint's first receiver report: RTCP's 5 s minimum interval and a second.</summary>
+    private static readonly TimeSpan ReportGrace = TimeSpan.FromSeconds(6);
 
     private static TestCallMeasurement Unanswered(int? status, string? reason) => new(false, status, reason, 0, 0, 0, 0, 0, null, 0, null);
 
