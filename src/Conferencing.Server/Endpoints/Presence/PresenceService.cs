@@ -280,9 +280,14 @@ public sealed partial class PresenceService(
             });
         if (before is null || before.State != after.State || before.OptionsRoundTripMs != after.OptionsRoundTripMs)
         {
-            if (before is null || before.State != after.State)
+            if (before is null || before.State == EndpointState.Unknown)
             {
-                Log.StateChanged(logger, endpoint.SipUri, before?.State ?? EndpointState.Unknown, after.State, after.Reason);
+                // A province's rooms all come up at start: one line each would bury the start-up log.
+                Log.FirstSeen(logger, endpoint.SipUri, after.State, after.Reason);
+            }
+            else if (before.State != after.State)
+            {
+                Log.StateChanged(logger, endpoint.SipUri, before.State, after.State, after.Reason);
             }
 
             Changed?.Invoke(after);
@@ -302,6 +307,9 @@ public sealed partial class PresenceService(
 
         [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Endpoint {SipUri}: {Before} -> {After} ({Reason})")]
         public static partial void StateChanged(ILogger logger, string sipUri, EndpointState before, EndpointState after, string? reason);
+
+        [LoggerMessage(EventId = 5010, Level = LogLevel.Debug, Message = "Endpoint {SipUri} first seen: {After} ({Reason})")]
+        public static partial void FirstSeen(ILogger logger, string sipUri, EndpointState after, string? reason);
 
         [LoggerMessage(EventId = 5004, Level = LogLevel.Critical, Message = "SIP registrar cannot listen on {Listen}; endpoints cannot register")]
         public static partial void CannotListen(ILogger logger, Exception exception, string listen);
