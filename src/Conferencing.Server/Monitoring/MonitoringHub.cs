@@ -49,8 +49,10 @@ public sealed class MonitoringHub(
                 throw new HubException($"No site '{siteCode}'.");
             }
 
-            codes = tree.Subtree(siteCode).Select(s => s.Code).ToHashSet(StringComparer.Ordinal);
+            var subtree = tree.Subtree(siteCode).ToList();
+            codes = subtree.Select(s => s.Code).ToHashSet(StringComparer.Ordinal);
             group = MonitoringGroups.Site(siteCode);
+            routes.Reconcile(subtree);
         }
         else
         {
