@@ -100,7 +100,7 @@
     tbody.replaceChildren(fragment);
     stats.rows = rows.size;
 
-    for (const status of snapshot.statuses) { pendingStatus.set(status.endpointId, status); }
+    for (const status of snapshot.statuses) { pendingStatus.set(status.e, status); }
     for (const meeting of snapshot.calls) { for (const leg of meeting.legs) { pendingCalls.set(leg.e, leg); } }
     for (const site of sites.values()) { dirtySites.add(site.code); }
     applyFilter();
@@ -131,22 +131,22 @@
   // ---- applying diffs -------------------------------------------------------------------------
 
   function applyStatus(status) {
-    const entry = rows.get(status.endpointId);
+    const entry = rows.get(status.e);
     if (!entry) { return; }
-    if (entry.state !== status.state) {
+    if (entry.state !== status.s) {
       for (const code of entry.site.path) {
         const s = sites.get(code);
         s.counts[entry.state]--;
-        s.counts[status.state] = (s.counts[status.state] || 0) + 1;
+        s.counts[status.s] = (s.counts[status.s] || 0) + 1;
         dirtySites.add(code);
       }
-      entry.state = status.state;
+      entry.state = status.s;
     }
     entry.presence = status;
     paintBadge(entry);
-    setText(entry, 6, timeFormat.format(new Date(status.sinceUtc)));
+    setText(entry, 6, timeFormat.format(new Date(status.t * 1000)));
     if (!entry.call) {
-      setText(entry, 3, status.optionsRoundTripMs == null ? "—" : one.format(status.optionsRoundTripMs) + " ms", "num");
+      setText(entry, 3, status.r == null ? "—" : one.format(status.r) + " ms", "num");
     }
   }
 
@@ -161,7 +161,7 @@
       entry.row.dataset.state = state;
     }
     setText(entry, 0, text);
-    entry.cells[0].title = entry.presence && entry.presence.reason ? entry.presence.reason : "";
+    entry.cells[0].title = entry.presence && entry.presence.w ? entry.presence.w : "";
   }
 
   function fmtPair(a, b, format) {
@@ -173,7 +173,7 @@
     entry.call = f;
     if (!f) {
       setText(entry, 1, "—", "num"); setText(entry, 2, "—", "num"); setText(entry, 4, "—", "num"); setText(entry, 5, "—", "num");
-      setText(entry, 3, entry.presence && entry.presence.optionsRoundTripMs != null ? one.format(entry.presence.optionsRoundTripMs) + " ms" : "—", "num");
+      setText(entry, 3, entry.presence && entry.presence.r != null ? one.format(entry.presence.r) + " ms" : "—", "num");
     } else {
       const loss = Math.max(f.li || 0, f.lo || 0);
       setText(entry, 1, fmtPair(f.li, f.lo, one) + (f.li == null && f.lo == null ? "" : " %"), "num" + (loss >= 5 ? " bad" : loss >= 1 ? " warn" : ""));
@@ -231,7 +231,7 @@
   function schedule() { if (!frame) { frame = requestAnimationFrame(flush); } }
 
   function onChanges(batch) {
-    for (const status of batch.endpoints) { pendingStatus.set(status.endpointId, status); }
+    for (const status of batch.endpoints) { pendingStatus.set(status.e, status); }
     for (const meeting of batch.calls) { for (const leg of meeting.legs) { pendingCalls.set(leg.e, leg); } }
     for (const id of batch.callsEnded) { pendingCalls.set(id, null); }
     schedule();
