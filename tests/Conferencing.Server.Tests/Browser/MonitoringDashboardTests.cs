@@ -189,8 +189,25 @@ public sealed class MonitoringDashboardTests(BrowserFixture browser) : IClassFix
 
         await row.ClickAsync().DefaultTimeout();
         var bar = page.GetByTestId("action-bar");
+        var confirm = page.GetByTestId("confirm-hang-up");
+
+        // Hang-up asks first; Cancel (focused, so Enter is Cancel too) leaves the site in the meeting.
         await bar.GetByRole(AriaRole.Button, new() { Name = "Ngắt cuộc gọi" }).ClickAsync().DefaultTimeout();
+        await Assertions.Expect(confirm).ToBeVisibleAsync().DefaultTimeout();
+        await Assertions.Expect(confirm).ToContainTextAsync("Xã Pà Cò").DefaultTimeout();
+        await Assertions.Expect(confirm.GetByRole(AriaRole.Button, new() { Name = "Hủy bỏ" })).ToBeFocusedAsync().DefaultTimeout();
+        await page.Keyboard.PressAsync("Enter").DefaultTimeout();
+        await Assertions.Expect(confirm).ToBeHiddenAsync().DefaultTimeout();
+        await Assertions.Expect(page.Locator("#action-outcome")).ToBeEmptyAsync().DefaultTimeout();
+
+        await bar.GetByRole(AriaRole.Button, new() { Name = "Ngắt cuộc gọi" }).ClickAsync().DefaultTimeout();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Ngắt cuộc gọi" }).ClickAsync().DefaultTimeout();
+        await Assertions.Expect(confirm).ToBeHiddenAsync().DefaultTimeout();
         await Assertions.Expect(page.Locator("#action-outcome")).ToContainTextAsync("Đã thực hiện").DefaultTimeout();
+        // Only the confirmed hang-up reached the server: the audit trail has one.
+        var audit = await _factory.Services.GetRequiredService<Conferencing.Server.Store.AuditLog>()
+            .QueryAsync(new Conferencing.Server.Store.AuditQuery(EntityType: "endpoint", EntityId: victim.ToString()), CancellationToken.None).DefaultTimeout();
+        Assert.Single(audit, e => e.Action == "endpoint.hang-up");
         await Assertions.Expect(row.Locator(".badge")).Not.ToHaveTextAsync("Đang họp", new() { Timeout = 15_000 }).DefaultTimeout();
 
         await bar.GetByRole(AriaRole.Button, new() { Name = "Gọi lại" }).ClickAsync().DefaultTimeout();

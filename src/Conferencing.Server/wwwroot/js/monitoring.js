@@ -332,11 +332,13 @@
     const b = event.target.closest("button[data-action]");
     if (!b || !selected) { return; }
     const action = b.dataset.action;
+    const target = selected;
+    if (action === "hang-up" && !(await confirmHangUp(target))) { return; }
     outcome.textContent = labels.working;
     outcome.dataset.state = "working";
     try {
       const body = scope.meetingId ? { meetingId: scope.meetingId } : {};
-      const response = await fetch("/api/endpoints/" + selected.id + "/actions/" + action, {
+      const response = await fetch("/api/endpoints/" + target.id + "/actions/" + action, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin",
       });
       const json = await response.json().catch(() => ({}));
@@ -351,6 +353,17 @@
       showError(e);
     }
   });
+
+  const hangUpDialog = document.getElementById("confirm-hang-up");
+
+  function confirmHangUp(entry) {
+    return new Promise(resolve => {
+      document.getElementById("confirm-hang-up-text").textContent = labels.hangUpConfirm.replace("{0}", siteName(entry.site.code) + " · " + entry.name);
+      hangUpDialog.returnValue = "";
+      hangUpDialog.addEventListener("close", () => resolve(hangUpDialog.returnValue === "confirm"), { once: true });
+      hangUpDialog.showModal();
+    });
+  }
 
   function showError(e) { outcome.textContent = labels.failed + ": " + (e && e.message ? e.message : e); outcome.dataset.state = "failed"; }
 
