@@ -114,7 +114,7 @@ public static class Program
         {
             var now = DateTimeOffset.UtcNow;
             var batch = new MonitoringBatch(now,
-                [.. endpoints.Select(e => new EndpointPresence(e.Id, e.SiteCode, e.SipUri, EndpointState.InCall, null, null, null, now, now, null))],
+                [.. endpoints.Select(e => PresenceFigures.From(new EndpointPresence(e.Id, e.SiteCode, e.SipUri, round % 2 == 0 ? EndpointState.InCall : EndpointState.Degraded, null, null, null, now, now, round % 2 == 0 ? null : "loss 4 %")))],
                 [new MeetingCalls(meeting, [.. endpoints.Select(e => new CallFigures(e.Id, CallLegState.Connected, 0.1 * (round % 7), 0.2, 3.1, 24, 290 + (round % 3), 1800, round))])],
                 []);
             var frame = "{\"type\":1,\"target\":\"Changes\",\"arguments\":[" + JsonSerializer.Serialize(batch, json) + "]}" + RecordSeparator;

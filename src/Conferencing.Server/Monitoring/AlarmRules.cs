@@ -4,8 +4,24 @@ using Conferencing.Server.Relaying;
 
 namespace Conferencing.Server.Monitoring;
 
-/// <summary>What the rules decided: raise an alarm, or clear the active one of that endpoint and kind.</summary>
-public sealed record AlarmDecision(bool Raise, string Kind, Guid EndpointId, string SiteCode, Guid? MeetingId, AlarmSeverity Severity, string Message);
+/// <summary>What the rules decided about the active alarm of one endpoint and kind.</summary>
+public enum AlarmAction
+{
+    /// <summary>Raise it.</summary>
+    Raise,
+
+    /// <summary>Its cause went away: clear it.</summary>
+    Clear,
+
+    /// <summary>Its cause holds and now hurts more (the site's meeting went live): raise its severity.</summary>
+    Escalate,
+}
+
+/// <summary>What the rules decided: raise an alarm, clear the active one of that endpoint and kind, or escalate it.</summary>
+public sealed record AlarmDecision(AlarmAction Action, string Kind, Guid EndpointId, string SiteCode, Guid? MeetingId, AlarmSeverity Severity, string Message)
+{
+    public bool Raise => Action == AlarmAction.Raise;
+}
 
 /// <summary>
 /// The alarm rules, without I/O or clock: observations go in with their time, and
@@ -13,7 +29,9 @@ public sealed record AlarmDecision(bool Raise, string Kind, Guid EndpointId, str
 /// kind; a condition must hold for its set time before the alarm is raised, and be gone for
 /// <see cref="AlarmOptions.ClearAfter"/> before it clears (an offline endpoint that answers again
 /// clears at once: an answer is proof). An alarm cleared by hand is not raised again until its
-/// cause has gone and come back.
+/// cause has gone and come back. A raised alarm's severity follows its site: an outage raised Major
+/// outside a meeting becomes Critical when the site's meeting goes live (<see cref="AlarmAction.Escalate"/>),
+/// and never comes down again, so the history keeps the worst it was.
 /// </summary>
 public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMeeting)
 {
@@ -93,7 +111,7 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
 
         lock (_gate)
         {
-            _watches[(endpoint, alarm.Kind)] = new Watch(alarm.SiteCode, alarm.MeetingId, true, now, alarm.Message) { Raised = true };
+            _watches[(endpoint, alarm.Kind)] = new Watch(alarm.SiteCode, alarm.MeetingId, true, now, alarm.Message) { Raised = true, Severity = alarm.Severity };
             if (alarm.Kind == AlarmKinds.RegistrationLost)
             {
                 _registered.Add(endpoint);
@@ -112,14 +130,20 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
                 if (watch.Condition && !watch.Raised && now - watch.Since >= DelayOf(kind))
                 {
                     watch.Raised = true;
-                    decisions.Add(new AlarmDecision(true, kind, endpoint, watch.Site, watch.Meeting, SeverityOf(kind, watch.Site), watch.Message));
+                    watch.Severity = SeverityOf(kind, watch.Site);
+                    decisions.Add(new AlarmDecision(AlarmAction.Raise, kind, endpoint, watch.Site, watch.Meeting, watch.Severity, watch.Message));
+                }
+                else if (watch.Condition && watch.Raised && SeverityOf(kind, watch.Site) is var severity && severity > watch.Severity)
+                {
+                    watch.Severity = severity;
+                    decisions.Add(new AlarmDecision(AlarmAction.Escalate, kind, endpoint, watch.Site, watch.Meeting, severity, watch.Message));
                 }
                 else if (!watch.Condition && (!watch.Raised || watch.Proven || now - watch.Since >= options.ClearAfter))
                 {
                     _watches.Remove((endpoint, kind));
                     if (watch.Raised)
                     {
-                        decisions.Add(new AlarmDecision(false, kind, endpoint, watch.Site, watch.Meeting, SeverityOf(kind, watch.Site), watch.Message));
+                        decisions.Add(new AlarmDecision(AlarmAction.Clear, kind, endpoint, watch.Site, watch.Meeting, watch.Severity, watch.Message));
                     }
                 }
             }
@@ -192,5 +216,8 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
         public bool Raised { get; set; }
 
         public bool Proven { get; set; }
+
+        /// <summary>The severity it was raised with, or escalated to.</summary>
+        public AlarmSeverity Severity { get; set; }
     }
 }

@@ -157,7 +157,12 @@ public sealed partial class AlarmService(
             {
                 foreach (var decision in _rules.Evaluate(time.GetUtcNow()))
                 {
-                    await SafelyAsync(() => decision.Raise ? RaiseAsync(decision, stoppingToken) : AutoClearAsync(decision, stoppingToken)).ConfigureAwait(false);
+                    await SafelyAsync(() => decision.Action switch
+                    {
+                        AlarmAction.Raise => RaiseAsync(decision, stoppingToken),
+                        AlarmAction.Escalate => EscalateAsync(decision, stoppingToken),
+                        _ => AutoClearAsync(decision, stoppingToken),
+                    }).ConfigureAwait(false);
                 }
             }
         }
@@ -216,6 +221,32 @@ public sealed partial class AlarmService(
         }
     }
 
+    /// <summary>
+    /// Raises the active alarm's severity in the store and tells the dashboards. Only ever upwards,
+    /// and not for an alarm a technician cleared by hand in the meantime.
+    /// </summary>
+    private async Task EscalateAsync(AlarmDecision decision, CancellationToken cancellationToken)
+    {
+        var escalated = await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var open = await connection.QueryAsync(transaction, $"SELECT {Columns} FROM alarms WHERE endpoint_id = @e AND kind = @k AND cleared_utc IS NULL", Read, cancellationToken,
+                ("e", decision.EndpointId.ToString()), ("k", decision.Kind)).ConfigureAwait(false);
+            var lower = open.Where(a => a.Severity < decision.Severity).ToList();
+            foreach (var alarm in lower)
+            {
+                await connection.ExecuteAsync(transaction, "UPDATE alarms SET severity = @s WHERE id = @id", cancellationToken,
+                    ("s", decision.Severity.ToString()), ("id", alarm.Id.ToString())).ConfigureAwait(false);
+            }
+
+            return lower.Select(a => a with { Severity = decision.Severity }).ToList();
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var alarm in escalated)
+        {
+            Log.Escalated(logger, alarm.Kind, alarm.SiteCode, alarm.Severity);
+            await broadcaster.PublishAlarmAsync(alarm, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task AutoClearAsync(AlarmDecision decision, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -267,5 +298,8 @@ public sealed partial class AlarmService(
 
         [LoggerMessage(EventId = 12103, Level = LogLevel.Error, Message = "Alarm bookkeeping failed")]
         public static partial void Failed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 12104, Level = LogLevel.Warning, Message = "Alarm {Kind} at {SiteCode} escalated to {Severity}: the site's meeting is live")]
+        public static partial void Escalated(ILogger logger, string kind, string siteCode, AlarmSeverity severity);
     }
 }

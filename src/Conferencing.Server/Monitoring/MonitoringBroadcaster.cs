@@ -19,12 +19,14 @@ public sealed partial class MonitoringBroadcaster(
     /// <summary>How often batches go out: 1 s.</summary>
     public static readonly TimeSpan BatchInterval = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<Guid, EndpointPresence> _presence = new();
+    private readonly ConcurrentDictionary<Guid, (string Site, PresenceFigures Figures)> _presence = new();
     private readonly ConcurrentDictionary<Guid, (Guid Meeting, CallFigures Figures)> _calls = new();
     private readonly ConcurrentDictionary<Guid, bool> _ended = new();
 
-    // What was last queued per endpoint, so a call whose rounded figures did not change sends nothing.
+    // What was last queued per endpoint, so a call whose rounded figures did not change sends nothing,
+    // nor does a presence change the page cannot show (a re-registration moves only the expiry).
     private readonly ConcurrentDictionary<Guid, CallFigures> _lastFigures = new();
+    private readonly ConcurrentDictionary<Guid, PresenceFigures> _lastPresence = new();
 
     /// <summary>
     /// Queues an endpoint's new presence for the next batch. The registrar's <see cref="PresenceService.Changed"/>
@@ -33,7 +35,14 @@ public sealed partial class MonitoringBroadcaster(
     internal void Publish(EndpointPresence change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        _presence[change.EndpointId] = change;
+        var figures = PresenceFigures.From(change);
+        if (_lastPresence.TryGetValue(change.EndpointId, out var before) && before == figures)
+        {
+            return;
+        }
+
+        _lastPresence[change.EndpointId] = figures;
+        _presence[change.EndpointId] = (change.SiteCode, figures);
     }
 
     /// <summary>Queues a call's figures (already rounded) for the next batch.</summary>
@@ -149,7 +158,7 @@ public sealed partial class MonitoringBroadcaster(
         var calls = Drain(_calls);
         var ended = Drain(_ended);
         var directory = await routes.DirectoryAsync(cancellationToken).ConfigureAwait(false);
-        var unknownSite = statuses.Select(s => s.Value.SiteCode).FirstOrDefault(code => !directory.Paths.ContainsKey(code));
+        var unknownSite = statuses.Select(s => s.Value.Site).FirstOrDefault(code => !directory.Paths.ContainsKey(code));
         Guid? unknownEndpoint = calls.Select(c => c.Key).Where(e => !directory.SiteOfEndpoint.ContainsKey(e)).Select(e => (Guid?)e).FirstOrDefault();
         if (unknownSite is not null || unknownEndpoint is not null)
         {
@@ -174,12 +183,12 @@ public sealed partial class MonitoringBroadcaster(
         var all = routes.IsWatched(MonitoringGroups.All) ? For(MonitoringGroups.All) : null;
         foreach (var status in statuses)
         {
-            all?.Statuses.Add(status.Value);
+            all?.Statuses.Add(status.Value.Figures);
             groups.Clear();
-            routes.GroupsOf(directory, status.Value.SiteCode, groups);
+            routes.GroupsOf(directory, status.Value.Site, groups);
             foreach (var group in groups)
             {
-                For(group).Statuses.Add(status.Value);
+                For(group).Statuses.Add(status.Value.Figures);
             }
         }
 
@@ -246,7 +255,7 @@ public sealed partial class MonitoringBroadcaster(
     {
         private readonly Dictionary<Guid, List<CallFigures>> _calls = [];
 
-        public List<EndpointPresence> Statuses { get; } = [];
+        public List<PresenceFigures> Statuses { get; } = [];
 
         public List<Guid> Ended { get; } = [];
 

@@ -49,8 +49,10 @@ public sealed class MonitoringHub(
                 throw new HubException($"No site '{siteCode}'.");
             }
 
-            codes = tree.Subtree(siteCode).Select(s => s.Code).ToHashSet(StringComparer.Ordinal);
+            var subtree = tree.Subtree(siteCode).ToList();
+            codes = subtree.Select(s => s.Code).ToHashSet(StringComparer.Ordinal);
             group = MonitoringGroups.Site(siteCode);
+            routes.Reconcile(subtree);
         }
         else
         {
@@ -66,7 +68,7 @@ public sealed class MonitoringHub(
             .Where(e => meetingSites is null ? codes.Contains(e.SiteCode) : meetingSites.Contains(e.SiteCode, StringComparer.Ordinal))
             .ToList();
         var ids = inScope.Select(e => e.Id).ToHashSet();
-        var statuses = (await presence.SnapshotAsync(ct).ConfigureAwait(false)).Where(e => ids.Contains(e.EndpointId)).ToList();
+        var statuses = (await presence.SnapshotAsync(ct).ConfigureAwait(false)).Where(e => ids.Contains(e.EndpointId)).Select(PresenceFigures.From).ToList();
         var calls = MonitoringCalls.Current(live, ids, meetingId);
         var active = (await alarms.QueryAsync(new AlarmQuery(State: AlarmStateFilter.Active, Limit: AlarmQuery.MaxLimit), ct).ConfigureAwait(false))
             .Where(a => codes.Contains(a.SiteCode) && (meetingSites is null || meetingSites.Contains(a.SiteCode, StringComparer.Ordinal)))

@@ -74,16 +74,45 @@ public sealed record CallFigures(
         value is { } v && double.IsFinite(v) ? Math.Round(v, digits, MidpointRounding.AwayFromZero) : null;
 }
 
+/// <summary>
+/// An endpoint's presence as a dashboard draws it: only what changes (state, reason, OPTIONS round
+/// trip, since when), the rest (SIP URI, names, site) having come once in the snapshot's
+/// <see cref="MonitoredEndpoint"/>. Like <see cref="CallFigures"/> this is a hot message (a
+/// province-wide outage changes 3,500 of them in one second), so its JSON names are one letter,
+/// nulls are left out and the time is whole Unix seconds: about 70 bytes instead of 330.
+/// </summary>
+/// <param name="EndpointId">The endpoint.</param>
+/// <param name="State">Its state.</param>
+/// <param name="Reason">Why (the registrar's words: "no answer to OPTIONS"...), when there is one.</param>
+/// <param name="RoundTripMs">The last OPTIONS round trip, ms to 0.1.</param>
+/// <param name="SinceUnixSeconds">Since when it is in this state, Unix seconds (the page shows seconds).</param>
+public sealed record PresenceFigures(
+    [property: JsonPropertyName("e")] Guid EndpointId,
+    [property: JsonPropertyName("s")] EndpointState State,
+    [property: JsonPropertyName("w"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason,
+    [property: JsonPropertyName("r"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? RoundTripMs,
+    [property: JsonPropertyName("t")] long SinceUnixSeconds)
+{
+    /// <summary>What a dashboard sees of a presence record, at the precision it shows.</summary>
+    public static PresenceFigures From(EndpointPresence presence)
+    {
+        ArgumentNullException.ThrowIfNull(presence);
+        return new(presence.EndpointId, presence.State, presence.Reason,
+            presence.OptionsRoundTripMs is { } r && double.IsFinite(r) ? Math.Round(r, 1, MidpointRounding.AwayFromZero) : null,
+            presence.SinceUtc.ToUnixTimeSeconds());
+    }
+}
+
 /// <summary>The legs of one meeting in one second.</summary>
 public sealed record MeetingCalls([property: JsonPropertyName("m")] Guid MeetingId, [property: JsonPropertyName("legs")] IReadOnlyList<CallFigures> Legs);
 
 /// <summary>
-/// One second's changes for a dashboard: endpoints whose presence changed (latest state only),
+/// One second's changes for a dashboard: endpoints whose presence as drawn changed (latest state only),
 /// the figures of every call that changed, and calls that ended (their columns go back to "—").
 /// </summary>
 public sealed record MonitoringBatch(
     DateTimeOffset AtUtc,
-    IReadOnlyList<EndpointPresence> Endpoints,
+    IReadOnlyList<PresenceFigures> Endpoints,
     IReadOnlyList<MeetingCalls> Calls,
     IReadOnlyList<Guid> CallsEnded);
 
@@ -102,7 +131,7 @@ public sealed record MonitoringSnapshot(
     MonitoringScope Scope,
     IReadOnlyList<MonitoredSite> Sites,
     IReadOnlyList<MonitoredEndpoint> Endpoints,
-    IReadOnlyList<EndpointPresence> Statuses,
+    IReadOnlyList<PresenceFigures> Statuses,
     IReadOnlyList<MeetingCalls> Calls,
     IReadOnlyList<Alarm> ActiveAlarms,
     IReadOnlyList<MonitoredMeeting> Meetings,

@@ -22,7 +22,7 @@ public sealed class MonitoringRoutes(SiteStore sites, EndpointStore endpoints, M
 
     private readonly ConcurrentDictionary<string, int> _watchers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loading = new(1, 1);
-    private volatile Directory _directory = Directory.Empty;
+    private Directory _directory = Directory.Empty;
 
     /// <summary>A dashboard joined a group.</summary>
     public void Watch(string group) => _watchers.AddOrUpdate(group, 1, (_, n) => n + 1);
@@ -68,12 +68,32 @@ public sealed class MonitoringRoutes(SiteStore sites, EndpointStore endpoints, M
     }
 
     /// <summary>
+    /// Makes the next flush reload the cached paths when they disagree with a tree just loaded for a
+    /// subscription: a commune moved under a district (the two trees mixed during the transition)
+    /// would otherwise miss its new district's dashboards until the next periodic reload.
+    /// </summary>
+    public void Reconcile(IEnumerable<Site> subtree)
+    {
+        ArgumentNullException.ThrowIfNull(subtree);
+        var current = Volatile.Read(ref _directory);
+        foreach (var site in subtree)
+        {
+            if (!current.Paths.TryGetValue(site.Code, out var path) || (path.Length >= 2 ? path[^2] : null) != site.ParentCode)
+            {
+                // A stale directory is reloaded by the next DirectoryAsync; one being loaded now wins.
+                Interlocked.CompareExchange(ref _directory, current with { LoadedUtc = DateTimeOffset.MinValue }, current);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
     /// The cached directory, reloaded when stale, or when <paramref name="mustKnowSite"/> or
     /// <paramref name="mustKnowEndpoint"/> is missing from it.
     /// </summary>
     public async Task<Directory> DirectoryAsync(CancellationToken cancellationToken, string? mustKnowSite = null, Guid? mustKnowEndpoint = null)
     {
-        var current = _directory;
+        var current = Volatile.Read(ref _directory);
         var now = time.GetUtcNow();
         var stale = now - current.LoadedUtc > ReloadInterval;
         var missing = (mustKnowSite is not null && !current.Paths.ContainsKey(mustKnowSite)) || (mustKnowEndpoint is { } e && !current.SiteOfEndpoint.ContainsKey(e));
@@ -85,18 +105,19 @@ public sealed class MonitoringRoutes(SiteStore sites, EndpointStore endpoints, M
         await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!ReferenceEquals(current, _directory))
+            if (Volatile.Read(ref _directory) is var latest && !ReferenceEquals(current, latest) && latest.LoadedUtc != DateTimeOffset.MinValue)
             {
-                return _directory;
+                return latest;
             }
 
             var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
             var all = await endpoints.ListAsync(null, cancellationToken).ConfigureAwait(false);
-            _directory = new Directory(
+            var loaded = new Directory(
                 tree.All.ToFrozenDictionary(s => s.Code, s => tree.PathTo(s.Code).Select(p => p.Code).ToArray(), StringComparer.Ordinal),
                 all.ToFrozenDictionary(e => e.Id, e => e.SiteCode),
                 time.GetUtcNow());
-            return _directory;
+            Volatile.Write(ref _directory, loaded);
+            return loaded;
         }
         finally
         {

@@ -53,6 +53,58 @@ public sealed class AlarmRulesTests
         Assert.Equal(AlarmSeverity.Critical, Assert.Single(_rules.Evaluate(T0.AddSeconds(60))).Severity);
     }
 
+    /// <summary>Each alarm kind whose severity depends on the site's meeting: raised outside one, then the meeting goes live.</summary>
+    public static TheoryData<string, AlarmSeverity, AlarmSeverity> Escalations => new()
+    {
+        { AlarmKinds.EndpointOffline, AlarmSeverity.Major, AlarmSeverity.Critical },
+        { AlarmKinds.RegistrationLost, AlarmSeverity.Minor, AlarmSeverity.Major },
+    };
+
+    [Theory]
+    [MemberData(nameof(Escalations))]
+    public void AnAlarmRaisedOutsideAMeetingEscalatesOnceWhenTheSitesMeetingGoesLiveAndNeverComesDown(string kind, AlarmSeverity before, AlarmSeverity after)
+    {
+        _rules.ObservePresence(Presence(EndpointState.Registered, T0.AddSeconds(1)), T0);
+        _rules.ObservePresence(Presence(EndpointState.Offline), T0.AddSeconds(2));
+        var raised = _rules.Evaluate(T0.AddMinutes(2)).Single(d => d.Kind == kind);
+        Assert.Equal((AlarmAction.Raise, before), (raised.Action, raised.Severity));
+        Assert.Empty(_rules.Evaluate(T0.AddMinutes(2).AddSeconds(1)));
+
+        _live.Add("PT-08515");
+        var escalated = _rules.Evaluate(T0.AddMinutes(3)).Single(d => d.Kind == kind);
+        Assert.Equal((AlarmAction.Escalate, after, raised.Message), (escalated.Action, escalated.Severity, escalated.Message));
+        Assert.DoesNotContain(_rules.Evaluate(T0.AddMinutes(3).AddSeconds(1)), d => d.Kind == kind);
+
+        // The meeting ends: the history keeps the worst the alarm was; it clears with its cause as usual.
+        _live.Remove("PT-08515");
+        Assert.DoesNotContain(_rules.Evaluate(T0.AddMinutes(4)), d => d.Kind == kind);
+        _rules.ObservePresence(Presence(EndpointState.Registered, T0.AddMinutes(10)), T0.AddMinutes(5));
+        var cleared = _rules.Evaluate(T0.AddMinutes(6)).Single(d => d.Kind == kind);
+        Assert.Equal((AlarmAction.Clear, after), (cleared.Action, cleared.Severity));
+    }
+
+    [Fact]
+    public void AnAdoptedAlarmEscalatesFromTheSeverityItWasStoredWith()
+    {
+        _rules.Adopt(new Alarm(Guid.NewGuid(), AlarmKinds.EndpointOffline, AlarmSeverity.Major, Room, "PT-08515", "x", T0, null, null, null), T0);
+        _rules.ObservePresence(Presence(EndpointState.Offline), T0.AddSeconds(1));
+        Assert.Empty(_rules.Evaluate(T0.AddSeconds(2)));
+        _live.Add("PT-08515");
+        var escalated = Assert.Single(_rules.Evaluate(T0.AddSeconds(3)));
+        Assert.Equal((AlarmAction.Escalate, AlarmSeverity.Critical), (escalated.Action, escalated.Severity));
+    }
+
+    [Fact]
+    public void AnOutageNotYetRaisedWhenTheMeetingGoesLiveIsRaisedCriticalWithoutAnEscalation()
+    {
+        _rules.ObservePresence(Presence(EndpointState.Offline), T0);
+        Assert.Empty(_rules.Evaluate(T0.AddSeconds(30)));
+        _live.Add("PT-08515");
+        Assert.Empty(_rules.Evaluate(T0.AddSeconds(31)));
+        var raised = Assert.Single(_rules.Evaluate(T0.AddSeconds(60)));
+        Assert.Equal((AlarmAction.Raise, AlarmSeverity.Critical), (raised.Action, raised.Severity));
+    }
+
     [Fact]
     public void ALostRegistrationAlarmsAfterItsGraceAndClearsAfterReRegistering()
     {

@@ -17,6 +17,7 @@
   const alarmList = document.getElementById("alarm-list");
   const actionBar = document.getElementById("actions");
   const outcome = document.getElementById("action-outcome");
+  const scopeError = document.getElementById("scope-error");
   const timeFormat = new Intl.DateTimeFormat(culture, { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
   const dateTimeFormat = new Intl.DateTimeFormat(culture, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
   const one = new Intl.NumberFormat(culture, { maximumFractionDigits: 1 });
@@ -25,7 +26,7 @@
   const stats = window.monitoringStats = { batches: 0, lastApplyMs: 0, maxApplyMs: 0, totalApplyMs: 0, rows: 0 };
 
   let canAct = false;
-  let scope = { siteCode: null, meetingId: null };
+  let scope = { siteCode: root.dataset.site || null, meetingId: root.dataset.meeting || null };
   let selected = null;
   let frame = 0;
   const sites = new Map();       // code -> { code, name, parentCode, level, path: [codes root..self], row, counts, total }
@@ -35,8 +36,10 @@
   const pendingCalls = new Map(); // endpoint -> figures, or null when the call ended
   const dirtySites = new Set();
 
+  // The same folding as VietnameseText.Fold on the server (tones, hats and đ gone, lower case, one
+  // space between words), so what a technician types matches the names the server folded.
   function fold(text) {
-    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase().replace(/\s+/g, " ").trim();
   }
 
   function setText(entry, index, text, cls) {
@@ -55,10 +58,13 @@
   function build(snapshot) {
     sites.clear(); rows.clear(); pendingStatus.clear(); pendingCalls.clear(); dirtySites.clear();
     const children = new Map();
+    const known = new Set(snapshot.sites.map(s => s.code));
     for (const s of snapshot.sites) {
-      sites.set(s.code, { code: s.code, name: s.name, parentCode: s.parentCode, level: s.level, path: [], row: null, counts: {}, total: 0 });
-      if (!children.has(s.parentCode || "")) { children.set(s.parentCode || "", []); }
-      children.get(s.parentCode || "").push(s.code);
+      // A subtree's root has its parent outside the snapshot: it is drawn as a top row.
+      const parent = s.parentCode && known.has(s.parentCode) ? s.parentCode : "";
+      sites.set(s.code, { code: s.code, name: s.name, parentCode: parent || null, level: s.level, path: [], row: null, counts: {}, total: 0 });
+      if (!children.has(parent)) { children.set(parent, []); }
+      children.get(parent).push(s.code);
     }
     for (const site of sites.values()) {
       for (let c = site; c; c = c.parentCode ? sites.get(c.parentCode) : null) { site.path.unshift(c.code); }
@@ -94,7 +100,7 @@
     tbody.replaceChildren(fragment);
     stats.rows = rows.size;
 
-    for (const status of snapshot.statuses) { pendingStatus.set(status.endpointId, status); }
+    for (const status of snapshot.statuses) { pendingStatus.set(status.e, status); }
     for (const meeting of snapshot.calls) { for (const leg of meeting.legs) { pendingCalls.set(leg.e, leg); } }
     for (const site of sites.values()) { dirtySites.add(site.code); }
     applyFilter();
@@ -125,22 +131,22 @@
   // ---- applying diffs -------------------------------------------------------------------------
 
   function applyStatus(status) {
-    const entry = rows.get(status.endpointId);
+    const entry = rows.get(status.e);
     if (!entry) { return; }
-    if (entry.state !== status.state) {
+    if (entry.state !== status.s) {
       for (const code of entry.site.path) {
         const s = sites.get(code);
         s.counts[entry.state]--;
-        s.counts[status.state] = (s.counts[status.state] || 0) + 1;
+        s.counts[status.s] = (s.counts[status.s] || 0) + 1;
         dirtySites.add(code);
       }
-      entry.state = status.state;
+      entry.state = status.s;
     }
     entry.presence = status;
     paintBadge(entry);
-    setText(entry, 6, timeFormat.format(new Date(status.sinceUtc)));
+    setText(entry, 6, timeFormat.format(new Date(status.t * 1000)));
     if (!entry.call) {
-      setText(entry, 3, status.optionsRoundTripMs == null ? "—" : one.format(status.optionsRoundTripMs) + " ms", "num");
+      setText(entry, 3, status.r == null ? "—" : one.format(status.r) + " ms", "num");
     }
   }
 
@@ -155,7 +161,7 @@
       entry.row.dataset.state = state;
     }
     setText(entry, 0, text);
-    entry.cells[0].title = entry.presence && entry.presence.reason ? entry.presence.reason : "";
+    entry.cells[0].title = entry.presence && entry.presence.w ? entry.presence.w : "";
   }
 
   function fmtPair(a, b, format) {
@@ -167,7 +173,7 @@
     entry.call = f;
     if (!f) {
       setText(entry, 1, "—", "num"); setText(entry, 2, "—", "num"); setText(entry, 4, "—", "num"); setText(entry, 5, "—", "num");
-      setText(entry, 3, entry.presence && entry.presence.optionsRoundTripMs != null ? one.format(entry.presence.optionsRoundTripMs) + " ms" : "—", "num");
+      setText(entry, 3, entry.presence && entry.presence.r != null ? one.format(entry.presence.r) + " ms" : "—", "num");
     } else {
       const loss = Math.max(f.li || 0, f.lo || 0);
       setText(entry, 1, fmtPair(f.li, f.lo, one) + (f.li == null && f.lo == null ? "" : " %"), "num" + (loss >= 5 ? " bad" : loss >= 1 ? " warn" : ""));
@@ -225,7 +231,7 @@
   function schedule() { if (!frame) { frame = requestAnimationFrame(flush); } }
 
   function onChanges(batch) {
-    for (const status of batch.endpoints) { pendingStatus.set(status.endpointId, status); }
+    for (const status of batch.endpoints) { pendingStatus.set(status.e, status); }
     for (const meeting of batch.calls) { for (const leg of meeting.legs) { pendingCalls.set(leg.e, leg); } }
     for (const id of batch.callsEnded) { pendingCalls.set(id, null); }
     schedule();
@@ -278,7 +284,7 @@
   // ---- scope, filter, selection and actions -------------------------------------------------
 
   function onMeetings(list) {
-    const current = scopeSelect.value;
+    const current = scope.meetingId || "";
     const options = [scopeSelect.options[0]];
     for (const m of list) {
       const option = document.createElement("option");
@@ -326,11 +332,13 @@
     const b = event.target.closest("button[data-action]");
     if (!b || !selected) { return; }
     const action = b.dataset.action;
+    const target = selected;
+    if (action === "hang-up" && !(await confirmHangUp(target))) { return; }
     outcome.textContent = labels.working;
     outcome.dataset.state = "working";
     try {
       const body = scope.meetingId ? { meetingId: scope.meetingId } : {};
-      const response = await fetch("/api/endpoints/" + selected.id + "/actions/" + action, {
+      const response = await fetch("/api/endpoints/" + target.id + "/actions/" + action, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin",
       });
       const json = await response.json().catch(() => ({}));
@@ -346,15 +354,123 @@
     }
   });
 
+  const hangUpDialog = document.getElementById("confirm-hang-up");
+
+  function confirmHangUp(entry) {
+    return new Promise(resolve => {
+      document.getElementById("confirm-hang-up-text").textContent = labels.hangUpConfirm.replace("{0}", siteName(entry.site.code) + " · " + entry.name);
+      hangUpDialog.returnValue = "";
+      hangUpDialog.addEventListener("close", () => resolve(hangUpDialog.returnValue === "confirm"), { once: true });
+      hangUpDialog.showModal();
+    });
+  }
+
   function showError(e) { outcome.textContent = labels.failed + ": " + (e && e.message ? e.message : e); outcome.dataset.state = "failed"; }
 
   filter.addEventListener("input", applyFilter);
   scopeSelect.addEventListener("change", () => {
-    scope = scopeSelect.value ? { siteCode: null, meetingId: scopeSelect.value } : { siteCode: null, meetingId: null };
+    changeScope(scopeSelect.value ? { siteCode: null, meetingId: scopeSelect.value } : { siteCode: picker.chosen, meetingId: null });
+  });
+
+  function changeScope(next) {
+    scope = next;
+    showScope();
+    subscribe().catch(showScopeError);
+  }
+
+  // The URL says what is watched (?site=CODE or ?meeting=ID), so the page can be bookmarked and
+  // reloading it comes back to the same place.
+  function showScope() {
     meetingLink.hidden = !scope.meetingId;
     if (scope.meetingId) { meetingLink.href = "/monitoring/meetings/" + scope.meetingId; }
-    subscribe().catch(showError);
-  });
+    picker.input.disabled = !!scope.meetingId;
+    const url = new URL(window.location.href);
+    url.searchParams.delete("site"); url.searchParams.delete("meeting");
+    if (scope.meetingId) { url.searchParams.set("meeting", scope.meetingId); } else if (scope.siteCode) { url.searchParams.set("site", scope.siteCode); }
+    if (url.href !== window.location.href) { history.replaceState(null, "", url); }
+  }
+
+  function showScopeError(e) {
+    scopeError.textContent = labels.failed + ": " + (e && e.message ? e.message.replace(/^.*HubException: /, "") : e);
+    scopeError.hidden = false;
+  }
+
+  // ---- the area picker: a combobox over the whole site tree ------------------------------------
+
+  const picker = (function () {
+    const MAX_SHOWN = 40;
+    const input = document.getElementById("site-picker");
+    const list = document.getElementById("site-picker-list");
+    const clear = document.getElementById("site-picker-clear");
+    const all = JSON.parse(root.dataset.sites || "[]").map(([code, name, path, folded]) => ({ code, name, path, folded }));
+    const byCode = new Map(all.map(s => [s.code, s]));
+    const state = { input, chosen: scope.meetingId ? null : scope.siteCode, matches: [], active: -1 };
+
+    function nameOf(code) { const s = byCode.get(code); return s ? s.name : ""; }
+
+    // As SiteIndex.Search: every typed word in the folded name, or the code starting with the text; in tree order.
+    function search(query) {
+      const words = fold(query).split(" ").filter(w => w.length);
+      const raw = query.trim().toLowerCase();
+      return all.filter(s => !words.length || words.every(w => s.folded.includes(w)) || (raw.length && s.code.toLowerCase().startsWith(raw)));
+    }
+
+    function render() {
+      const items = state.matches.slice(0, MAX_SHOWN).map((s, i) => {
+        const li = document.createElement("li");
+        li.id = "site-picker-opt-" + i;
+        li.setAttribute("role", "option");
+        li.dataset.site = s.code;
+        li.setAttribute("aria-selected", i === state.active ? "true" : "false");
+        if (i === state.active) { li.className = "active"; }
+        const name = document.createElement("span");
+        name.textContent = s.name;
+        li.appendChild(name);
+        if (s.path) { const path = document.createElement("small"); path.textContent = s.path; li.appendChild(path); }
+        li.addEventListener("mousedown", e => { e.preventDefault(); choose(s.code); });
+        return li;
+      });
+      if (state.matches.length > MAX_SHOWN) {
+        const more = document.createElement("li");
+        more.className = "combo-more";
+        more.setAttribute("aria-disabled", "true");
+        more.textContent = labels.typeToNarrow;
+        items.push(more);
+      }
+      list.replaceChildren(...items);
+      const open = items.length > 0 && document.activeElement === input;
+      list.hidden = !open;
+      input.setAttribute("aria-expanded", open ? "true" : "false");
+      if (state.active >= 0) { input.setAttribute("aria-activedescendant", "site-picker-opt-" + state.active); } else { input.removeAttribute("aria-activedescendant"); }
+    }
+
+    function refresh(query) { state.matches = search(query); state.active = state.matches.length ? 0 : -1; render(); }
+
+    function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.value = nameOf(state.chosen); clear.hidden = !state.chosen; }
+
+    function choose(code) {
+      state.chosen = code;
+      close();
+      input.blur();
+      if (scope.siteCode !== code || scope.meetingId) { scopeSelect.value = ""; changeScope({ siteCode: code, meetingId: null }); }
+    }
+
+    input.addEventListener("focus", () => { input.select(); refresh(""); });
+    input.addEventListener("input", () => refresh(input.value));
+    input.addEventListener("blur", () => {
+      // Leaving the field with exactly one match typed out picks it; anything else keeps the previous choice.
+      if (input.value.length && input.value !== nameOf(state.chosen) && state.matches.length === 1) { choose(state.matches[0].code); } else { close(); }
+    });
+    input.addEventListener("keydown", e => {
+      if (e.key === "ArrowDown") { state.active = Math.min(state.active + 1, Math.min(state.matches.length, MAX_SHOWN) - 1); render(); e.preventDefault(); }
+      else if (e.key === "ArrowUp") { state.active = Math.max(state.active - 1, 0); render(); e.preventDefault(); }
+      else if (e.key === "Enter") { if (state.active >= 0) { choose(state.matches[state.active].code); } e.preventDefault(); }
+      else if (e.key === "Escape") { close(); input.blur(); }
+    });
+    clear.addEventListener("click", () => { choose(null); });
+    close();
+    return state;
+  })();
 
   // ---- connection -------------------------------------------------------------------------------
 
@@ -368,6 +484,7 @@
 
   async function subscribe() {
     const snapshot = await connection.invoke("Subscribe", scope.siteCode, scope.meetingId);
+    scopeError.hidden = true;
     canAct = snapshot.canAct;
     onMeetings(snapshot.meetings);
     build(snapshot);
@@ -380,6 +497,13 @@
   }
 
   connection.onreconnecting(() => { connectionLabel.textContent = labels.reconnecting; connectionLabel.dataset.state = "reconnecting"; });
-  connection.onreconnected(() => subscribe().catch(showError));
-  connection.start().then(subscribe).catch(() => { connectionLabel.textContent = labels.reconnecting; });
+  connection.onreconnected(() => subscribe().catch(showScopeError));
+  showScope();
+  connection.start()
+    .then(() => subscribe().catch(e => {
+      // A bookmarked meeting that is over: say so and show the province instead.
+      showScopeError(e);
+      if (scope.meetingId || scope.siteCode) { picker.chosen = null; picker.input.value = ""; changeScope({ siteCode: null, meetingId: null }); }
+    }))
+    .catch(() => { connectionLabel.textContent = labels.reconnecting; });
 })();
