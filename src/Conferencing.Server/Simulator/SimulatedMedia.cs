@@ -236,7 +236,9 @@ public sealed class SimulatedMedia : IAsyncDisposable
         var buffer = new byte[1500];
         var frame = 0L;
         var lastKeyframe = long.MinValue;
-        var lastReport = 0L;
+        // RFC 3550 6.2: the first report goes out after half the interval, so a short call (a
+        // technician's 5 s test call) still hears what the room receives.
+        var lastReport = -ReportIntervalMs / 2L;
         var fps = Math.Clamp(_options.FramesPerSecond, 1, 60);
         var frameBytes = Math.Max(200, _options.VideoKbps * 1000 / 8 / fps);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
