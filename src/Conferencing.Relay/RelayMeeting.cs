@@ -22,6 +22,7 @@ internal sealed partial class RelayMeeting
     private readonly string _pin;
     private int _legCounter;
     private IReadOnlyList<LegStatistics> _statistics = [];
+    private DialInList _dialIn;
 
     public RelayMeeting(RelayNode node, OpenMeetingRequest request, MediaProfile profile, MeetingMedia media, DateTimeOffset opened)
     {
@@ -29,7 +30,7 @@ internal sealed partial class RelayMeeting
         Number = request.Number;
         _pin = request.Pin ?? "";
         Profile = profile;
-        DialIn = new Dictionary<string, string>(request.DialIn ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        _dialIn = DialInList.Of(request.DialIn);
         Media = media;
         OpenedUtc = opened;
     }
@@ -38,7 +39,8 @@ internal sealed partial class RelayMeeting
 
     public MediaProfile Profile { get; }
 
-    public IReadOnlyDictionary<string, string> DialIn { get; }
+    /// <summary>Who may dial in now; read once per decision, as it may be replaced at any moment.</summary>
+    public DialInList DialIn => Volatile.Read(ref _dialIn);
 
     public MeetingMedia Media { get; }
 
@@ -60,6 +62,17 @@ internal sealed partial class RelayMeeting
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.UTF8.GetBytes(pin), System.Text.Encoding.UTF8.GetBytes(_pin));
 
+    /// <summary>Replaces the dial-in list; returns how many users lost their right to dial in.</summary>
+    public int ReplaceDialIn(IReadOnlyDictionary<string, string> allowed)
+    {
+        lock (_lock)
+        {
+            DialInList before = _dialIn;
+            Volatile.Write(ref _dialIn, before.Replace(allowed));
+            return before.Allowed.Keys.Count(user => !allowed.ContainsKey(user));
+        }
+    }
+
     public RelayMeetingInfo ToInfo() => new(
         Number,
         _pin.Length > 0,
@@ -69,7 +82,8 @@ internal sealed partial class RelayMeeting
         Media.Ports,
         [.. Legs.Values.OrderBy(l => l.CreatedUtc).Select(Info)],
         Media.Drops,
-        OpenedUtc);
+        OpenedUtc,
+        [.. DialIn.Allowed.Keys.Order(StringComparer.Ordinal)]);
 
     public LegInfo Info(RelayLeg leg) => leg.ToInfo(leg.Id == ProgramLegId, leg.Id == ReturnFeedLegId);
 

@@ -136,6 +136,23 @@ public sealed partial class RelayNode : IRelayControl, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task SetDialInAsync(string number, IReadOnlyDictionary<string, string> dialIn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dialIn);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        ValidateDialIn(dialIn, errors);
+        if (errors.Count > 0)
+        {
+            throw new RelayException(RelayErrorKind.Invalid, "validation", "The dial-in list is invalid.", errors);
+        }
+
+        RelayMeeting meeting = Meeting(number);
+        int removed = meeting.ReplaceDialIn(dialIn);
+        Log.DialInReplaced(Logger, meeting.Number, dialIn.Count, removed);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<RelayMeetingInfo>> ListMeetingsAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<RelayMeetingInfo>>([.. _meetings.Values.OrderBy(m => m.OpenedUtc).Select(m => m.ToInfo())]);
 
@@ -250,26 +267,42 @@ public sealed partial class RelayNode : IRelayControl, IAsyncDisposable
             errors["pin"] = ["A PIN is up to 16 digits."];
         }
 
-        foreach (var (user, password) in request.DialIn ?? new Dictionary<string, string>())
-        {
-            if (string.IsNullOrWhiteSpace(user) || user.Length > 128 || string.IsNullOrEmpty(password))
-            {
-                errors["dialIn"] = ["Each dial-in entry needs a user name (at most 128 characters) and a password."];
-            }
-        }
-
+        ValidateDialIn(request.DialIn, errors);
         if (errors.Count > 0)
         {
             throw new RelayException(RelayErrorKind.Invalid, "validation", "The meeting request is invalid.", errors);
         }
     }
 
-    /// <summary>Digest passwords for dial-in: any open meeting's list; the meeting then checks the user was invited to it.</summary>
+    private static void ValidateDialIn(IReadOnlyDictionary<string, string>? dialIn, Dictionary<string, string[]> errors)
+    {
+        foreach (var (user, password) in dialIn ?? new Dictionary<string, string>())
+        {
+            if (string.IsNullOrWhiteSpace(user) || user.Length > 128 || string.IsNullOrEmpty(password))
+            {
+                errors["dialIn"] = ["Each dial-in entry needs a user name (at most 128 characters) and a password."];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Digest passwords for dial-in: any open meeting's list, then users removed from one (so they
+    /// hear 403, not invited, rather than a new challenge); the meeting then checks the user is
+    /// invited to it now.
+    /// </summary>
     private string? PasswordOf(string user)
     {
         foreach (RelayMeeting meeting in _meetings.Values)
         {
-            if (meeting.DialIn.TryGetValue(user, out string? password))
+            if (meeting.DialIn.Allowed.TryGetValue(user, out string? password))
+            {
+                return password;
+            }
+        }
+
+        foreach (RelayMeeting meeting in _meetings.Values)
+        {
+            if (meeting.DialIn.Former.TryGetValue(user, out string? password))
             {
                 return password;
             }
@@ -303,7 +336,7 @@ public sealed partial class RelayNode : IRelayControl, IAsyncDisposable
             return;
         }
 
-        if (!meeting.DialIn.ContainsKey(user))
+        if (!meeting.DialIn.Allowed.ContainsKey(user))
         {
             Log.DialInRefused(Logger, number, user, 403, "not invited");
             await incoming.RejectAsync(403, "Not invited to this meeting").ConfigureAwait(false);
@@ -366,5 +399,8 @@ public sealed partial class RelayNode : IRelayControl, IAsyncDisposable
 
         [LoggerMessage(EventId = 20006, Level = LogLevel.Error, Message = "Reports of meeting {Meeting} failed")]
         public static partial void ReportFailed(ILogger logger, Exception exception, string meeting);
+
+        [LoggerMessage(EventId = 20007, Level = LogLevel.Information, Message = "Meeting {Meeting}: dial-in list replaced, {Count} user(s) may dial in, {Removed} removed")]
+        public static partial void DialInReplaced(ILogger logger, string meeting, int count, int removed);
     }
 }

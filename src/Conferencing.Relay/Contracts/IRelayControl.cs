@@ -13,6 +13,16 @@ public interface IRelayControl
     /// <summary>Closes a meeting: hangs up every leg and frees its ports.</summary>
     Task CloseMeetingAsync(string number, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Replaces a meeting's dial-in list as a whole: a dial-in being authenticated meets either the
+    /// old list or the new one. Calls already up are left alone, a removed user's included: the
+    /// controller decides which legs belong to the meeting and hangs up the others.
+    /// </summary>
+    /// <param name="number">The meeting number.</param>
+    /// <param name="dialIn">Digest user names and passwords; see <see cref="OpenMeetingRequest.DialIn"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task SetDialInAsync(string number, IReadOnlyDictionary<string, string> dialIn, CancellationToken cancellationToken = default);
+
     /// <summary>Every open meeting.</summary>
     Task<IReadOnlyList<RelayMeetingInfo>> ListMeetingsAsync(CancellationToken cancellationToken = default);
 

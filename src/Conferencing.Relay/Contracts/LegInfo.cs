@@ -118,6 +118,7 @@ public sealed record MediaDrops(long TooShort, long BadVersion, long Malformed, 
 /// <param name="Legs">Every leg, connected or not (ended legs stay listed until the meeting closes).</param>
 /// <param name="Drops">Datagrams dropped on the media ports.</param>
 /// <param name="OpenedUtc">When the meeting was opened.</param>
+/// <param name="DialInUsers">The digest users allowed to dial in now, sorted (their passwords are never shown).</param>
 public sealed record RelayMeetingInfo(
     string Number,
     bool HasPin,
@@ -127,4 +128,5 @@ public sealed record RelayMeetingInfo(
     MediaPorts Ports,
     IReadOnlyList<LegInfo> Legs,
     MediaDrops Drops,
-    DateTimeOffset OpenedUtc);
+    DateTimeOffset OpenedUtc,
+    IReadOnlyList<string>? DialInUsers = null);

@@ -10,6 +10,13 @@ namespace Conferencing.Relay;
 /// </param>
 public sealed record OpenMeetingRequest(string Number, string? Pin = null, MediaProfile? Profile = null, IReadOnlyDictionary<string, string>? DialIn = null);
 
+/// <summary>Replaces who may dial in to an open relay meeting.</summary>
+/// <param name="DialIn">
+/// Digest user names and passwords, as in <see cref="OpenMeetingRequest.DialIn"/>: the whole list, not
+/// a change to it (an empty list lets nobody in).
+/// </param>
+public sealed record DialInRequest(IReadOnlyDictionary<string, string>? DialIn);
+
 /// <summary>Dials a leg out from a relay meeting.</summary>
 /// <param name="Uri">The SIP URI to call: an endpoint (<c>sip:room@10.1.2.3</c>) or another relay (<c>sip:1234*5678@10.0.0.2:5070</c>).</param>
 /// <param name="LegId">The id to give the leg (an endpoint or site code lets the controller match events); generated when null.</param>

@@ -32,6 +32,7 @@ public static class RelayApi
         api.MapGet("/meetings", ListMeetingsAsync);
         api.MapGet("/meetings/{number}", GetMeetingAsync);
         api.MapDelete("/meetings/{number}", CloseMeetingAsync);
+        api.MapPut("/meetings/{number}/dial-in", SetDialInAsync);
         api.MapGet("/meetings/{number}/legs", ListLegsAsync);
         api.MapPost("/meetings/{number}/legs", DialAsync);
         api.MapDelete("/meetings/{number}/legs/{legId}", HangUpAsync);
@@ -134,6 +135,24 @@ public static class RelayApi
         try
         {
             await relay.CloseMeetingAsync(number, cancellationToken).ConfigureAwait(false);
+            return TypedResults.NoContent();
+        }
+        catch (RelayException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetDialInAsync(string number, DialInRequest? request, IRelayControl relay, CancellationToken cancellationToken)
+    {
+        if (request?.DialIn is not { } dialIn)
+        {
+            return Problem(RelayException.Invalid("dialIn", "A JSON body with dialIn, the users allowed to dial in and their passwords ({} for nobody), is needed."));
+        }
+
+        try
+        {
+            await relay.SetDialInAsync(number, dialIn, cancellationToken).ConfigureAwait(false);
             return TypedResults.NoContent();
         }
         catch (RelayException e)

@@ -52,6 +52,13 @@ public sealed partial class RelayHttpClient : IRelayControl
         SendAsync<object>(HttpMethod.Delete, $"v1/meetings/{Escape(number)}", null, cancellationToken);
 
     /// <inheritdoc />
+    public Task SetDialInAsync(string number, IReadOnlyDictionary<string, string> dialIn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dialIn);
+        return SendAsync<object>(HttpMethod.Put, $"v1/meetings/{Escape(number)}/dial-in", new DialInRequest(dialIn), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<RelayMeetingInfo>> ListMeetingsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<RelayMeetingInfo>>(HttpMethod.Get, "v1/meetings", null, cancellationToken);
 

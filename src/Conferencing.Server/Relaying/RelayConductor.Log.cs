@@ -48,5 +48,11 @@ public sealed partial class RelayConductor
 
         [LoggerMessage(EventId = 11215, Level = LogLevel.Information, Message = "Meeting {Number}: {Leg} to be dialled again at a technician's request")]
         public static partial void Redial(ILogger logger, string number, string leg);
+
+        [LoggerMessage(EventId = 11216, Level = LogLevel.Information, Message = "Meeting {Number} on {Relay}: dial-in list updated, {Count} user(s) may dial in")]
+        public static partial void DialInSent(ILogger logger, string number, string relay, int count);
+
+        [LoggerMessage(EventId = 11217, Level = LogLevel.Information, Message = "Meeting {Number} on {Relay}: leg {Leg} (user {User}) no longer belongs to the meeting; hanging up")]
+        public static partial void StrayLeg(ILogger logger, string number, string relay, string leg, string? user);
     }
 }

@@ -37,6 +37,8 @@ public sealed partial class RelayConductor
                     continue;
                 }
 
+                EnsureDialIn(plan, relay);
+                HangUpStrays(plan, relay, meeting);
                 if (relay.ParentKey is not null)
                 {
                     EnsureParentLink(plan, relay, meeting, now);
@@ -77,6 +79,7 @@ public sealed partial class RelayConductor
             }
         }
 
+        ForgetDialInOfGoneMeetings();
         foreach (var plan in _plans.Values.Where(p => !p.Meeting.HoldsEndpoints).ToList())
         {
             if (!_views.Values.Any(v => v.Ready && v.Meetings.ContainsKey(plan.Number)))
@@ -129,17 +132,20 @@ public sealed partial class RelayConductor
         var request = new OpenMeetingRequest(number, plan.DialIn.Pin, new MediaProfile { VideoKbps = _options.VideoKbps }, new Dictionary<string, string>(relay.DialIn, StringComparer.Ordinal));
         var key = relay.Key;
         var name = relay.Node.Name;
-        Issue($"{key}|{number}|open", key, async (control, cancellationToken) =>
+        Issue(OpenKey(key, number), key, async (control, cancellationToken) =>
         {
             RelayMeetingInfo info;
+            var opened = true;
             try
             {
                 info = await control.OpenMeetingAsync(request, cancellationToken).ConfigureAwait(false);
             }
             catch (RelayException e) when (e.Code == "relay.meeting-exists")
             {
-                // Opened already, and the stream has not told yet: take it as it is.
+                // Opened already, and the stream has not told yet: take it as it is, with a dial-in
+                // list not known to be this one (the next pass sends it).
                 info = await control.GetMeetingAsync(number, cancellationToken).ConfigureAwait(false);
+                opened = false;
             }
 
             return () =>
@@ -148,6 +154,15 @@ public sealed partial class RelayConductor
                 if (_views.TryGetValue(key, out var view))
                 {
                     view.Meetings.TryAdd(number, MeetingView.From(info));
+                }
+
+                if (opened)
+                {
+                    _dialInSent[(key, number)] = request.DialIn!;
+                }
+                else
+                {
+                    _dialInSent.Remove((key, number));
                 }
 
                 Touch(number);
@@ -356,7 +371,7 @@ public sealed partial class RelayConductor
     }
 
     private void HangUp(string relay, string number, string legId) =>
-        Issue($"{relay}|{number}|hangup|{legId}", relay, async (control, cancellationToken) =>
+        Issue(HangUpKey(relay, number, legId), relay, async (control, cancellationToken) =>
         {
             try
             {

@@ -199,8 +199,8 @@ public sealed partial class RelayConductor : BackgroundService
                 if (NeedsFreshWorld(m.Meeting))
                 {
                     // A meeting about to be opened is planned from the store as it is now: an endpoint
-                    // added a moment ago must be dialled and, above all, be in the relay's dial-in
-                    // list, which is fixed once the meeting is open there.
+                    // added a moment ago is dialled and in the relay's dial-in list from the start,
+                    // not only after the next periodic refresh.
                     await RefreshWorldAsync(cancellationToken).ConfigureAwait(false);
                 }
 

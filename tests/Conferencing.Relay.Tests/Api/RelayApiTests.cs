@@ -75,6 +75,40 @@ public sealed class RelayApiTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task TheDialInListIsReplacedOverHttpWithTheKeyAndAnUnknownMeetingOrBadBodyGetsAProblem()
+    {
+        await using var relay = await RelayProcess.StartAsync("district", output);
+        var client = relay.Client;
+        await client.OpenMeetingAsync(new OpenMeetingRequest("2025", "1676", null, new Dictionary<string, string> { ["xa-lam-thao"] = "mat-khau" })).DefaultTimeout();
+        await client.SetDialInAsync("2025", new Dictionary<string, string> { ["xa-ha-hoa"] = "mat-khau-ha-hoa", ["xa-pa-co"] = "mat-khau-pa-co" }).DefaultTimeout();
+        Assert.Equal(["xa-ha-hoa", "xa-pa-co"], (await client.GetMeetingAsync("2025").DefaultTimeout()).DialInUsers);
+
+        var wrong = new RelayHttpClient(new HttpClient { BaseAddress = relay.Http }, "not-the-key-at-all");
+        RelayException unauthorized = await Assert.ThrowsAsync<RelayException>(() => wrong.SetDialInAsync("2025", new Dictionary<string, string>())).DefaultTimeout();
+        Assert.Equal((RelayErrorKind.Unauthorized, "relay.unauthorized"), (unauthorized.Kind, unauthorized.Code));
+        RelayException unknown = await Assert.ThrowsAsync<RelayException>(() => client.SetDialInAsync("404", new Dictionary<string, string>())).DefaultTimeout();
+        Assert.Equal((RelayErrorKind.NotFound, "relay.meeting-not-found"), (unknown.Kind, unknown.Code));
+
+        using var http = new HttpClient { BaseAddress = relay.Http };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", relay.Key);
+        foreach (var (body, field) in new[] { ("{}", "dialIn"), ("{\"dialIn\": {\"xa-hy-cuong\": \"\"}}", "dialIn"), ("{\"dialIn\": [", null) })
+        {
+            using HttpResponseMessage response = await http.PutAsync("v1/meetings/2025/dial-in", new StringContent(body, Encoding.UTF8, "application/json")).DefaultTimeout();
+            string text = await response.Content.ReadAsStringAsync().DefaultTimeout();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body}: {(int)response.StatusCode} {text}");
+            using JsonDocument problem = JsonDocument.Parse(text);
+            Assert.Equal("validation", problem.RootElement.GetProperty("code").GetString());
+            if (field is not null)
+            {
+                Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), text);
+            }
+        }
+
+        // Nothing lost: the list is the one last accepted.
+        Assert.Equal(["xa-ha-hoa", "xa-pa-co"], (await client.GetMeetingAsync("2025").DefaultTimeout()).DialInUsers);
+    }
+
+    [Fact]
     public async Task TheEventStreamStartsWithASnapshotAndFollowsLegsThroughTheirLives()
     {
         await using var relay = await RelayProcess.StartAsync("district", output);
