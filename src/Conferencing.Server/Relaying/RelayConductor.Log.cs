@@ -54,5 +54,8 @@ public sealed partial class RelayConductor
 
         [LoggerMessage(EventId = 11217, Level = LogLevel.Information, Message = "Meeting {Number} on {Relay}: leg {Leg} (user {User}) no longer belongs to the meeting; hanging up")]
         public static partial void StrayLeg(ILogger logger, string number, string relay, string leg, string? user);
+
+        [LoggerMessage(EventId = 11218, Level = LogLevel.Information, Message = "Meeting {Number}: {Leg} registered at {Contact} while still being dialled elsewhere; calling it there")]
+        public static partial void DialAtContact(ILogger logger, string number, string leg, string contact);
     }
 }

@@ -262,10 +262,26 @@ public sealed partial class RelayConductor
         var woke = false;
         foreach (var plan in _plans.Values)
         {
-            if (plan.EndpointsByLeg.TryGetValue(endpoint.LegId, out var planned) && _backoff.TryGetValue(BackoffKey(planned.RelayKey, plan.Number, endpoint.LegId), out var backoff)
-                && backoff.NextUtc > _time.GetUtcNow())
+            if (!plan.EndpointsByLeg.TryGetValue(endpoint.LegId, out var planned))
+            {
+                continue;
+            }
+
+            if (_backoff.TryGetValue(BackoffKey(planned.RelayKey, plan.Number, endpoint.LegId), out var backoff) && backoff.NextUtc > _time.GetUtcNow())
             {
                 backoff.NextUtc = _time.GetUtcNow();
+                woke = true;
+            }
+
+            // A room that registers while the relay still waits on an INVITE sent elsewhere (its SIP
+            // URI, dialled before it registered, or an address it has since left) is called afresh at
+            // its contact: nothing may answer the old INVITE until SIP's 32 s timer B ends it.
+            if (presence.Contact is { Length: > 0 } contact && _views.TryGetValue(planned.RelayKey, out var view) && view.Meetings.TryGetValue(plan.Number, out var meeting)
+                && meeting.Legs.TryGetValue(endpoint.LegId, out var leg) && leg.State == LegState.Dialing
+                && !string.Equals(leg.RemoteUri, contact, StringComparison.OrdinalIgnoreCase))
+            {
+                Log.DialAtContact(_logger, plan.Number, endpoint.LegId, contact);
+                HangUp(planned.RelayKey, plan.Number, leg.LegId);
                 woke = true;
             }
         }
