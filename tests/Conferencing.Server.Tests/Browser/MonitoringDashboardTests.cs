@@ -171,6 +171,15 @@ public sealed class MonitoringDashboardTests(BrowserFixture browser) : IClassFix
         var start = DateTimeOffset.UtcNow.AddDays(40);
         var meeting = await meetings.ScheduleAsync(new Conferencing.Server.Meetings.MeetingDetails("Giao ban kỹ thuật", null, Conferencing.Server.Meetings.MeetingKind.ProvinceHosted, "PT",
             start, start.AddHours(1), new Conferencing.Server.Meetings.SiteSelection([], [paCo]), [], []), "admin", CancellationToken.None).DefaultTimeout();
+
+        // Both rooms registered first, as before a real meeting: a room dialled before its simulator
+        // has registered is called at its SIP URI, where nothing answers until the INVITE times out.
+        var endpoints = _factory.Services.GetRequiredService<Conferencing.Server.Endpoints.EndpointStore>();
+        var presence = _factory.Services.GetRequiredService<Conferencing.Server.Endpoints.Presence.PresenceService>();
+        var rooms = (await endpoints.ListAsync("PT", CancellationToken.None).DefaultTimeout()).Select(e => e.Id).Append(victim).ToList();
+        await Conferencing.Relay.Tests.Infrastructure.TaskTimeouts.Until(
+            () => rooms.All(id => presence.Get(id)?.State is Conferencing.Server.Endpoints.Presence.EndpointState.Registered or Conferencing.Server.Endpoints.Presence.EndpointState.Reachable),
+            "the host's and Pà Cò's rooms to register");
         await meetings.StartAsync(meeting.Id, null, "admin", CancellationToken.None).DefaultTimeout();
 
         await using var context = await browser.Browser.NewContextAsync().DefaultTimeout();
