@@ -13,6 +13,8 @@ using UglyToad.PdfPig.Content;
 using UglyToad.PdfPig.Core;
 using UglyToad.PdfPig.Writer;
 
+using Conferencing.Benchmarks.Shared;
+
 namespace Conferencing.Room.Benchmarks;
 
 /// <summary>
@@ -38,30 +40,8 @@ public static class Program
         var clients = Arg(args, "--clients", 1000);
         var rounds = Arg(args, "--rounds", 40);
         var warmup = Arg(args, "--warmup", 5);
-        var folder = Directory.CreateTempSubdirectory("room-bench").FullName;
-
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = folder });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Store:ConnectionString"] = $"Data Source={Path.Combine(folder, "bench.db")}",
-            ["Documents:StoragePath"] = Path.Combine(folder, "documents"),
-            ["Bootstrap:AdminUsername"] = "admin",
-            ["Bootstrap:AdminPassword"] = "bench-password-1",
-            ["Demo:Enabled"] = "false",
-            ["Sip:Listen"] = "127.0.0.1:0",
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        });
-        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxConcurrentConnections = null);
-        builder.AddConferencing();
-        var app = builder.Build();
-        await app.Services.GetRequiredService<StartupTasks>().InitializeAsync(CancellationToken.None);
-        app.UseWebSockets();
-        var raw = new RawFanOut();
-        app.Map("/bench/raw", raw.AcceptAsync).AllowAnonymous();
-        app.UseConferencing();
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var raw = new RawFanOut("{}\u001e{\"type\":3,\"invocationId\":\"join\",\"result\":null}\u001e"u8.ToArray());
+        var (app, url) = await BenchServer.StartAsync("room-bench", raw);
         Console.WriteLine($"server {url}, {clients} clients, {rounds} rounds after {warmup} warm-up, {Environment.ProcessorCount} cores");
 
         using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
@@ -76,7 +56,7 @@ public static class Program
         var rawUri = new Uri(url.Replace("http://", "ws://", StringComparison.Ordinal) + "/bench/raw");
         var bare = await ConnectAsync(clients, rounds + warmup, rawUri, "", "raw");
         var frame = await RawFrameAsync(http, meetingId);
-        var bareResult = await MeasureAsync("baseline: bare WebSocket fan-out", bare, rounds, warmup, seq => raw.BroadcastAsync(frame, seq));
+        var bareResult = await MeasureAsync("baseline: bare WebSocket fan-out", bare, rounds, warmup, seq => raw.BroadcastAsync(WithSequence(frame, seq)));
         await DisposeAllAsync(bare);
 
         Console.WriteLine();
@@ -160,7 +140,7 @@ public static class Program
 
     private static async Task<(Guid Meeting, Guid Document, string DisplayCookie)> SetUpAsync(HttpClient http)
     {
-        Ok(await http.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "bench-password-1" }));
+        Ok(await http.PostAsJsonAsync("/api/auth/login", new { username = BenchServer.AdminUsername, password = BenchServer.AdminPassword }));
         using var csv = new StringContent("code,name,parent_code,level,kind\nPT,Tỉnh Phú Thọ,,Province,Province\nPT-X-HC,Xã Hy Cương,PT,Commune,Commune\n", Encoding.UTF8, "text/csv");
         Ok(await http.PostAsync(new Uri("/api/sites/import", UriKind.Relative), csv));
         var start = DateTimeOffset.UtcNow;
@@ -213,49 +193,10 @@ public static class Program
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
-    }
+    private static int Arg(string[] args, string name, int fallback) => BenchServer.Arg(args, name, fallback);
+
+    /// <summary>The baseline's frame with this round's sequence number, as the hub's message carries it.</summary>
+    private static byte[] WithSequence(string frame, long seq) =>
+        Encoding.UTF8.GetBytes(System.Text.RegularExpressions.Regex.Replace(frame, "\"seq\":[0-9]+", "\"seq\":" + seq.ToString(CultureInfo.InvariantCulture)));
 }
 
-/// <summary>The baseline: a bare WebSocket endpoint that sends one frame to every socket at once.</summary>
-internal sealed class RawFanOut
-{
-    private readonly ConcurrentDictionary<WebSocket, byte> _sockets = new();
-
-    public async Task AcceptAsync(HttpContext context)
-    {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var buffer = new byte[4096];
-        // Answer the client's handshake and Join as a hub would, so the same client measures both.
-        await socket.ReceiveAsync(buffer, CancellationToken.None);
-        await socket.SendAsync("{}\u001e{\"type\":3,\"invocationId\":\"join\",\"result\":null}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
-        _sockets[socket] = 0;
-        try
-        {
-            while (socket.State == WebSocketState.Open)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    break;
-                }
-            }
-        }
-        catch (WebSocketException)
-        {
-        }
-        finally
-        {
-            _sockets.TryRemove(socket, out _);
-        }
-    }
-
-    public Task BroadcastAsync(string frame, long seq)
-    {
-        var bytes = Encoding.UTF8.GetBytes(System.Text.RegularExpressions.Regex.Replace(frame, "\"seq\":[0-9]+", "\"seq\":" + seq.ToString(CultureInfo.InvariantCulture)));
-        return Task.WhenAll(_sockets.Keys.Select(s => s.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None)));
-    }
-}

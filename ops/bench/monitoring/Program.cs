@@ -17,6 +17,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
+using Conferencing.Benchmarks.Shared;
+
 namespace Conferencing.Monitoring.Benchmarks;
 
 /// <summary>
@@ -43,31 +45,8 @@ public static class Program
         var endpointCount = Arg(args, "--endpoints", 3500);
         var rounds = Arg(args, "--rounds", 30);
         var warmup = Arg(args, "--warmup", 5);
-        var folder = Directory.CreateTempSubdirectory("monitoring-bench").FullName;
-
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = folder });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Store:ConnectionString"] = $"Data Source={Path.Combine(folder, "bench.db")}",
-            ["Documents:StoragePath"] = Path.Combine(folder, "documents"),
-            ["Bootstrap:AdminUsername"] = "admin",
-            ["Bootstrap:AdminPassword"] = "bench-password-1",
-            ["Demo:Enabled"] = "false",
-            ["Sip:Listen"] = "127.0.0.1:0",
-            ["Relay:Sip"] = "127.0.0.1:0",
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        });
-        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxConcurrentConnections = null);
-        builder.AddConferencing();
-        var app = builder.Build();
-        await app.Services.GetRequiredService<StartupTasks>().InitializeAsync(CancellationToken.None);
-        app.UseWebSockets();
         var raw = new RawFanOut();
-        app.Map("/bench/raw", raw.AcceptAsync).AllowAnonymous();
-        app.UseConferencing();
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (app, url) = await BenchServer.StartAsync("monitoring-bench", raw);
 
         // The province: 175 communes of 20 rooms (host names, so the registrar probes none of them).
         var communes = (endpointCount + 19) / 20;
@@ -83,7 +62,7 @@ public static class Program
 
         var jar = new CookieContainer();
         using var http = new HttpClient(new HttpClientHandler { CookieContainer = jar, AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
-        (await http.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "bench-password-1" })).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/api/auth/login", new { username = BenchServer.AdminUsername, password = BenchServer.AdminPassword })).EnsureSuccessStatusCode();
         var cookie = string.Join("; ", jar.GetCookies(new Uri(url)).Select(c => $"{c.Name}={c.Value}"));
         Console.WriteLine($"server {url}, {endpoints.Count} endpoints, {clients} dashboards, {rounds} rounds after {warmup} warm-up, {Environment.ProcessorCount} cores");
 
@@ -219,47 +198,9 @@ public static class Program
         return result;
     }
 
-    internal static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
+    internal static int Arg(string[] args, string name, int fallback) => BenchServer.Arg(args, name, fallback);
 
-    internal static string ArgText(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : "";
-}
-
-/// <summary>The baseline: a bare WebSocket endpoint that sends one frame to every socket at once.</summary>
-internal sealed class RawFanOut
-{
-    private readonly ConcurrentDictionary<WebSocket, byte> _sockets = new();
-
-    public async Task AcceptAsync(HttpContext context)
-    {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        _sockets[socket] = 0;
-        var buffer = new byte[1024];
-        try
-        {
-            while (socket.State == WebSocketState.Open)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    break;
-                }
-            }
-        }
-        catch (WebSocketException)
-        {
-        }
-        finally
-        {
-            _sockets.TryRemove(socket, out _);
-        }
-    }
-
-    public Task BroadcastAsync(byte[] frame) =>
-        Task.WhenAll(_sockets.Keys.Select(s => s.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None)));
+    internal static string ArgText(string[] args, string name) => BenchServer.ArgText(args, name);
 }
 
 /// <summary>
