@@ -58,7 +58,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.Locator("input[name='Input.Username']").FillAsync(username).DefaultTimeout();
         await page.Locator("input[name='Input.Password']").FillAsync(password).DefaultTimeout();
         await page.Locator("form button[type=submit]").ClickAsync().DefaultTimeout();
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal)).DefaultTimeout();
+        // Signed in once the redirect away from the login page is committed (the cookie came with it);
+        // waiting for the next page's load too timed out once on a cold server, and every test's next
+        // step waits for what it needs anyway.
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit }).DefaultTimeout();
     }
 
     /// <summary>Starts the factory's server on a free loopback port and returns its base address.</summary>
