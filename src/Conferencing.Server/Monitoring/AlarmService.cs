@@ -4,6 +4,7 @@ using Conferencing.Server.Endpoints.Presence;
 using Conferencing.Server.Relaying;
 using Conferencing.Server.Sites;
 using Conferencing.Server.Store;
+using Conferencing.Server.Hosting.Supervision;
 using Microsoft.Extensions.Options;
 
 namespace Conferencing.Server.Monitoring;
@@ -16,8 +17,12 @@ namespace Conferencing.Server.Monitoring;
 /// </summary>
 public sealed partial class AlarmService(
     PresenceService presence, LiveCalls live, MonitoredMeetings meetings, MonitoringBroadcaster broadcaster, Database database, AuditLog audit,
-    SiteStore sites, IOptions<AlarmOptions> options, TimeProvider time, ILogger<AlarmService> logger) : BackgroundService
+    SiteStore sites, IOptions<AlarmOptions> options, TimeProvider time, LoopSupervisor supervisor, ILogger<AlarmService> logger)
+    : SupervisedService(supervisor, Loop)
 {
+    /// <summary>The rules loop's name under the supervisor.</summary>
+    public const string Loop = "alarms";
+
     private const string Columns = "id, kind, severity, endpoint_id, site_code, message, raised_utc, acknowledged_by, acknowledged_utc, cleared_utc, meeting_id, cleared_by";
     private static readonly AlarmSeverity[] Severities = Enum.GetValues<AlarmSeverity>();
 
@@ -133,7 +138,7 @@ public sealed partial class AlarmService(
         return alarm;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -155,6 +160,7 @@ public sealed partial class AlarmService(
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                Beat();
                 foreach (var decision in _rules.Evaluate(time.GetUtcNow()))
                 {
                     await SafelyAsync(() => decision.Action switch
@@ -162,7 +168,7 @@ public sealed partial class AlarmService(
                         AlarmAction.Raise => RaiseAsync(decision, stoppingToken),
                         AlarmAction.Escalate => EscalateAsync(decision, stoppingToken),
                         _ => AutoClearAsync(decision, stoppingToken),
-                    }).ConfigureAwait(false);
+                    }, $"{decision.Action} {decision.Kind} {decision.EndpointId}", stoppingToken).ConfigureAwait(false);
                 }
             }
         }
@@ -271,7 +277,7 @@ public sealed partial class AlarmService(
         return rows.FirstOrDefault() ?? throw DomainException.NotFound("alarm", id.ToString());
     }
 
-    private async Task SafelyAsync(Func<Task> work)
+    private async Task SafelyAsync(Func<Task> work, string item, CancellationToken stoppingToken)
     {
         try
         {
@@ -279,7 +285,13 @@ public sealed partial class AlarmService(
         }
         catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
         {
+            // The store is away: the rules decide again next second.
             Log.Failed(logger, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Anything else is this decision's own problem: logged once, skipped, the others go on.
+            Supervisor.Skipped(Loop, item, e);
         }
     }
 

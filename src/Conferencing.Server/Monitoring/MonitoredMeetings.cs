@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Conferencing.Server.Hosting.Supervision;
 using Conferencing.Server.Meetings;
 
 namespace Conferencing.Server.Monitoring;
@@ -10,8 +11,12 @@ namespace Conferencing.Server.Monitoring;
 /// meeting change and each minute (a scheduled meeting enters the window by the clock alone), so
 /// routing a second's changes to meeting groups never touches the store.
 /// </summary>
-public sealed partial class MonitoredMeetings(MeetingService meetings, MeetingEvents events, TimeProvider time, ILogger<MonitoredMeetings> logger) : BackgroundService
+public sealed partial class MonitoredMeetings(MeetingService meetings, MeetingEvents events, TimeProvider time, LoopSupervisor supervisor, ILogger<MonitoredMeetings> logger)
+    : SupervisedService(supervisor, Loop)
 {
+    /// <summary>The refresh loop's name under the supervisor.</summary>
+    public const string Loop = "monitoring.meetings";
+
     /// <summary>How far ahead a scheduled meeting is offered: 24 h.</summary>
     public static readonly TimeSpan UpcomingWindow = TimeSpan.FromHours(24);
 
@@ -72,7 +77,7 @@ public sealed partial class MonitoredMeetings(MeetingService meetings, MeetingEv
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var subscription = events.Subscribe((_, ct) => SafelyAsync(ct));
         using var timer = new PeriodicTimer(RefreshInterval, time);
@@ -80,6 +85,7 @@ public sealed partial class MonitoredMeetings(MeetingService meetings, MeetingEv
         {
             do
             {
+                Beat();
                 await SafelyAsync(stoppingToken).ConfigureAwait(false);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));

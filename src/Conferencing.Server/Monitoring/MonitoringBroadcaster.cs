@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.Hosting.Supervision;
 using Conferencing.Server.Relaying;
 using Microsoft.AspNetCore.SignalR;
 
@@ -14,8 +15,11 @@ namespace Conferencing.Server.Monitoring;
 /// </summary>
 public sealed partial class MonitoringBroadcaster(
     PresenceService presence, LiveCalls live, MonitoringRoutes routes, MonitoredMeetings meetings, IHubContext<MonitoringHub, IMonitoringClient> hub,
-    TimeProvider time, ILogger<MonitoringBroadcaster> logger) : BackgroundService
+    TimeProvider time, LoopSupervisor supervisor, ILogger<MonitoringBroadcaster> logger) : SupervisedService(supervisor, Loop)
 {
+    /// <summary>The push loop's name under the supervisor.</summary>
+    public const string Loop = "monitoring.push";
+
     /// <summary>How often batches go out: 1 s.</summary>
     public static readonly TimeSpan BatchInterval = TimeSpan.FromSeconds(1);
 
@@ -76,7 +80,7 @@ public sealed partial class MonitoringBroadcaster(
         await hub.Clients.Groups(groups).AlarmChanged(alarm).ConfigureAwait(false);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         presence.Changed += Publish;
         meetings.Changed += OnMeetingsChanged;
@@ -86,6 +90,7 @@ public sealed partial class MonitoringBroadcaster(
             using var timer = new PeriodicTimer(BatchInterval, time);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                Beat();
                 try
                 {
                     await FlushAsync(stoppingToken).ConfigureAwait(false);

@@ -4,9 +4,6 @@ public sealed partial class RelayConductor
 {
     private static partial class Log
     {
-        [LoggerMessage(EventId = 11201, Level = LogLevel.Error, Message = "Relay conductor: handling {Input} failed")]
-        public static partial void InputFailed(ILogger logger, Exception exception, string input);
-
         [LoggerMessage(EventId = 11202, Level = LogLevel.Warning, Message = "Relay conductor: reading meetings, endpoints and relays failed; the relays keep what they have")]
         public static partial void RefreshFailed(ILogger logger, Exception exception);
 

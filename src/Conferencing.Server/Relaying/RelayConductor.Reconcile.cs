@@ -17,55 +17,79 @@ public sealed partial class RelayConductor
         var wanted = new HashSet<(string Relay, string Number)>();
         foreach (var plan in _plans.Values)
         {
-            var live = plan.Meeting.Status == MeetingStatus.Live;
-            if (!plan.Meeting.HoldsEndpoints || plan.Meeting.Status == MeetingStatus.Scheduled)
+            try
+            {
+                ReconcilePlan(plan, wanted, now);
+            }
+            catch (Exception e)
+            {
+                // One meeting's bad data must not stop the others being driven; its relays stay wanted
+                // so nothing of it is closed for it.
+                foreach (var relay in plan.Relays.Keys)
+                {
+                    wanted.Add((relay, plan.Number));
+                }
+
+                Supervisor.Skipped(Loop, $"meeting {plan.Number}", e);
+            }
+        }
+
+        CloseUnwanted(wanted);
+    }
+
+    private void ReconcilePlan(MeetingPlan plan, HashSet<(string Relay, string Number)> wanted, DateTimeOffset now)
+    {
+        var live = plan.Meeting.Status == MeetingStatus.Live;
+        if (!plan.Meeting.HoldsEndpoints || plan.Meeting.Status == MeetingStatus.Scheduled)
+        {
+            return;
+        }
+
+        foreach (var relay in plan.Relays.Values)
+        {
+            wanted.Add((relay.Key, plan.Number));
+            if (!_views.TryGetValue(relay.Key, out var view) || !view.Ready)
             {
                 continue;
             }
 
-            foreach (var relay in plan.Relays.Values)
+            if (!view.Meetings.TryGetValue(plan.Number, out var meeting))
             {
-                wanted.Add((relay.Key, plan.Number));
-                if (!_views.TryGetValue(relay.Key, out var view) || !view.Ready)
+                Open(plan, relay);
+                continue;
+            }
+
+            EnsureDialIn(plan, relay);
+            HangUpStrays(plan, relay, meeting);
+            if (relay.ParentKey is not null)
+            {
+                EnsureParentLink(plan, relay, meeting, now);
+            }
+
+            foreach (var child in relay.ChildKeys)
+            {
+                CleanChildLegs(plan, relay, plan.Relays[child], meeting);
+            }
+
+            if (live)
+            {
+                foreach (var endpoint in relay.Endpoints)
                 {
-                    continue;
+                    EnsureEndpoint(plan, relay, endpoint, meeting, now);
                 }
 
-                if (!view.Meetings.TryGetValue(plan.Number, out var meeting))
+                if (relay.Key == plan.TopKey && plan.CentralFeed && plan.Meeting.FeedUri is { } feed)
                 {
-                    Open(plan, relay);
-                    continue;
+                    EnsureDialed(relay.Key, plan, meeting, CentralLeg, feed, LegRole.Central, now);
                 }
 
-                EnsureDialIn(plan, relay);
-                HangUpStrays(plan, relay, meeting);
-                if (relay.ParentKey is not null)
-                {
-                    EnsureParentLink(plan, relay, meeting, now);
-                }
-
-                foreach (var child in relay.ChildKeys)
-                {
-                    CleanChildLegs(plan, relay, plan.Relays[child], meeting);
-                }
-
-                if (live)
-                {
-                    foreach (var endpoint in relay.Endpoints)
-                    {
-                        EnsureEndpoint(plan, relay, endpoint, meeting, now);
-                    }
-
-                    if (relay.Key == plan.TopKey && plan.CentralFeed && plan.Meeting.FeedUri is { } feed)
-                    {
-                        EnsureDialed(relay.Key, plan, meeting, CentralLeg, feed, LegRole.Central, now);
-                    }
-
-                    EnsureProgram(plan, relay, meeting);
-                }
+                EnsureProgram(plan, relay, meeting);
             }
         }
+    }
 
+    private void CloseUnwanted(HashSet<(string Relay, string Number)> wanted)
+    {
         foreach (var (key, view) in _views)
         {
             if (!view.Ready)

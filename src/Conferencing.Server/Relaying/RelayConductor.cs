@@ -5,6 +5,7 @@ using Conferencing.Server.Endpoints.Presence;
 using Conferencing.Server.Meetings;
 using Conferencing.Server.Reports;
 using Conferencing.Server.Sites;
+using Conferencing.Server.Hosting.Supervision;
 using Microsoft.Extensions.Options;
 
 namespace Conferencing.Server.Relaying;
@@ -23,8 +24,17 @@ namespace Conferencing.Server.Relaying;
 /// run in the background and report back as inputs, so a slow relay never stalls the loop.
 /// </para>
 /// </summary>
-public sealed partial class RelayConductor : BackgroundService
+public sealed partial class RelayConductor : SupervisedService
 {
+    /// <summary>The conductor's loop name under the supervisor.</summary>
+    public const string Loop = "conductor";
+
+    /// <summary>The loop that sends the reconcile ticks.</summary>
+    public const string TickLoop = "conductor.ticks";
+
+    /// <summary>The loop that writes call history and quality to the store.</summary>
+    public const string WriteLoop = "conductor.writes";
+
     private const string ParentLeg = "parent";
     private const string CentralLeg = "central";
 
@@ -67,11 +77,13 @@ public sealed partial class RelayConductor : BackgroundService
     private int _generation;
     private DateTimeOffset _lastQualityFlush;
     private CancellationToken _stopping;
+    private Task? _writer;
 
     public RelayConductor(
         MeetingEvents events, MeetingService meetings, SiteStore sites, EndpointStore endpoints, RegisteredRelayStore relays, PresenceService presence,
         RelayNode local, LiveCalls live, CallHistoryStore history, MeetingQualityStore quality, IOptions<RelayingOptions> options, TimeProvider time,
-        ILoggerFactory loggers)
+        LoopSupervisor supervisor, ILoggerFactory loggers)
+        : base(supervisor, Loop)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -117,14 +129,22 @@ public sealed partial class RelayConductor : BackgroundService
     /// <summary>Wakes the loop to re-read the store now (a relay was registered or changed, a test needs it at once).</summary>
     public void Refresh() => _inputs.Writer.TryWrite(new RefreshInput());
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// One incarnation of the loop. After a failure the supervisor starts it again: the relay
+    /// connections are made anew (the relays keep their meetings and calls meanwhile; the first
+    /// snapshot of each brings the views back), and the first pass reconciles from there, as after a
+    /// server restart but without touching a single call. The store writer lives across incarnations,
+    /// so queued history is not lost.
+    /// </summary>
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
+        _writer ??= Task.Run(() => Supervisor.RunAsync(WriteLoop, _ => WriteLoopAsync(stoppingToken), CancellationToken.None), CancellationToken.None);
+        using var incarnation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var subscription = _events.Subscribe(OnMeetingChangedAsync);
         _presence.Changed += OnPresenceChanged;
         _relayStore.Changed += Refresh;
-        var writer = Task.Run(() => WriteLoopAsync(stoppingToken), CancellationToken.None);
-        var ticker = Task.Run(() => TickLoopAsync(stoppingToken), CancellationToken.None);
+        var ticker = Task.Run(() => Supervisor.RunAsync(TickLoop, TickLoopAsync, incarnation.Token), CancellationToken.None);
         try
         {
             Connect(RelayTopology.LocalKey, _local.Name, _local, null);
@@ -138,15 +158,23 @@ public sealed partial class RelayConductor : BackgroundService
         {
             _presence.Changed -= OnPresenceChanged;
             _relayStore.Changed -= Refresh;
-            FlushQuality(final: true);
-            _writes.Writer.TryComplete();
+            await incarnation.CancelAsync().ConfigureAwait(false);
             foreach (var connection in _connections.Values)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
 
+            _connections.Clear();
+            _views.Clear();
+            _inflight.Clear();
+            _worldLoaded = false;
             await ticker.ConfigureAwait(false);
-            await writer.ConfigureAwait(false);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                FlushQuality(final: true);
+                _writes.Writer.TryComplete();
+                await _writer.ConfigureAwait(false);
+            }
         }
     }
 
@@ -155,6 +183,7 @@ public sealed partial class RelayConductor : BackgroundService
         var reader = _inputs.Reader;
         while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
+            Beat();
             var reconcile = false;
             while (reader.TryRead(out var input))
             {
@@ -165,20 +194,13 @@ public sealed partial class RelayConductor : BackgroundService
                 catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
                     // One bad input must not stop the relays being driven.
-                    Log.InputFailed(_logger, e, input.GetType().Name);
+                    Supervisor.Skipped(Loop, input.GetType().Name, e);
                 }
             }
 
             if (reconcile && _worldLoaded)
             {
-                try
-                {
-                    Reconcile();
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    Log.InputFailed(_logger, e, "reconcile");
-                }
+                Reconcile();
             }
 
             PublishDirty();
@@ -266,6 +288,7 @@ public sealed partial class RelayConductor : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                Supervisor.Beat(TickLoop);
                 _inputs.Writer.TryWrite(new TickInput());
                 if (_time.GetUtcNow() - lastRefresh >= _options.RefreshInterval)
                 {
@@ -553,8 +576,10 @@ public sealed partial class RelayConductor : BackgroundService
             {
                 apply = await command(connection.Control, _stopping).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RelayException or HttpRequestException or OperationCanceledException or InvalidOperationException or System.Text.Json.JsonException)
+            catch (Exception e)
             {
+                // Whatever went wrong comes back to the loop as this command's failure, so its key is
+                // freed and the command is tried again: an exception lost here would hold the leg forever.
                 error = e;
             }
 
@@ -589,6 +614,7 @@ public sealed partial class RelayConductor : BackgroundService
     {
         await foreach (var write in _writes.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
+            Supervisor.Beat(WriteLoop);
             try
             {
                 // Writes still queued at shutdown get a few seconds of their own.
@@ -598,6 +624,10 @@ public sealed partial class RelayConductor : BackgroundService
             catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException or OperationCanceledException or Common.DomainException)
             {
                 Log.WriteFailed(_logger, e);
+            }
+            catch (Exception e)
+            {
+                Supervisor.Skipped(WriteLoop, "a history or quality write", e);
             }
         }
     }

@@ -113,8 +113,10 @@ internal sealed partial class RelayConnection : IAsyncDisposable
                 _onHealth(this, RelayHealth.Unauthorized, e.Message);
                 await DelayAsync(UnauthorizedRetry).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RelayException or HttpRequestException or IOException or System.Text.Json.JsonException or InvalidOperationException)
+            catch (Exception e) when (!_stop.IsCancellationRequested)
             {
+                // Any failure, even one nobody foresaw, leaves the relay Down and the loop watching
+                // for it: a loop that died here would never hear this relay again.
                 Log.WatchFailed(_logger, Name, e.Message);
                 _onHealth(this, RelayHealth.Down, e.Message);
                 await DelayAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
@@ -138,7 +140,7 @@ internal sealed partial class RelayConnection : IAsyncDisposable
                     up = response.IsSuccessStatusCode;
                     error = up ? null : $"health answered {(int)response.StatusCode}";
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !_stop.IsCancellationRequested)
+                catch (Exception e) when (!_stop.IsCancellationRequested)
                 {
                     up = false;
                     error = e.Message;

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Conferencing.Server.Hosting.Supervision;
 using Conferencing.Server.Meetings;
 using Microsoft.AspNetCore.SignalR;
 
@@ -15,11 +16,14 @@ namespace Conferencing.Server.Room;
 /// </para>
 /// </summary>
 public sealed partial class RoomBroadcaster(RoomFeed feed, MeetingEvents meetingEvents, RoomDirectory directory, PresenterService presenter, VotingService voting,
-    IHubContext<RoomHub, IRoomClient> hub, ILogger<RoomBroadcaster> logger) : BackgroundService
+    IHubContext<RoomHub, IRoomClient> hub, LoopSupervisor supervisor, ILogger<RoomBroadcaster> logger) : SupervisedService(supervisor, Loop)
 {
+    /// <summary>The push loop's name under the supervisor.</summary>
+    public const string Loop = "room.push";
+
     private readonly Channel<(Guid MeetingId, RoomChangeKind? Kind)> _changes = Channel.CreateUnbounded<(Guid, RoomChangeKind?)>(new UnboundedChannelOptions { SingleReader = true });
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var room = feed.Subscribe((change, _) => Enqueue(change.MeetingId, change.Kind));
         // A null kind stands for the meeting itself.
@@ -29,6 +33,7 @@ public sealed partial class RoomBroadcaster(RoomFeed feed, MeetingEvents meeting
         {
             while (await _changes.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
+                Beat();
                 pending.Clear();
                 while (_changes.Reader.TryRead(out var change))
                 {
@@ -47,7 +52,7 @@ public sealed partial class RoomBroadcaster(RoomFeed feed, MeetingEvents meeting
                     catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                     {
                         // The state is saved; the next change or a client's rejoin brings it across.
-                        Log.PushFailed(logger, e, kind?.ToString() ?? "Meeting", meetingId);
+                        Supervisor.Skipped(Loop, $"{kind?.ToString() ?? "Meeting"} of meeting {meetingId}", e);
                     }
                 }
             }
@@ -96,8 +101,5 @@ public sealed partial class RoomBroadcaster(RoomFeed feed, MeetingEvents meeting
     {
         [LoggerMessage(EventId = 9102, Level = LogLevel.Debug, Message = "Pushed {Kind} of meeting {MeetingId} to its room")]
         public static partial void Pushed(ILogger logger, string kind, Guid meetingId);
-
-        [LoggerMessage(EventId = 9104, Level = LogLevel.Error, Message = "Pushing {Kind} of meeting {MeetingId} to its room failed")]
-        public static partial void PushFailed(ILogger logger, Exception exception, string kind, Guid meetingId);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Conferencing.Server.Demo;
 using Conferencing.Server.Endpoints;
 using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.Hosting.Supervision;
 using Microsoft.Extensions.Options;
 
 namespace Conferencing.Server.Simulator;
@@ -12,8 +13,12 @@ namespace Conferencing.Server.Simulator;
 /// Rooms can be stopped and started to show an endpoint dropping out.
 /// </summary>
 public sealed partial class RoomSimulatorService(
-    EndpointStore endpoints, PresenceService presence, IOptions<DemoOptions> demo, ILoggerFactory loggers, ILogger<RoomSimulatorService> logger) : BackgroundService
+    EndpointStore endpoints, PresenceService presence, IOptions<DemoOptions> demo, ILoggerFactory loggers, LoopSupervisor supervisor, ILogger<RoomSimulatorService> logger)
+    : SupervisedService(supervisor, Loop)
 {
+    /// <summary>The simulator's loop name under the supervisor.</summary>
+    public const string Loop = "simulator";
+
     /// <summary>How long the simulated rooms register for: 120 s, so a stopped room lapses quickly in the demo.</summary>
     public static readonly TimeSpan RegistrationInterval = TimeSpan.FromSeconds(120);
 
@@ -66,7 +71,7 @@ public sealed partial class RoomSimulatorService(
         return true;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         if (!demo.Value.Enabled || !demo.Value.SimulateRooms)
         {

@@ -7,6 +7,7 @@ using Conferencing.Sip.Auth;
 using Conferencing.Sip.Stack;
 using Conferencing.Sip.Transport;
 using Conferencing.Sip.UserAgent;
+using Conferencing.Server.Hosting.Supervision;
 using Microsoft.Extensions.Options;
 
 namespace Conferencing.Server.Endpoints.Presence;
@@ -18,8 +19,12 @@ namespace Conferencing.Server.Endpoints.Presence;
 /// restart endpoints re-register within their registration interval.
 /// </summary>
 public sealed partial class PresenceService(
-    EndpointStore endpoints, IOptions<SipServerOptions> options, TimeProvider time, ILogger<PresenceService> logger) : BackgroundService
+    EndpointStore endpoints, IOptions<SipServerOptions> options, TimeProvider time, LoopSupervisor supervisor, ILogger<PresenceService> logger)
+    : SupervisedService(supervisor, Loop)
 {
+    /// <summary>The keepalive loop's name under the supervisor.</summary>
+    public const string Loop = "presence";
+
     private readonly ConcurrentDictionary<Guid, EndpointPresence> _presence = new();
     private readonly ConcurrentDictionary<string, string?> _passwords = new(StringComparer.Ordinal);
     private SipUserAgent? _agent;
@@ -41,7 +46,7 @@ public sealed partial class PresenceService(
     /// <summary>Presence of one endpoint.</summary>
     public EndpointPresence? Get(Guid endpointId) => _presence.GetValueOrDefault(endpointId);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
         if (!settings.Enabled)
@@ -77,6 +82,7 @@ public sealed partial class PresenceService(
             using var timer = new PeriodicTimer(settings.KeepaliveInterval, time);
             do
             {
+                Beat();
                 try
                 {
                     await RefreshPasswordsAsync(stoppingToken).ConfigureAwait(false);
@@ -290,7 +296,28 @@ public sealed partial class PresenceService(
                 Log.StateChanged(logger, endpoint.SipUri, before.State, after.State, after.Reason);
             }
 
-            Changed?.Invoke(after);
+            RaiseChanged(after);
+        }
+    }
+
+    /// <summary>Every listener hears the change, even when one before it throws (that one is logged once and skipped).</summary>
+    private void RaiseChanged(EndpointPresence presence)
+    {
+        if (Changed is not { } handlers)
+        {
+            return;
+        }
+
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<EndpointPresence>>())
+        {
+            try
+            {
+                handler(presence);
+            }
+            catch (Exception e)
+            {
+                Supervisor.Skipped(Loop + ".listeners", handler.Method.DeclaringType?.Name ?? "listener", e);
+            }
         }
     }
 
