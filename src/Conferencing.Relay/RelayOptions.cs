@@ -182,7 +182,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
 
         if (RequireApiKey && (options.ApiKey is null || options.ApiKey.Length < 16))
         {
-            failures.Add("Relay:ApiKey (--key) must be set to a shared key of at least 16 characters.");
+            failures.Add($"Relay:ApiKey (--key) must be a shared key of at least 16 characters; it has {options.ApiKey?.Length ?? 0}.");
         }
 
         if (string.IsNullOrWhiteSpace(options.Name))
@@ -197,27 +197,27 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
 
         if (options.KeyframeRequestInterval < TimeSpan.FromMilliseconds(50) || options.KeyframeRequestInterval > TimeSpan.FromSeconds(30))
         {
-            failures.Add("Relay:KeyframeRequestInterval must be between 50 ms and 30 s.");
+            failures.Add($"Relay:KeyframeRequestInterval must be between 50 ms and 30 s; it is {options.KeyframeRequestInterval}.");
         }
 
         if (options.SwitchTimeout < TimeSpan.Zero || options.SwitchTimeout > TimeSpan.FromSeconds(30))
         {
-            failures.Add("Relay:SwitchTimeout must be between 0 and 30 s.");
+            failures.Add($"Relay:SwitchTimeout must be between 0 and 30 s; it is {options.SwitchTimeout}.");
         }
 
         if (options.ReportInterval < TimeSpan.FromMilliseconds(100) || options.ReportInterval > TimeSpan.FromSeconds(10))
         {
-            failures.Add("Relay:ReportInterval must be between 100 ms and 10 s.");
+            failures.Add($"Relay:ReportInterval must be between 100 ms and 10 s; it is {options.ReportInterval}.");
         }
 
         if (options.SocketBufferBytes is < 65536 or > 256 * 1024 * 1024)
         {
-            failures.Add("Relay:SocketBufferBytes must be between 64 KB and 256 MB.");
+            failures.Add($"Relay:SocketBufferBytes must be between 65536 and 268435456; it is {options.SocketBufferBytes}.");
         }
 
         if (options.MaxLegsPerMeeting is < 1 or > 10000)
         {
-            failures.Add("Relay:MaxLegsPerMeeting must be between 1 and 10000.");
+            failures.Add($"Relay:MaxLegsPerMeeting must be between 1 and 10000; it is {options.MaxLegsPerMeeting}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

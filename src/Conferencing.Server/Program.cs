@@ -1,11 +1,23 @@
+using Conferencing.Relay.Hosting;
 using Conferencing.Server.Hosting;
 
-var builder = WebApplication.CreateBuilder(CommandLine.HostArguments(args));
-builder.AddSettingsFromBinaryDirectory();
-builder.AddConferencing();
-var app = builder.Build();
+WebApplication app;
+try
+{
+    var builder = WebApplication.CreateBuilder(CommandLine.HostArguments(args));
+    builder.AddSettingsFromBinaryDirectory();
+    builder.AddConferencing();
+    app = builder.Build();
 
-await app.Services.GetRequiredService<StartupTasks>().InitializeAsync(app.Lifetime.ApplicationStopping);
+    // Settings are checked before anything starts, so a refused one is a sentence, not a stack trace.
+    SettingsErrors.ValidateNow(app.Services);
+    await app.Services.GetRequiredService<StartupTasks>().InitializeAsync(app.Lifetime.ApplicationStopping);
+}
+catch (Exception e) when (SettingsErrors.Describe(e) is { } lines)
+{
+    return await SettingsErrors.ReportAsync("conferencing", lines);
+}
+
 if (CommandLine.IsCommand(args))
 {
     return await CommandLine.RunAsync(app.Services, args);

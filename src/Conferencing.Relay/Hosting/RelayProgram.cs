@@ -2,14 +2,13 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Conferencing.Relay.Hosting;
 
 /// <summary>
 /// <c>dotnet run --project src/Conferencing.Relay -- --sip 0.0.0.0:5070 --http 10.0.0.2:8090 --key KEY</c>.
 /// Prints one "ready" line with the addresses it bound (useful with port 0), or a clear message and
-/// a non-zero exit code when a setting is wrong or a port is taken.
+/// exit code 2 with one line per refused setting, or 3 when a port is taken.
 /// </summary>
 internal static class RelayProgram
 {
@@ -19,12 +18,12 @@ internal static class RelayProgram
         try
         {
             app = RelayHost.Build(args);
+            SettingsErrors.ValidateNow(app.Services);
             await app.StartAsync().ConfigureAwait(false);
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (SettingsErrors.Describe(e) is { } lines)
         {
-            await Console.Error.WriteLineAsync("relay: invalid settings:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", e.Failures)).ConfigureAwait(false);
-            return 2;
+            return await SettingsErrors.ReportAsync("relay", lines).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException or FormatException)
         {

@@ -48,9 +48,9 @@ public sealed class DocumentOptions
 
         if (MaxUploadBytes is < 1024 or > 1024L * 1024 * 1024)
         {
-            return "Documents:MaxUploadBytes must be between 1 KB and 1 GB.";
+            return $"Documents:MaxUploadBytes must be between 1024 and 1073741824; it is {MaxUploadBytes}.";
         }
 
-        return StampedCopyLifetime < TimeSpan.FromMinutes(1) ? "Documents:StampedCopyLifetime must be at least one minute." : null;
+        return StampedCopyLifetime < TimeSpan.FromMinutes(1) ? $"Documents:StampedCopyLifetime must be at least one minute; it is {StampedCopyLifetime}." : null;
     }
 }

@@ -61,11 +61,7 @@ public static class ServerSetup
             new LoggerConfiguration().ReadFrom.Configuration(sp.GetRequiredService<IConfiguration>()).Enrich.FromLogContext().CreateLogger(), dispose: true));
 
         services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.Section)
-            .Validate(o =>
-            {
-                o.ResolveProvider();
-                return true;
-            })
+            .Check(o => StoreProblem(o) is null, o => StoreProblem(o)!)
             .ValidateOnStart();
         services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section);
@@ -85,8 +81,9 @@ public static class ServerSetup
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<StartupTasks>();
         services.AddOptions<Endpoints.Presence.SipServerOptions>().BindConfiguration(Endpoints.Presence.SipServerOptions.Section)
-            .Validate(o => System.Net.IPEndPoint.TryParse(o.Listen, out _), "Sip:Listen must be address:port, e.g. 0.0.0.0:5060.")
-            .Validate(o => o.KeepaliveInterval > TimeSpan.Zero && o.OfflineAfter > o.KeepaliveInterval, "Sip:OfflineAfter must exceed Sip:KeepaliveInterval.")
+            .Check(o => System.Net.IPEndPoint.TryParse(o.Listen, out _), o => $"Sip:Listen must be address:port such as 0.0.0.0:5060; it is '{o.Listen}'.")
+            .Check(o => o.KeepaliveInterval > TimeSpan.Zero && o.OfflineAfter > o.KeepaliveInterval,
+                o => $"Sip:OfflineAfter must exceed Sip:KeepaliveInterval (above zero); they are {o.OfflineAfter} and {o.KeepaliveInterval}.")
             .ValidateOnStart();
         services.AddSingleton<Endpoints.Presence.PresenceService>();
         services.AddHostedService(sp => sp.GetRequiredService<Endpoints.Presence.PresenceService>());
@@ -192,6 +189,20 @@ public static class ServerSetup
         app.MapAccountPages();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;
+    }
+
+    /// <summary>Why the store settings cannot be used (never the connection string itself: it may hold a password), or null.</summary>
+    private static string? StoreProblem(StoreOptions options)
+    {
+        try
+        {
+            options.ResolveProvider();
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
     }
 
     public static void ConfigureJson(System.Text.Json.JsonSerializerOptions options)

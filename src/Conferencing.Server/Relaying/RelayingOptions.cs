@@ -130,12 +130,12 @@ public sealed class RelayingOptionsValidator : IValidateOptions<RelayingOptions>
 
         if (string.IsNullOrWhiteSpace(options.CentralUser) || options.CentralUser.Length > 64)
         {
-            failures.Add("Relaying:CentralUser must be 1 to 64 characters.");
+            failures.Add($"Relaying:CentralUser must be 1 to 64 characters; it has {options.CentralUser?.Length ?? 0}.");
         }
 
         if (options.CentralPassword is { Length: < 8 })
         {
-            failures.Add("Relaying:CentralPassword must be at least 8 characters (or unset to refuse central dial-in).");
+            failures.Add($"Relaying:CentralPassword must be at least 8 characters (or unset to refuse central dial-in); it has {options.CentralPassword.Length}.");
         }
 
         if (options.DialInAddress is { } address && !RegisteredRelayStore.TryParseSipAddress(address, out _, out _))
@@ -145,7 +145,7 @@ public sealed class RelayingOptionsValidator : IValidateOptions<RelayingOptions>
 
         if (options.VideoKbps is < 64 or > 20000)
         {
-            failures.Add("Relaying:VideoKbps must be between 64 and 20000.");
+            failures.Add($"Relaying:VideoKbps must be between 64 and 20000; it is {options.VideoKbps}.");
         }
 
         Range(nameof(options.RetryDelay), options.RetryDelay, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
@@ -162,7 +162,7 @@ public sealed class RelayingOptionsValidator : IValidateOptions<RelayingOptions>
         Range(nameof(options.LinkGrace), options.LinkGrace, TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(1));
         if (options.DegradedLossPercent is <= 0 or > 100 || double.IsNaN(options.DegradedLossPercent))
         {
-            failures.Add("Relaying:DegradedLossPercent must be above 0 and at most 100.");
+            failures.Add($"Relaying:DegradedLossPercent must be above 0 and at most 100; it is {options.DegradedLossPercent}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

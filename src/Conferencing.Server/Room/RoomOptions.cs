@@ -46,19 +46,19 @@ public sealed class RoomOptions
     {
         if (PublicBaseUrl is { Length: > 0 } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/"))
         {
-            return "Room:PublicBaseUrl must be an absolute http(s) address without a path, e.g. https://hop.example.vn.";
+            return $"Room:PublicBaseUrl must be an absolute http(s) address without a path, such as https://hop.example.vn; it is '{url}'.";
         }
 
         if (QrRotation < TimeSpan.FromSeconds(5) || RoomTokenLifetime < QrRotation)
         {
-            return "Room:QrRotation must be at least 5 seconds and Room:RoomTokenLifetime at least as long.";
+            return $"Room:QrRotation must be at least 5 seconds and Room:RoomTokenLifetime at least as long; they are {QrRotation} and {RoomTokenLifetime}.";
         }
 
         if (TicketLifetime < TimeSpan.FromMinutes(1) || SessionGrace < TimeSpan.Zero)
         {
-            return "Room:TicketLifetime must be at least a minute and Room:SessionGrace not negative.";
+            return $"Room:TicketLifetime must be at least a minute and Room:SessionGrace not negative; they are {TicketLifetime} and {SessionGrace}.";
         }
 
-        return MaxFailedConfirmations < 1 ? "Room:MaxFailedConfirmations must be at least 1." : null;
+        return MaxFailedConfirmations < 1 ? $"Room:MaxFailedConfirmations must be at least 1; it is {MaxFailedConfirmations}." : null;
     }
 }

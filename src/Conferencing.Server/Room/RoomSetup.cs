@@ -1,4 +1,5 @@
 using Conferencing.Server.Documents;
+using Conferencing.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,10 +17,10 @@ public static class RoomSetup
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<DocumentOptions>().BindConfiguration(DocumentOptions.Section)
-            .Validate(o => o.Validate() is null, "Documents settings are invalid: check Documents:StoragePath (outside wwwroot), MaxUploadBytes (1 KB to 1 GB) and StampedCopyLifetime (at least a minute).")
+            .Check(o => o.Validate() is null, o => o.Validate()!)
             .ValidateOnStart();
         services.AddOptions<RoomOptions>().BindConfiguration(RoomOptions.Section)
-            .Validate(o => o.Validate() is null, "Room settings are invalid: check Room:PublicBaseUrl (http(s), no path), QrRotation (at least 5 s, at most RoomTokenLifetime), TicketLifetime and MaxFailedConfirmations.")
+            .Check(o => o.Validate() is null, o => o.Validate()!)
             .ValidateOnStart();
         // Vietnamese letters as themselves, not as &#x1EC7; entities: a third of the bytes on a weak link.
         services.Replace(ServiceDescriptor.Singleton(System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All)));

@@ -49,22 +49,22 @@ public sealed class ReadinessOptionsValidator : IValidateOptions<ReadinessOption
         var failures = new List<string>();
         if (options.AnswerTimeout < TimeSpan.FromSeconds(1) || options.AnswerTimeout > TimeSpan.FromMinutes(2))
         {
-            failures.Add("Readiness:AnswerTimeout must be between 1 s and 2 min.");
+            failures.Add($"Readiness:AnswerTimeout must be between 1 s and 2 min; it is {options.AnswerTimeout}.");
         }
 
         if (options.MeasureFor < TimeSpan.FromSeconds(2) || options.MeasureFor > TimeSpan.FromMinutes(1))
         {
-            failures.Add("Readiness:MeasureFor must be between 2 s and 1 min (two seconds at least, for a receiver report).");
+            failures.Add($"Readiness:MeasureFor must be between 2 s and 1 min (two seconds at least, for a receiver report); it is {options.MeasureFor}.");
         }
 
         if (options.ValidFor < TimeSpan.FromMinutes(1) || options.ValidFor > TimeSpan.FromDays(2))
         {
-            failures.Add("Readiness:ValidFor must be between 1 min and 2 days.");
+            failures.Add($"Readiness:ValidFor must be between 1 min and 2 days; it is {options.ValidFor}.");
         }
 
         if (options.Parallel is < 1 or > 64)
         {
-            failures.Add("Readiness:Parallel must be between 1 and 64.");
+            failures.Add($"Readiness:Parallel must be between 1 and 64; it is {options.Parallel}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

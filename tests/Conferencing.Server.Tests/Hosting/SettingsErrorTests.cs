@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Conferencing.Server.Tests.Infrastructure;
+
+namespace Conferencing.Server.Tests.Hosting;
+
+/// <summary>
+/// A refused setting stops a process with one line per setting (its name, its value, what is
+/// allowed) and exit code 2, never a stack trace: the server's and the standalone relay's own
+/// builds, started as an operator starts them.
+/// </summary>
+public sealed class SettingsErrorTests
+{
+    public static TheoryData<string, string, string, string[]> RefusedSettings => new()
+    {
+        { "Conferencing.Server.dll", "Sip__Listen", "not-an-address", ["Sip:Listen", "'not-an-address'", "address:port"] },
+        { "Conferencing.Server.dll", "Relaying__VideoKbps", "5", ["Relaying:VideoKbps", "between 64 and 20000", "it is 5"] },
+        { "Conferencing.Server.dll", "Room__QrRotation", "00:00:01", ["Room:QrRotation", "at least 5 seconds", "00:00:01"] },
+        { "Conferencing.Server.dll", "Sip__KeepaliveInterval", "soon", ["Sip:KeepaliveInterval", "a duration", "soon"] },
+        { "Conferencing.Server.dll", "Store__ConnectionString", "Password=secret-1234", ["Store:ConnectionString", "neither a SQLite file"] },
+        { "Conferencing.Relay.dll", "Relay__ApiKey", "short", ["Relay:ApiKey", "at least 16 characters", "it has 5"] },
+        { "Conferencing.Relay.dll", "Relay__MediaPorts", "7-9", ["Relay:MediaPorts", "'7-9'", "first-last"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedSettings))]
+    public async Task ARefusedSettingIsOneLineAndExitCodeTwo(string program, string variable, string value, string[] mentions)
+    {
+        var work = Directory.CreateTempSubdirectory("conferencing-settings-");
+        try
+        {
+            var start = new ProcessStartInfo("dotnet")
+            {
+                ArgumentList = { Path.Combine(AppContext.BaseDirectory, program), "--urls", "http://127.0.0.1:0" },
+                WorkingDirectory = work.FullName,
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                Environment =
+                {
+                    [variable] = value,
+                    ["DOTNET_ENVIRONMENT"] = "Production",
+                    ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                    ["Sip__Listen"] = variable == "Sip__Listen" ? value : "127.0.0.1:0",
+                    ["Relay__Sip"] = "127.0.0.1:0",
+                    ["Relay__Http"] = "127.0.0.1:0",
+                    ["Relay__ApiKey"] = variable == "Relay__ApiKey" ? value : "a-key-long-enough-for-the-relay",
+                },
+            };
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            using (var timeout = new CancellationTokenSource(TaskTimeouts.Default))
+            {
+                try
+                {
+                    await process.WaitForExitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                    Assert.Fail($"{program} with {variable}={value} did not stop: {await stdout.DefaultTimeout()}");
+                }
+            }
+
+            var errors = (await stderr.DefaultTimeout()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var output = await stdout.DefaultTimeout();
+            Assert.True(process.ExitCode == 2, $"exit {process.ExitCode}; stderr: {string.Join(" | ", errors)}; stdout: {output}");
+            var line = Assert.Single(errors);
+            Assert.All(mentions, m => Assert.Contains(m, line, StringComparison.Ordinal));
+            Assert.DoesNotContain("   at ", output + line, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret-1234", output + line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+}
