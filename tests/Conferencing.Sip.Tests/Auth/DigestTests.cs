@@ -139,4 +139,54 @@ public sealed class DigestTests
         Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "INVITE", "sip:r", _ => "p", Encoding.ASCII.GetBytes("v=1\r\n")));
         Assert.Equal(DigestVerdict.Accepted, server.Verify(answer, "INVITE", "sip:r", _ => "p", body));
     }
+
+    [Fact]
+    public void TheNonceCountTableIsBoundedAndAForgottenNonceIsNeverAcceptedAgain()
+    {
+        var time = new ManualTime(DateTimeOffset.UnixEpoch.AddYears(56));
+        var server = new DigestServer("r", Key, time, maxTrackedNonces: 3);
+        var client = new DigestClient("u", "p");
+        var challenges = new List<DigestChallenge>();
+        for (var i = 0; i < 10; i++)
+        {
+            time.Now += TimeSpan.FromMilliseconds(10);
+            challenges.Add(server.CreateChallenge());
+            Assert.Equal(DigestVerdict.Accepted, server.Verify(client.Answer(challenges[^1], "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+            Assert.InRange(server.TrackedNonces, 1, 3);
+        }
+
+        // The first nonce's count was forgotten: a replay of any answer to it is not accepted.
+        Assert.NotEqual(DigestVerdict.Accepted, server.Verify(client.Answer(challenges[0], "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+        Assert.Equal(DigestVerdict.Accepted, server.Verify(client.Answer(challenges[^1], "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+    }
+
+    [Fact]
+    public void AnswersWithoutQopOrForAnotherUriOrANonceFromTheFutureAreRejected()
+    {
+        var time = new ManualTime(DateTimeOffset.UnixEpoch.AddYears(56));
+        var server = new DigestServer("r", Key, time);
+        var challenge = server.CreateChallenge();
+        var client = new DigestClient("u", "p");
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(client.Answer(challenge with { Qop = [] }, "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(client.Answer(challenge, "REGISTER", "sip:other"), "REGISTER", "sip:r", _ => "p"));
+        Assert.Equal(DigestVerdict.Accepted, server.Verify(client.Answer(challenge, "REGISTER", "sip:R:5060"), "REGISTER", "sip:r:5060", _ => "p"));
+
+        var ahead = new DigestServer("r", Key, new ManualTime(time.Now + TimeSpan.FromMinutes(1))).CreateChallenge();
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(client.Answer(ahead, "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+    }
+
+    [Fact]
+    public void TheThrottleRemembersABoundedNumberOfNamesAndAddresses()
+    {
+        var throttle = new AuthThrottle(new AuthThrottleOptions { MaxEntries = 100, FreeFailures = 0, BlockUserAfter = 2, BlockSourceAfter = 1_000_000 });
+        for (var i = 0; i < 5000; i++)
+        {
+            throttle.Failed(new System.Net.IPAddress(0x0100007F + (i << 8)), $"user-{i}");
+        }
+
+        Assert.Equal((100, 100), throttle.Tracked);
+        throttle.Failed(System.Net.IPAddress.Loopback, "user-4999");
+        Assert.True(throttle.IsBlocked(System.Net.IPAddress.IPv6Loopback, "user-4999"));
+        Assert.False(throttle.IsBlocked(System.Net.IPAddress.IPv6Loopback, "user-0"));
+    }
 }
