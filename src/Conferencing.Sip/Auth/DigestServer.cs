@@ -155,9 +155,10 @@ public sealed class DigestServer
     }
 
     /// <summary>
-    /// True when the digest's uri names the Request-URI: the same text, or the same SIP URI by the
-    /// comparison rules of RFC 3261 19.1.4 as far as scheme, user, host and port go (a client may
-    /// re-serialise parameters).
+    /// True when the digest's uri names the Request-URI: the same text, or the same SIP URI as far as
+    /// scheme, user, host and port go (a client may re-serialise parameters). A uri without a user part
+    /// naming the Request-URI's host and port is accepted too: sipp and some room systems answer with
+    /// the server's address alone, and that still ties the answer to this server.
     /// </summary>
     private static bool UriMatches(string digestUri, string requestUri)
     {
@@ -168,9 +169,9 @@ public sealed class DigestServer
 
         return SipUri.TryParse(digestUri, out var a, out _) && SipUri.TryParse(requestUri, out var b, out _)
             && string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
-            && string.Equals(a.User, b.User, StringComparison.Ordinal)
+            && (a.User is null || string.Equals(a.UnescapedUser, b.UnescapedUser, StringComparison.Ordinal))
             && string.Equals(a.HostWithoutBrackets, b.HostWithoutBrackets, StringComparison.OrdinalIgnoreCase)
-            && a.Port == b.Port;
+            && (a.Port ?? 5060) == (b.Port ?? 5060);
     }
 
     private DigestVerdict CountUse(string nonce, DateTimeOffset issued, uint count, DateTimeOffset now)

@@ -28,7 +28,7 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, SipCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IncomingCall> _pending = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SipRegistration> _registrations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, SipRegistration> _registrations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SipRequest> _lastAcks = new(StringComparer.Ordinal);
 
     /// <summary>Failed-authentication answers held back at most at once; beyond it they are refused at once with 403.</summary>
