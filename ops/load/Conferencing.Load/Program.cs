@@ -3,6 +3,13 @@
 // would drive it. Prints connect times of every leg and what the rooms received.
 //
 //   dotnet run -c Release --project ops/load/Conferencing.Load -- [--endpoints 148] [--hold 20] [--video-kbps 256] [--connect-timeout 180]
+//
+// With --storm-registers N and/or --storm-idle-tcp M, during the hold the registrar also gets N
+// REGISTERs from made-up users (wrong guesses to every challenge, from 64 loopback addresses) and M
+// TCP connections left idle; /health is timed with no storm first (the baseline) and then during it,
+// and every leg of the meeting must still be up afterwards:
+//
+//   dotnet run -c Release --project ops/load/Conferencing.Load -- --endpoints 20 --storm-registers 20000 --storm-idle-tcp 2000
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -10,6 +17,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Conferencing.Load;
 using Conferencing.Server.Simulator;
 using Conferencing.Server.Sites;
 using Conferencing.Sip.Transport;
@@ -18,7 +26,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 var settings = LoadSettings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: Conferencing.Load [--endpoints 1-1000 (148)] [--hold SECONDS (20)] [--video-kbps 64-2048 (256)] [--connect-timeout SECONDS (180)]");
+    Console.Error.WriteLine("usage: Conferencing.Load [--endpoints 1-1000 (148)] [--hold SECONDS (20)] [--video-kbps 64-2048 (256)] [--connect-timeout SECONDS (180)] [--storm-registers 0-100000 (0)] [--storm-idle-tcp 0-5000 (0)] [--storm-seconds 10-600 (120)]");
     return 2;
 }
 
@@ -96,7 +104,14 @@ try
 
     // Hold the meeting and let every room count what reaches it, then read the rooms' own figures.
     Console.WriteLine($"holding the meeting for {settings.HoldSeconds} s ...");
-    await Task.Delay(TimeSpan.FromSeconds(settings.HoldSeconds));
+    var held = Task.Delay(TimeSpan.FromSeconds(settings.HoldSeconds));
+    var legsKept = true;
+    if (settings.StormRegisters > 0 || settings.StormIdleTcp > 0)
+    {
+        legsKept = await StormAsync(http, meeting, rooms, new IPEndPoint(IPAddress.Loopback, sipPort), settings);
+    }
+
+    await held;
     var receivers = rooms.Where(r => r.User != "pt" && r.Media is not null).Select(r => r.Media!.Reception).Where(r => r.Count > 0).ToList();
     foreach (var media in new[] { "video", "audio" })
     {
@@ -132,7 +147,7 @@ try
     (await http.PostAsJsonAsync($"/api/meetings/{meeting}/end", new { })).EnsureSuccessStatusCode();
     await UntilTrueAsync(() => rooms.All(r => r.ActiveCalls == 0), TimeSpan.FromSeconds(60), () => $"{rooms.Count(r => r.ActiveCalls > 0)} rooms still in a call");
     Console.WriteLine("meeting ended; every leg hung up");
-    return connected ? 0 : 1;
+    return connected && legsKept ? 0 : 1;
 }
 finally
 {
@@ -144,6 +159,32 @@ finally
     }
 
     Directory.Delete(work, recursive: true);
+}
+
+static async Task<bool> StormAsync(HttpClient http, Guid meeting, List<SimulatedRoom> rooms, IPEndPoint registrar, LoadSettings settings)
+{
+    async Task<int> InCallAsync() => (await http.GetFromJsonAsync<Calls>($"/api/meetings/{meeting}/calls", Calls.Json))!.Endpoints.Count(e => e.State == "InCall");
+
+    var before = (await InCallAsync(), rooms.Count(r => r.ActiveCalls > 0));
+    var baseline = await SipStorm.TimeHealthAsync(http, TimeSpan.FromSeconds(15));
+    Console.WriteLine($"/health with no storm (baseline, 15 s): {baseline}");
+
+    using var stop = new CancellationTokenSource();
+    var during = SipStorm.TimeHealthAsync(http, TimeSpan.FromSeconds(settings.StormSeconds + 60), stop.Token);
+    var openedAt = Stopwatch.StartNew();
+    var idle = await SipStorm.OpenIdleConnectionsAsync(registrar, settings.StormIdleTcp);
+    Console.WriteLine($"idle TCP connections: {idle.Count} of {settings.StormIdleTcp} connected in {openedAt.Elapsed.TotalSeconds:0.0} s");
+    var storm = await SipStorm.RegisterStormAsync(registrar, settings.StormRegisters, TimeSpan.FromSeconds(settings.StormSeconds));
+    await stop.CancelAsync();
+    var health = await during;
+    Console.WriteLine($"storm: {storm}");
+    Console.WriteLine($"idle TCP connections closed by the server (caps) by the end of the storm: {SipStorm.ClosedByServer(idle)} of {idle.Count}");
+    Console.WriteLine($"/health during the storm: {health}");
+    idle.ForEach(s => s.Dispose());
+
+    var after = (await InCallAsync(), rooms.Count(r => r.ActiveCalls > 0));
+    Console.WriteLine($"legs in call before the storm: {before.Item1} (rooms in a call {before.Item2}); after: {after.Item1} (rooms in a call {after.Item2})");
+    return after.Item1 == before.Item1 && after.Item2 == before.Item2;
 }
 
 static Process StartServer(string repository, string work, string url, int sipPort, int relayPort, string adminPassword)
@@ -261,11 +302,15 @@ static string FindRepository()
     throw new InvalidOperationException("Conferencing.sln not found above the tool.");
 }
 
-internal sealed record LoadSettings(int Endpoints, int HoldSeconds, int VideoKbps, int ConnectTimeoutSeconds)
+internal sealed record LoadSettings(int Endpoints, int HoldSeconds, int VideoKbps, int ConnectTimeoutSeconds, int StormRegisters = 0, int StormIdleTcp = 0, int StormSeconds = 120)
 {
     public static LoadSettings? Parse(string[] args)
     {
-        var values = new Dictionary<string, int>(StringComparer.Ordinal) { ["--endpoints"] = 148, ["--hold"] = 20, ["--video-kbps"] = SimulatedMediaOptions.DefaultVideoKbps, ["--connect-timeout"] = 180 };
+        var values = new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            ["--endpoints"] = 148, ["--hold"] = 20, ["--video-kbps"] = SimulatedMediaOptions.DefaultVideoKbps, ["--connect-timeout"] = 180,
+            ["--storm-registers"] = 0, ["--storm-idle-tcp"] = 0, ["--storm-seconds"] = 120,
+        };
         for (var i = 0; i < args.Length; i += 2)
         {
             if (!values.ContainsKey(args[i]) || i + 1 >= args.Length || !int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var value))
@@ -276,8 +321,13 @@ internal sealed record LoadSettings(int Endpoints, int HoldSeconds, int VideoKbp
             values[args[i]] = value;
         }
 
-        var settings = new LoadSettings(values["--endpoints"], values["--hold"], values["--video-kbps"], values["--connect-timeout"]);
-        return settings is { Endpoints: >= 2 and <= 1000, HoldSeconds: >= 1 and <= 3600, VideoKbps: >= 64 and <= 2048, ConnectTimeoutSeconds: >= 5 } ? settings : null;
+        var settings = new LoadSettings(values["--endpoints"], values["--hold"], values["--video-kbps"], values["--connect-timeout"],
+            values["--storm-registers"], values["--storm-idle-tcp"], values["--storm-seconds"]);
+        return settings is
+        {
+            Endpoints: >= 2 and <= 1000, HoldSeconds: >= 1 and <= 3600, VideoKbps: >= 64 and <= 2048, ConnectTimeoutSeconds: >= 5,
+            StormRegisters: >= 0 and <= 100_000, StormIdleTcp: >= 0 and <= 5000, StormSeconds: >= 10 and <= 600,
+        } ? settings : null;
     }
 }
 

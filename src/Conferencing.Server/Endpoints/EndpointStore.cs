@@ -24,6 +24,13 @@ public sealed class EndpointStore(Database database, AuditLog audit, TimeProvide
 
     private readonly IDataProtector _protector = protection.CreateProtector("Conferencing.Endpoints.DigestPassword.v1");
 
+    /// <summary>
+    /// Raised after a create, update or delete has committed, with the endpoint before (null for a
+    /// create) and after (null for a delete), so the SIP registrar's credential cache follows at once.
+    /// A handler must not throw: the change is already stored.
+    /// </summary>
+    public event Action<SipEndpoint?, SipEndpoint?>? Changed;
+
     public async Task<IReadOnlyList<SipEndpoint>> ListAsync(string? siteCode, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -54,12 +61,12 @@ public sealed class EndpointStore(Database database, AuditLog audit, TimeProvide
         return endpoint.ProtectedDigestPassword is { } secret ? _protector.Unprotect(secret) : null;
     }
 
-    public Task<SipEndpoint> CreateAsync(EndpointInput input, string actor, CancellationToken cancellationToken)
+    public async Task<SipEndpoint> CreateAsync(EndpointInput input, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var now = time.GetUtcNow();
         var endpoint = Apply(new SipEndpoint(Guid.NewGuid(), "", "", "", null, null, SipEndpoint.DefaultBitrateKbps, null, null, now, now), input, creating: true);
-        return database.InTransactionAsync(async (connection, transaction) =>
+        var created = await database.InTransactionAsync(async (connection, transaction) =>
         {
             await CheckAsync(connection, transaction, endpoint, cancellationToken).ConfigureAwait(false);
             await connection.ExecuteAsync(transaction,
@@ -67,16 +74,20 @@ public sealed class EndpointStore(Database database, AuditLog audit, TimeProvide
                 cancellationToken, Parameters(endpoint)).ConfigureAwait(false);
             await audit.WriteAsync(connection, transaction, actor, "endpoint.created", "endpoint", endpoint.Id.ToString(), endpoint.SipUri, cancellationToken).ConfigureAwait(false);
             return endpoint;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        Changed?.Invoke(null, created);
+        return created;
     }
 
-    public Task<SipEndpoint> UpdateAsync(Guid id, EndpointInput input, string actor, CancellationToken cancellationToken)
+    public async Task<SipEndpoint> UpdateAsync(Guid id, EndpointInput input, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return database.InTransactionAsync(async (connection, transaction) =>
+        SipEndpoint? before = null;
+        var updated = await database.InTransactionAsync(async (connection, transaction) =>
         {
             var rows = await connection.QueryAsync(transaction, $"SELECT {Columns} FROM endpoints WHERE id = @id", Read, cancellationToken, ("id", id.ToString())).ConfigureAwait(false);
             var existing = rows.FirstOrDefault() ?? throw DomainException.NotFound("endpoint", id.ToString());
+            before = existing;
             var endpoint = Apply(existing, input, creating: false) with { UpdatedUtc = time.GetUtcNow() };
             await CheckAsync(connection, transaction, endpoint, cancellationToken).ConfigureAwait(false);
             await connection.ExecuteAsync(transaction,
@@ -88,17 +99,23 @@ public sealed class EndpointStore(Database database, AuditLog audit, TimeProvide
                 cancellationToken, Parameters(endpoint)).ConfigureAwait(false);
             await audit.WriteAsync(connection, transaction, actor, "endpoint.updated", "endpoint", id.ToString(), endpoint.SipUri, cancellationToken).ConfigureAwait(false);
             return endpoint;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        Changed?.Invoke(before, updated);
+        return updated;
     }
 
-    public Task DeleteAsync(Guid id, string actor, CancellationToken cancellationToken) =>
-        database.InTransactionAsync(async (connection, transaction) =>
+    public async Task DeleteAsync(Guid id, string actor, CancellationToken cancellationToken)
+    {
+        var deleted = await database.InTransactionAsync(async (connection, transaction) =>
         {
-            var uri = await connection.ScalarAsync(transaction, "SELECT sip_uri FROM endpoints WHERE id = @id", cancellationToken, ("id", id.ToString())).ConfigureAwait(false)
-                ?? throw DomainException.NotFound("endpoint", id.ToString());
+            var rows = await connection.QueryAsync(transaction, $"SELECT {Columns} FROM endpoints WHERE id = @id", Read, cancellationToken, ("id", id.ToString())).ConfigureAwait(false);
+            var existing = rows.FirstOrDefault() ?? throw DomainException.NotFound("endpoint", id.ToString());
             await connection.ExecuteAsync(transaction, "DELETE FROM endpoints WHERE id = @id", cancellationToken, ("id", id.ToString())).ConfigureAwait(false);
-            await audit.WriteAsync(connection, transaction, actor, "endpoint.deleted", "endpoint", id.ToString(), (string)uri, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+            await audit.WriteAsync(connection, transaction, actor, "endpoint.deleted", "endpoint", id.ToString(), existing.SipUri, cancellationToken).ConfigureAwait(false);
+            return existing;
+        }, cancellationToken).ConfigureAwait(false);
+        Changed?.Invoke(deleted, null);
+    }
 
     private SipEndpoint Apply(SipEndpoint endpoint, EndpointInput input, bool creating)
     {

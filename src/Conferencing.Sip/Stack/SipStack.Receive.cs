@@ -8,6 +8,19 @@ public sealed partial class SipStack
 {
     private async ValueTask OnPacketAsync(SipPacket packet)
     {
+        if (packet.Data.Length > Options.MaxMessageBytes)
+        {
+            // Only a datagram gets here (the stream framing closes the connection first): 413 if it
+            // names where an answer goes (RFC 3261 21.4.11), else dropped.
+            Malformed(packet.Remote, $"a message of {packet.Data.Length} bytes is larger than the {Options.MaxMessageBytes} accepted");
+            if (SipMessage.ParseForReply(packet.Data.Span) is { } tooLarge)
+            {
+                await RefuseAsync(tooLarge, packet.Remote, 413, null).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (!SipMessage.TryParse(packet.Data.Span, out var message, out var error))
         {
             Malformed(packet.Remote, error);
@@ -83,6 +96,14 @@ public sealed partial class SipStack
             return;
         }
 
+        if (_servers.Count >= Options.MaxServerTransactions && !DropFinishedServerTransactions())
+        {
+            // Every slot holds a transaction still being answered: refuse statelessly, as an overloaded
+            // element does (21.5.4), rather than grow without bound.
+            await RefuseAsync(request, remote, 503, "too many transactions").ConfigureAwait(false);
+            return;
+        }
+
         var transaction = new ServerTransaction(request.Method == "INVITE", remote.IsReliable, Options.Time, Options.Timers,
             bytes => _transport.SendAsync(remote, bytes));
         var incoming = new IncomingRequest(this, request, remote, transaction);
@@ -93,6 +114,11 @@ public sealed partial class SipStack
         }
 
         transaction.Terminated += () => _servers.TryRemove(key, out _);
+        _serverOrder.Enqueue(key);
+        if (_serverOrder.Count > (2 * Options.MaxServerTransactions) + 64)
+        {
+            CompactServerOrder();
+        }
 
         if (request.Method == "CANCEL")
         {
@@ -224,6 +250,53 @@ public sealed partial class SipStack
         // A reason phrase is one line of text: keep it short and free of line breaks.
         var line = reason.ReplaceLineEndings(" ");
         return line.Length <= 120 ? line : line[..117] + "...";
+    }
+
+    /// <summary>
+    /// Drops the oldest finished non-INVITE server transactions (answered, only absorbing retransmissions) to make
+    /// room; one still waiting for its answer is kept. True when there is room now. A request
+    /// retransmitted after its transaction was dropped is handled again, which for REGISTER and
+    /// OPTIONS is harmless.
+    /// </summary>
+    private bool DropFinishedServerTransactions()
+    {
+        var budget = Math.Min(_serverOrder.Count, 256);
+        for (var i = 0; i < budget && _servers.Count >= Options.MaxServerTransactions; i++)
+        {
+            if (!_serverOrder.TryDequeue(out var key) || !_servers.TryGetValue(key, out var entry))
+            {
+                continue;
+            }
+
+            // An INVITE transaction is never dropped: its retransmission would look like a new call.
+            if (entry.Transaction.IsInvite || entry.Transaction.State is TransactionState.Trying or TransactionState.Proceeding)
+            {
+                _serverOrder.Enqueue(key);
+                continue;
+            }
+
+            if (_servers.TryRemove(new KeyValuePair<string, ServerEntry>(key, entry)))
+            {
+                entry.Transaction.Dispose();
+            }
+        }
+
+        return _servers.Count < Options.MaxServerTransactions;
+    }
+
+    /// <summary>Forgets the keys of transactions that ended on their own, so the order queue stays bounded.</summary>
+    private void CompactServerOrder()
+    {
+        lock (_serverOrder)
+        {
+            for (var n = _serverOrder.Count; n > 0 && _serverOrder.TryDequeue(out var key); n--)
+            {
+                if (_servers.ContainsKey(key))
+                {
+                    _serverOrder.Enqueue(key);
+                }
+            }
+        }
     }
 
     private void Malformed(SipEndPoint remote, string reason)

@@ -87,6 +87,9 @@ public sealed partial class SipStack : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ClientEntry> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ServerEntry> _servers = new(StringComparer.Ordinal);
+
+    // Server transaction keys in the order they began, for dropping the oldest finished ones.
+    private readonly ConcurrentQueue<string> _serverOrder = new();
     private readonly SipTransport _transport;
     private ISipRequestHandler? _handler;
     private long _malformed;
@@ -96,7 +99,8 @@ public sealed partial class SipStack : IAsyncDisposable
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
         _transport = new SipTransport(options.Bind, OnPacketAsync, options.EnableTcp, (remote, error) => MalformedReceived?.Invoke(remote, error),
-            options.IncompleteMessageTimeout, options.Time);
+            options.IncompleteMessageTimeout, options.Time, options.TransportLimits());
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxServerTransactions, 1, nameof(options));
     }
 
     /// <summary>The options in force.</summary>
@@ -110,6 +114,12 @@ public sealed partial class SipStack : IAsyncDisposable
 
     /// <summary>Messages dropped or refused as malformed.</summary>
     public long MalformedCount => Interlocked.Read(ref _malformed);
+
+    /// <summary>Server transactions held now.</summary>
+    public int ServerTransactions => _servers.Count;
+
+    /// <summary>The transport underneath (for its connection figures).</summary>
+    public SipTransport Transport => _transport;
 
     /// <summary>Raised for every malformed message or broken stream, with the reason (for logging).</summary>
     public event Action<SipEndPoint, string>? MalformedReceived;

@@ -32,6 +32,40 @@ public sealed class SipStackOptions
     /// </summary>
     public TimeSpan IncompleteMessageTimeout { get; init; } = SipTransport.DefaultIncompleteMessageTimeout;
 
+    /// <summary>The default cap on server transactions held at once: 10,000.</summary>
+    public const int DefaultMaxServerTransactions = 10_000;
+
+    /// <summary>Open TCP connections in total. The default is <see cref="SipTransportLimits.DefaultMaxConnections"/>.</summary>
+    public int MaxTcpConnections { get; init; } = SipTransportLimits.DefaultMaxConnections;
+
+    /// <summary>Open TCP connections from one IP address. The default is <see cref="SipTransportLimits.DefaultMaxConnectionsPerAddress"/>.</summary>
+    public int MaxTcpConnectionsPerAddress { get; init; } = SipTransportLimits.DefaultMaxConnectionsPerAddress;
+
+    /// <summary>How long a TCP connection may carry nothing before it is closed. The default is <see cref="SipTransportLimits.DefaultIdleTimeout"/>.</summary>
+    public TimeSpan TcpIdleTimeout { get; init; } = SipTransportLimits.DefaultIdleTimeout;
+
+    /// <summary>
+    /// The largest message accepted: a bigger request on UDP is answered 413 (RFC 3261 21.4.11), a
+    /// bigger message on TCP closes the connection. The default is <see cref="SipTransportLimits.DefaultMaxMessageBytes"/>.
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = SipTransportLimits.DefaultMaxMessageBytes;
+
+    /// <summary>
+    /// Server transactions held at once. Past it, finished ones (only absorbing retransmissions) are
+    /// dropped oldest first, and when none is finished a new request gets a stateless 503. The default
+    /// is <see cref="DefaultMaxServerTransactions"/>.
+    /// </summary>
+    public int MaxServerTransactions { get; init; } = DefaultMaxServerTransactions;
+
+    /// <summary>The transport limits these options make.</summary>
+    public SipTransportLimits TransportLimits() => new()
+    {
+        MaxConnections = MaxTcpConnections,
+        MaxConnectionsPerAddress = MaxTcpConnectionsPerAddress,
+        IdleTimeout = TcpIdleTimeout,
+        MaxMessageBytes = MaxMessageBytes,
+    };
+
     /// <summary>The User-Agent / Server header value. The default is "Conferencing".</summary>
     public string Product { get; init; } = "Conferencing";
 }

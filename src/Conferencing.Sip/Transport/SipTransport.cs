@@ -5,6 +5,50 @@ using System.Net.Sockets;
 
 namespace Conferencing.Sip.Transport;
 
+/// <summary>Limits on what peers may make a <see cref="SipTransport"/> hold.</summary>
+public sealed record SipTransportLimits
+{
+    /// <summary>The default cap on open TCP connections in total: 1,024.</summary>
+    public const int DefaultMaxConnections = 1024;
+
+    /// <summary>The default cap on open TCP connections from one address: 64.</summary>
+    public const int DefaultMaxConnectionsPerAddress = 64;
+
+    /// <summary>The default time a TCP connection may carry nothing either way before it is closed: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default largest message, header section and body together: 64 KiB.</summary>
+    public const int DefaultMaxMessageBytes = 64 * 1024;
+
+    /// <summary>Open TCP connections in total (accepted and our own); a new peer beyond it is closed at once. The default is <see cref="DefaultMaxConnections"/>.</summary>
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>Open TCP connections from one IP address; beyond it a new one is closed at once. The default is <see cref="DefaultMaxConnectionsPerAddress"/>.</summary>
+    public int MaxConnectionsPerAddress { get; init; } = DefaultMaxConnectionsPerAddress;
+
+    /// <summary>
+    /// How long a TCP connection may carry nothing in either direction before it is closed (RFC 3261
+    /// 18 leaves the lifetime of connections to the implementation). The default is <see cref="DefaultIdleTimeout"/>.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+
+    /// <summary>
+    /// The largest message accepted. A bigger one on TCP closes the connection (its framing cannot be
+    /// trusted, 18.3); a bigger datagram is handed on for the layer above to refuse. The default is
+    /// <see cref="DefaultMaxMessageBytes"/>.
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
+
+    /// <summary>Throws when a limit makes no sense.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerAddress, 1, nameof(MaxConnectionsPerAddress));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IdleTimeout, TimeSpan.Zero, nameof(IdleTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1024, nameof(MaxMessageBytes));
+    }
+}
+
 /// <summary>
 /// UDP and TCP on one address and port, as SIP elements usually listen. Incoming datagrams and
 /// framed stream messages are handed to one callback, one at a time per connection; sends pick the
@@ -24,6 +68,10 @@ public sealed class SipTransport : IAsyncDisposable
 
     private readonly TimeSpan _incompleteMessageTimeout;
     private readonly TimeProvider _time;
+    private readonly SipTransportLimits _limits;
+    private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
+    private int _open;
+    private long _refused;
 
     private readonly Func<SipPacket, ValueTask> _onReceive;
     private readonly Action<SipEndPoint, string>? _onStreamError;
@@ -47,7 +95,16 @@ public sealed class SipTransport : IAsyncDisposable
     /// the clock that measures it.
     /// </summary>
     public SipTransport(IPEndPoint bind, Func<SipPacket, ValueTask> onReceive, bool tcp, Action<SipEndPoint, string>? onStreamError, TimeSpan incompleteMessageTimeout, TimeProvider time)
+        : this(bind, onReceive, tcp, onStreamError, incompleteMessageTimeout, time, new SipTransportLimits())
     {
+    }
+
+    /// <summary>As the other constructors, with limits on connections and message size.</summary>
+    public SipTransport(IPEndPoint bind, Func<SipPacket, ValueTask> onReceive, bool tcp, Action<SipEndPoint, string>? onStreamError, TimeSpan incompleteMessageTimeout, TimeProvider time, SipTransportLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
+        _limits = limits;
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(onReceive);
         ArgumentNullException.ThrowIfNull(time);
@@ -113,6 +170,12 @@ public sealed class SipTransport : IAsyncDisposable
     public long Received => Interlocked.Read(ref _received);
 
     private long _received;
+
+    /// <summary>TCP connections open now.</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
+    /// <summary>TCP connections closed at once because a connection cap was reached.</summary>
+    public long RefusedConnections => Interlocked.Read(ref _refused);
 
     /// <summary>Sends one message. For TCP an open connection to the peer is reused or a new one made.</summary>
     public async ValueTask SendAsync(SipEndPoint remote, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
@@ -197,7 +260,45 @@ public sealed class SipTransport : IAsyncDisposable
                 return;
             }
 
+            var remote = (IPEndPoint)socket.RemoteEndPoint!;
+            if (!TryReserve(remote.Address))
+            {
+                Interlocked.Increment(ref _refused);
+                socket.Dispose();
+                _onStreamError?.Invoke(new SipEndPoint(SipProtocol.Tcp, remote), "connection refused: too many open connections");
+                continue;
+            }
+
             Track(socket);
+        }
+    }
+
+    /// <summary>Counts a connection against the caps; false (counting nothing) when one is reached.</summary>
+    private bool TryReserve(IPAddress address)
+    {
+        if (Interlocked.Increment(ref _open) > _limits.MaxConnections)
+        {
+            Interlocked.Decrement(ref _open);
+            return false;
+        }
+
+        var fromAddress = _perAddress.AddOrUpdate(address, 1, (_, n) => n + 1);
+        if (fromAddress > _limits.MaxConnectionsPerAddress)
+        {
+            Release(address);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void Release(IPAddress address)
+    {
+        Interlocked.Decrement(ref _open);
+        // Remove the entry only while it is still at zero, so the table holds open addresses alone.
+        if (_perAddress.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
+        {
+            _perAddress.TryRemove(new KeyValuePair<IPAddress, int>(address, 0));
         }
     }
 
@@ -208,6 +309,12 @@ public sealed class SipTransport : IAsyncDisposable
             return existing;
         }
 
+        // Our own connections count too: the total cap is what bounds the sockets this process holds.
+        if (!TryReserve(remote.Address))
+        {
+            throw new SocketException((int)SocketError.TooManyOpenSockets);
+        }
+
         var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -216,6 +323,7 @@ public sealed class SipTransport : IAsyncDisposable
         catch
         {
             socket.Dispose();
+            Release(remote.Address);
             throw;
         }
 
@@ -226,7 +334,7 @@ public sealed class SipTransport : IAsyncDisposable
     {
         socket.NoDelay = true;
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        var connection = new TcpConnection(socket, new SipEndPoint(SipProtocol.Tcp, remote));
+        var connection = new TcpConnection(socket, new SipEndPoint(SipProtocol.Tcp, remote), _time);
         _connections[remote] = connection;
         var loop = Task.Run(() => ReadStreamAsync(connection));
         lock (_loops)
@@ -245,8 +353,7 @@ public sealed class SipTransport : IAsyncDisposable
 
         // Set while part of a message is buffered: the whole of it must arrive in time, however
         // slowly the bytes trickle in, or the connection goes (a peer cannot hold it open that way).
-        CancellationTokenSource? incomplete = null;
-        CancellationTokenSource? waiting = null;
+        DateTimeOffset? messageBegun = null;
         try
         {
             while (!_stopping.IsCancellationRequested)
@@ -259,21 +366,40 @@ public sealed class SipTransport : IAsyncDisposable
                     buffer = larger;
                 }
 
-                if (filled > 0 && incomplete is null)
+                var now = _time.GetUtcNow();
+                if (filled > 0)
                 {
-                    incomplete = new CancellationTokenSource(_incompleteMessageTimeout, _time);
-                    waiting = CancellationTokenSource.CreateLinkedTokenSource(incomplete.Token, _stopping.Token);
+                    messageBegun ??= now;
                 }
 
+                var idleEnds = connection.LastActivity + _limits.IdleTimeout;
+                var deadline = messageBegun is { } begun && begun + _incompleteMessageTimeout < idleEnds ? begun + _incompleteMessageTimeout : idleEnds;
                 int read;
-                try
+                using (var timeout = new CancellationTokenSource(deadline > now ? deadline - now : TimeSpan.FromMilliseconds(1), _time))
+                using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token))
                 {
-                    read = await connection.Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, waiting?.Token ?? _stopping.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (incomplete?.IsCancellationRequested == true && !_stopping.IsCancellationRequested)
-                {
-                    _onStreamError?.Invoke(connection.Remote, $"the rest of a message did not come within {_incompleteMessageTimeout.TotalSeconds:0} s");
-                    return;
+                    try
+                    {
+                        read = await connection.Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, waiting.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
+                    {
+                        now = _time.GetUtcNow();
+                        if (messageBegun is { } started && now - started >= _incompleteMessageTimeout)
+                        {
+                            _onStreamError?.Invoke(connection.Remote, $"the rest of a message did not come within {_incompleteMessageTimeout.TotalSeconds:0} s");
+                            return;
+                        }
+
+                        if (now - connection.LastActivity >= _limits.IdleTimeout)
+                        {
+                            // An idle connection closes quietly: that is housekeeping, not a fault.
+                            return;
+                        }
+
+                        // Something was sent meanwhile: the connection is in use, wait again.
+                        continue;
+                    }
                 }
 
                 if (read == 0)
@@ -281,11 +407,12 @@ public sealed class SipTransport : IAsyncDisposable
                     return;
                 }
 
+                connection.Touch(_time);
                 filled += read;
                 var consumed = 0;
                 while (true)
                 {
-                    var result = StreamFraming.TryFrame(buffer.AsSpan(consumed, filled - consumed), out var skipped, out var length, out var error);
+                    var result = StreamFraming.TryFrame(buffer.AsSpan(consumed, filled - consumed), _limits.MaxMessageBytes, out var skipped, out var length, out var error);
                     if (result == StreamFraming.Result.Incomplete)
                     {
                         consumed += skipped;
@@ -307,11 +434,9 @@ public sealed class SipTransport : IAsyncDisposable
                 {
                     buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                     filled -= consumed;
-                    if (filled == 0 && incomplete is not null)
+                    if (filled == 0)
                     {
-                        waiting!.Dispose();
-                        incomplete.Dispose();
-                        (incomplete, waiting) = (null, null);
+                        messageBegun = null;
                     }
                 }
             }
@@ -322,11 +447,10 @@ public sealed class SipTransport : IAsyncDisposable
         }
         finally
         {
-            waiting?.Dispose();
-            incomplete?.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             _connections.TryRemove(new KeyValuePair<IPEndPoint, TcpConnection>(connection.Remote.Address, connection));
             connection.Dispose();
+            Release(connection.Remote.Address.Address);
         }
     }
 
@@ -344,10 +468,16 @@ public sealed class SipTransport : IAsyncDisposable
         }
     }
 
-    private sealed class TcpConnection(Socket socket, SipEndPoint remote) : IDisposable
+    private sealed class TcpConnection(Socket socket, SipEndPoint remote, TimeProvider time) : IDisposable
     {
         private readonly SemaphoreSlim _sendLock = new(1, 1);
         private int _closed;
+        private long _lastActivityTicks = time.GetUtcNow().UtcTicks;
+
+        /// <summary>When bytes last went either way.</summary>
+        public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
+        public void Touch(TimeProvider clock) => Interlocked.Exchange(ref _lastActivityTicks, clock.GetUtcNow().UtcTicks);
 
         public Socket Socket { get; } = socket;
 
@@ -366,6 +496,8 @@ public sealed class SipTransport : IAsyncDisposable
                     var sent = await Socket.SendAsync(message, SocketFlags.None, cancellationToken).ConfigureAwait(false);
                     message = message[sent..];
                 }
+
+                Touch(time);
             }
             finally
             {

@@ -35,7 +35,14 @@ public static class StreamFraming
     /// Looks for a message at the start of <paramref name="buffer"/>. On <see cref="Result.Message"/>,
     /// the message occupies [<paramref name="skipped"/>, <paramref name="skipped"/> + <paramref name="length"/>).
     /// </summary>
-    public static Result TryFrame(ReadOnlySpan<byte> buffer, out int skipped, out int length, out string? error)
+    public static Result TryFrame(ReadOnlySpan<byte> buffer, out int skipped, out int length, out string? error) =>
+        TryFrame(buffer, MaxHeaderBytes + MaxBodyBytes, out skipped, out length, out error);
+
+    /// <summary>
+    /// As the other overload, also declaring the stream broken when the message (header section and
+    /// body) would pass <paramref name="maxMessageBytes"/>: it is not waited for, let alone buffered.
+    /// </summary>
+    public static Result TryFrame(ReadOnlySpan<byte> buffer, int maxMessageBytes, out int skipped, out int length, out string? error)
     {
         skipped = 0;
         length = 0;
@@ -49,9 +56,10 @@ public static class StreamFraming
         var end = rest.IndexOf("\r\n\r\n"u8);
         if (end < 0)
         {
-            if (rest.Length > MaxHeaderBytes)
+            var headerLimit = Math.Min(MaxHeaderBytes, maxMessageBytes);
+            if (rest.Length > headerLimit)
             {
-                error = $"no end of headers within {MaxHeaderBytes} bytes";
+                error = $"no end of headers within {headerLimit} bytes";
                 return Result.Broken;
             }
 
@@ -73,6 +81,12 @@ public static class StreamFraming
         }
 
         var total = end + 4 + (int)contentLength;
+        if (total > maxMessageBytes)
+        {
+            error = $"a message of {total} bytes is larger than the {maxMessageBytes} accepted";
+            return Result.Broken;
+        }
+
         if (rest.Length < total)
         {
             return Result.Incomplete;

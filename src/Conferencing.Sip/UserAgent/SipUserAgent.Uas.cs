@@ -186,9 +186,16 @@ public sealed partial class SipUserAgent
         }
 
         string? user = null;
-        if (Options.AuthenticateInvites && !Authenticate(incoming, out user))
+        if (Options.AuthenticateInvites && !await AuthenticateOrAnswerAsync(incoming, u => user = u).ConfigureAwait(false))
         {
-            await ChallengeAsync(incoming).ConfigureAwait(false);
+            return;
+        }
+
+        if (_calls.Count + _pending.Count >= Options.MaxCalls)
+        {
+            var busy = SipResponse.CreateFor(request, 503, "Service Unavailable (too many calls)").WithToTag(SipRequest.NewTag());
+            busy.Headers.Set("Retry-After", "30");
+            await incoming.RespondAsync(busy).ConfigureAwait(false);
             return;
         }
 
@@ -290,9 +297,8 @@ public sealed partial class SipUserAgent
     {
         var request = incoming.Request;
         string? user = null;
-        if (Options.Authenticator is not null && !Authenticate(incoming, out user))
+        if (Options.Authenticator is not null && !await AuthenticateOrAnswerAsync(incoming, u => user = u).ConfigureAwait(false))
         {
-            await ChallengeAsync(incoming).ConfigureAwait(false);
             return;
         }
 
@@ -304,7 +310,19 @@ public sealed partial class SipUserAgent
             return;
         }
 
+        // 10.3 step 6: the authenticated user must be allowed to register this address of record.
+        if (user is not null && !(Options.MayRegister ?? DefaultMayRegister)(user, request.To.Uri))
+        {
+            var forbidden = SipResponse.CreateFor(request, 403, "Forbidden (address of record not bound to this user)").WithToTag(SipRequest.NewTag());
+            await incoming.RespondAsync(forbidden).ConfigureAwait(false);
+            return;
+        }
+
         var aor = request.To!.Uri.ToString();
+
+        // One binding set per authenticated user, whatever address of record it names, so one room's
+        // credentials can never hold two registrations.
+        var key = user is null ? "aor:" + aor : "user:" + user;
         var expires = uint.TryParse(request.Headers["Expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : 3600u;
         var response = SipResponse.CreateFor(request, 200).WithToTag(SipRequest.NewTag());
         foreach (var contact in request.Contacts)
@@ -312,7 +330,7 @@ public sealed partial class SipUserAgent
             var seconds = uint.TryParse(contact.Parameters["expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : expires;
             if (contact.IsWildcard || seconds == 0)
             {
-                if (_registrations.TryRemove(aor, out var removed))
+                if (_registrations.TryRemove(key, out var removed))
                 {
                     RegistrationChanged?.Invoke(removed, false);
                 }
@@ -320,8 +338,16 @@ public sealed partial class SipUserAgent
                 continue;
             }
 
+            if (!_registrations.ContainsKey(key) && !MakeRoomForRegistration())
+            {
+                var full = SipResponse.CreateFor(request, 503, "Service Unavailable (registrar full)").WithToTag(SipRequest.NewTag());
+                full.Headers.Set("Retry-After", "60");
+                await incoming.RespondAsync(full).ConfigureAwait(false);
+                return;
+            }
+
             var binding = new SipRegistration(aor, contact.Uri, incoming.Remote, Time.GetUtcNow().AddSeconds(seconds), user);
-            _registrations[aor] = binding;
+            _registrations[key] = binding;
             RegistrationChanged?.Invoke(binding, true);
             var echoed = contact.Clone();
             echoed.Parameters.Set("expires", seconds.ToString(CultureInfo.InvariantCulture));
@@ -331,40 +357,125 @@ public sealed partial class SipUserAgent
         await incoming.RespondAsync(response).ConfigureAwait(false);
     }
 
-    private bool Authenticate(IncomingRequest incoming, out string? user)
+    /// <summary>The default address-of-record rule: its user part is the digest user name.</summary>
+    private static bool DefaultMayRegister(string user, SipUri addressOfRecord) =>
+        string.Equals(addressOfRecord.UnescapedUser, user, StringComparison.Ordinal);
+
+    /// <summary>Lapsed bindings go first; false when the registrar is still full of live ones.</summary>
+    private bool MakeRoomForRegistration()
     {
-        user = null;
-        if (Options.Authenticator is not { } server || Options.PasswordOf is not { } passwordOf)
+        if (_registrations.Count < Options.MaxRegistrations)
         {
-            return Options.Authenticator is null;
-        }
-
-        if (!DigestCredentials.TryParse(incoming.Request.Headers["Authorization"], out var credentials, out _))
-        {
-            return false;
-        }
-
-        var verdict = server.Verify(credentials, incoming.Request.Method, passwordOf, incoming.Request.Body.Span);
-        if (verdict == DigestVerdict.Accepted)
-        {
-            user = credentials.Username;
             return true;
         }
 
-        return false;
+        var now = Time.GetUtcNow();
+        foreach (var (key, binding) in _registrations)
+        {
+            if (binding.ExpiresUtc <= now)
+            {
+                _registrations.TryRemove(key, out _);
+            }
+        }
+
+        return _registrations.Count < Options.MaxRegistrations;
     }
 
-    private ValueTask ChallengeAsync(IncomingRequest incoming)
+    /// <summary>
+    /// Checks the request's digest answer. True with the user when it is right; otherwise the answer is
+    /// sent here: 403 while the address or user is throttled (or too many answers are already held
+    /// back), else 401 with a fresh challenge (stale=TRUE for an old nonce), held back for a growing
+    /// delay after repeated failures.
+    /// </summary>
+    private async Task<bool> AuthenticateOrAnswerAsync(IncomingRequest incoming, Action<string?> accepted)
     {
-        var stale = DigestCredentials.TryParse(incoming.Request.Headers["Authorization"], out var credentials, out _)
-            && Options.PasswordOf is { } passwordOf
-            && Options.Authenticator!.Verify(credentials, incoming.Request.Method, passwordOf, incoming.Request.Body.Span) == DigestVerdict.Stale;
+        var request = incoming.Request;
+        var server = Options.Authenticator!;
+        var source = incoming.Remote.Address.Address;
+        var header = request.Headers["Authorization"];
+        DigestCredentials? credentials = null;
+        var parsed = header is not null && DigestCredentials.TryParse(header, out credentials, out _);
+        var throttle = Options.Throttle;
+        if (throttle is not null && throttle.IsBlocked(source, credentials?.Username))
+        {
+            await RespondForbiddenAsync(incoming).ConfigureAwait(false);
+            return false;
+        }
+
+        if (header is null || Options.PasswordOf is not { } passwordOf)
+        {
+            await ChallengeAsync(incoming, credentials?.Username, stale: false).ConfigureAwait(false);
+            return false;
+        }
+
+        var verdict = !parsed ? DigestVerdict.Rejected
+            : !AlgorithmAccepted(credentials!) ? DigestVerdict.Rejected
+            : server.Verify(credentials!, request.Method, request.RequestUri.ToString(), passwordOf, request.Body.Span);
+        switch (verdict)
+        {
+            case DigestVerdict.Accepted:
+                throttle?.Succeeded(credentials!.Username);
+                accepted(credentials!.Username);
+                return true;
+            case DigestVerdict.Stale:
+                await ChallengeAsync(incoming, credentials!.Username, stale: true).ConfigureAwait(false);
+                return false;
+            default:
+                var delay = throttle?.Failed(source, credentials?.Username) ?? TimeSpan.Zero;
+                if (delay <= TimeSpan.Zero)
+                {
+                    await ChallengeAsync(incoming, credentials?.Username, stale: false).ConfigureAwait(false);
+                }
+                else if (Interlocked.Increment(ref _heldAnswers) > MaxHeldAnswers)
+                {
+                    Interlocked.Decrement(ref _heldAnswers);
+                    await RespondForbiddenAsync(incoming).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Not awaited: the receive loop must go on while this answer waits.
+                    _ = ChallengeLaterAsync(incoming, credentials?.Username, delay);
+                }
+
+                return false;
+        }
+    }
+
+    private async Task ChallengeLaterAsync(IncomingRequest incoming, string? user, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, Time).ConfigureAwait(false);
+            await ChallengeAsync(incoming, user, stale: false).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            // The stack stopped while the answer waited.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _heldAnswers);
+        }
+    }
+
+    private static ValueTask RespondForbiddenAsync(IncomingRequest incoming) =>
+        incoming.RespondAsync(SipResponse.CreateFor(incoming.Request, 403, "Forbidden (too many failed authentications)").WithToTag(SipRequest.NewTag()));
+
+    /// <summary>Our own algorithm, or MD5 where <see cref="SipUserAgentOptions.AllowsMd5"/> lets this user use it.</summary>
+    private bool AlgorithmAccepted(DigestCredentials credentials) =>
+        credentials.Algorithm == Options.Authenticator!.Algorithm
+        || (credentials.Algorithm == DigestAlgorithm.Md5 && (Options.AllowsMd5 is not { } allows || allows(credentials.Username)));
+
+    private ValueTask ChallengeAsync(IncomingRequest incoming, string? user, bool stale)
+    {
+        var server = Options.Authenticator!;
         var response = SipResponse.CreateFor(incoming.Request, 401).WithToTag(SipRequest.NewTag());
-        response.Headers.Add("WWW-Authenticate", Options.Authenticator!.CreateChallenge(stale).ToString());
-        if (Options.Authenticator.Algorithm != DigestAlgorithm.Md5)
+        response.Headers.Add("WWW-Authenticate", server.CreateChallenge(stale).ToString());
+        user ??= incoming.Request.From?.Uri.UnescapedUser;
+        if (server.Algorithm != DigestAlgorithm.Md5 && (Options.AllowsMd5 is not { } allows || (user is not null && allows(user))))
         {
             // RFC 8760 2.4: offer the stronger algorithm first and MD5 after it for older endpoints.
-            response.Headers.Add("WWW-Authenticate", Options.Authenticator.CreateChallenge(DigestAlgorithm.Md5, stale).ToString());
+            response.Headers.Add("WWW-Authenticate", server.CreateChallenge(DigestAlgorithm.Md5, stale).ToString());
         }
 
         return incoming.RespondAsync(response);

@@ -28,8 +28,13 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, SipCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IncomingCall> _pending = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SipRegistration> _registrations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, SipRegistration> _registrations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SipRequest> _lastAcks = new(StringComparer.Ordinal);
+
+    /// <summary>Failed-authentication answers held back at most at once; beyond it they are refused at once with 403.</summary>
+    private const int MaxHeldAnswers = 512;
+
+    private int _heldAnswers;
 
     /// <summary>Starts the stack and the agent.</summary>
     public SipUserAgent(SipUserAgentOptions options)
@@ -53,6 +58,22 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
 
     /// <summary>Current registrations held by our registrar.</summary>
     public IReadOnlyCollection<SipRegistration> Registrations => _registrations.Values.Where(r => r.ExpiresUtc > Time.GetUtcNow()).ToList();
+
+    /// <summary>
+    /// Drops the binding a digest user holds (its account was removed), raising
+    /// <see cref="RegistrationChanged"/>. False when it held none.
+    /// </summary>
+    public bool RemoveRegistration(string username)
+    {
+        ArgumentNullException.ThrowIfNull(username);
+        if (!_registrations.TryRemove("user:" + username, out var removed))
+        {
+            return false;
+        }
+
+        RegistrationChanged?.Invoke(removed, false);
+        return true;
+    }
 
     /// <summary>Decides what to do with an incoming call. Without a handler calls are refused with 480.</summary>
     public Func<IncomingCall, Task>? OnIncomingCall { get; set; }

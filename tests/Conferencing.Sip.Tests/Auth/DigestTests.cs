@@ -84,11 +84,11 @@ public sealed class DigestTests
         var challenge = server.CreateChallenge();
         var answer = client.Answer(challenge, "REGISTER", "sip:hoinghi.phutho.gov.vn");
         Assert.True(DigestCredentials.TryParse(answer.ToString(), out var parsed, out var error), error);
-        Assert.Equal(DigestVerdict.Accepted, server.Verify(parsed, "REGISTER", u => u == "xa-hy-cuong" ? "mat-khau" : null));
-        Assert.Equal(DigestVerdict.Rejected, server.Verify(parsed, "REGISTER", u => "mat-khau"));
+        Assert.Equal(DigestVerdict.Accepted, server.Verify(parsed, "REGISTER", "sip:hoinghi.phutho.gov.vn", u => u == "xa-hy-cuong" ? "mat-khau" : null));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(parsed, "REGISTER", "sip:hoinghi.phutho.gov.vn", u => "mat-khau"));
         var next = client.Answer(challenge, "REGISTER", "sip:hoinghi.phutho.gov.vn");
         Assert.Equal("00000002", next.NonceCount);
-        Assert.Equal(DigestVerdict.Accepted, server.Verify(next, "REGISTER", u => "mat-khau"));
+        Assert.Equal(DigestVerdict.Accepted, server.Verify(next, "REGISTER", "sip:hoinghi.phutho.gov.vn", u => "mat-khau"));
     }
 
     [Fact]
@@ -98,14 +98,14 @@ public sealed class DigestTests
         var server = new DigestServer("r", Key, time);
         var challenge = server.CreateChallenge();
         var answer = new DigestClient("u", "p").Answer(challenge, "INVITE", "sip:1000@r");
-        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "INVITE", _ => "other"));
-        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "INVITE", _ => null));
-        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer with { Realm = "x" }, "INVITE", _ => "p"));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "INVITE", "sip:1000@r", _ => "other"));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "INVITE", "sip:1000@r", _ => null));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer with { Realm = "x" }, "INVITE", "sip:1000@r", _ => "p"));
         var forged = new DigestClient("u", "p").Answer(challenge with { Nonce = challenge.Nonce[..^1] + (challenge.Nonce[^1] == 'A' ? "B" : "A") }, "INVITE", "sip:1000@r");
-        Assert.Equal(DigestVerdict.Rejected, server.Verify(forged, "INVITE", _ => "p"));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(forged, "INVITE", "sip:1000@r", _ => "p"));
         var otherKey = new DigestServer("r", Key.Reverse().ToArray(), time);
-        Assert.Equal(DigestVerdict.Rejected, otherKey.Verify(answer, "INVITE", _ => "p"));
-        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "BYE", _ => "p"));
+        Assert.Equal(DigestVerdict.Rejected, otherKey.Verify(answer, "INVITE", "sip:1000@r", _ => "p"));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "BYE", "sip:1000@r", _ => "p"));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class DigestTests
         var server = new DigestServer("r", Key, time);
         var answer = new DigestClient("u", "p").Answer(server.CreateChallenge(), "REGISTER", "sip:r");
         time.Now += DigestServer.DefaultNonceLifetime + TimeSpan.FromSeconds(1);
-        Assert.Equal(DigestVerdict.Stale, server.Verify(answer, "REGISTER", _ => "p"));
+        Assert.Equal(DigestVerdict.Stale, server.Verify(answer, "REGISTER", "sip:r", _ => "p"));
         Assert.True(server.CreateChallenge(stale: true).ToString().Contains("stale=TRUE", StringComparison.Ordinal));
     }
 
@@ -136,7 +136,57 @@ public sealed class DigestTests
         var body = Encoding.ASCII.GetBytes("v=0\r\n");
         var answer = new DigestClient("u", "p").Answer(challenge, "INVITE", "sip:r", body);
         Assert.Equal("auth-int", answer.Qop);
-        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "INVITE", _ => "p", Encoding.ASCII.GetBytes("v=1\r\n")));
-        Assert.Equal(DigestVerdict.Accepted, server.Verify(answer, "INVITE", _ => "p", body));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(answer, "INVITE", "sip:r", _ => "p", Encoding.ASCII.GetBytes("v=1\r\n")));
+        Assert.Equal(DigestVerdict.Accepted, server.Verify(answer, "INVITE", "sip:r", _ => "p", body));
+    }
+
+    [Fact]
+    public void TheNonceCountTableIsBoundedAndAForgottenNonceIsNeverAcceptedAgain()
+    {
+        var time = new ManualTime(DateTimeOffset.UnixEpoch.AddYears(56));
+        var server = new DigestServer("r", Key, time, maxTrackedNonces: 3);
+        var client = new DigestClient("u", "p");
+        var challenges = new List<DigestChallenge>();
+        for (var i = 0; i < 10; i++)
+        {
+            time.Now += TimeSpan.FromMilliseconds(10);
+            challenges.Add(server.CreateChallenge());
+            Assert.Equal(DigestVerdict.Accepted, server.Verify(client.Answer(challenges[^1], "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+            Assert.InRange(server.TrackedNonces, 1, 3);
+        }
+
+        // The first nonce's count was forgotten: a replay of any answer to it is not accepted.
+        Assert.NotEqual(DigestVerdict.Accepted, server.Verify(client.Answer(challenges[0], "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+        Assert.Equal(DigestVerdict.Accepted, server.Verify(client.Answer(challenges[^1], "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+    }
+
+    [Fact]
+    public void AnswersWithoutQopOrForAnotherUriOrANonceFromTheFutureAreRejected()
+    {
+        var time = new ManualTime(DateTimeOffset.UnixEpoch.AddYears(56));
+        var server = new DigestServer("r", Key, time);
+        var challenge = server.CreateChallenge();
+        var client = new DigestClient("u", "p");
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(client.Answer(challenge with { Qop = [] }, "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(client.Answer(challenge, "REGISTER", "sip:other"), "REGISTER", "sip:r", _ => "p"));
+        Assert.Equal(DigestVerdict.Accepted, server.Verify(client.Answer(challenge, "REGISTER", "sip:R:5060"), "REGISTER", "sip:r:5060", _ => "p"));
+
+        var ahead = new DigestServer("r", Key, new ManualTime(time.Now + TimeSpan.FromMinutes(1))).CreateChallenge();
+        Assert.Equal(DigestVerdict.Rejected, server.Verify(client.Answer(ahead, "REGISTER", "sip:r"), "REGISTER", "sip:r", _ => "p"));
+    }
+
+    [Fact]
+    public void TheThrottleRemembersABoundedNumberOfNamesAndAddresses()
+    {
+        var throttle = new AuthThrottle(new AuthThrottleOptions { MaxEntries = 100, FreeFailures = 0, BlockUserAfter = 2, BlockSourceAfter = 1_000_000 });
+        for (var i = 0; i < 5000; i++)
+        {
+            throttle.Failed(new System.Net.IPAddress(0x0100007F + (i << 8)), $"user-{i}");
+        }
+
+        Assert.Equal((100, 100), throttle.Tracked);
+        throttle.Failed(System.Net.IPAddress.Loopback, "user-4999");
+        Assert.True(throttle.IsBlocked(System.Net.IPAddress.IPv6Loopback, "user-4999"));
+        Assert.False(throttle.IsBlocked(System.Net.IPAddress.IPv6Loopback, "user-0"));
     }
 }

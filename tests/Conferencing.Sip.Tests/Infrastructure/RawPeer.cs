@@ -12,7 +12,10 @@ namespace Conferencing.Sip.Tests;
 /// </summary>
 internal sealed class RawPeer : IDisposable
 {
-    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient _udp;
+
+    /// <param name="address">The loopback address to send from; the default is 127.0.0.1 (another, like 127.0.0.2, is another source).</param>
+    public RawPeer(IPAddress? address = null) => _udp = new UdpClient(new IPEndPoint(address ?? IPAddress.Loopback, 0));
 
     public IPEndPoint EndPoint => (IPEndPoint)_udp.Client.LocalEndPoint!;
 

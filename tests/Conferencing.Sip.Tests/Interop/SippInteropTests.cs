@@ -69,6 +69,30 @@ public sealed class SippInteropTests
     }
 
     [Fact]
+    public async Task SippDialsInThroughADigestChallengeAnsweredWithItsDefaultUri()
+    {
+        // sipp answers with uri=sip:host:port (no user): the registrar accepts that as naming itself.
+        await using var relay = new SipUserAgent(new SipUserAgentOptions
+        {
+            User = "relay",
+            Stack = new SipStackOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0) },
+            Authenticator = new DigestServer("conferencing.test", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), TimeProvider.System, algorithm: DigestAlgorithm.Md5),
+            PasswordOf = user => user == "xa-lam-thao" ? "mat-khau" : null,
+            AuthenticateInvites = true,
+        });
+        string? authenticated = null;
+        relay.OnIncomingCall = async call =>
+        {
+            authenticated = call.AuthenticatedUser;
+            await call.RejectAsync(488);
+        };
+        var result = await Sipp.RunAsync("relay-uac-refused.xml", relay.Stack.UdpEndPoint.Address, Sipp.FreeUdpPort(), Timeout,
+            "-s", "2025*1676", "-au", "xa-lam-thao", "-ap", "mat-khau", "-key", "offer_audio", "0");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("xa-lam-thao", authenticated);
+    }
+
+    [Fact]
     public async Task SippOptionsIsAnswered()
     {
         await using var room = RoomSystem();

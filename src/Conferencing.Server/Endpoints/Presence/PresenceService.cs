@@ -26,7 +26,9 @@ public sealed partial class PresenceService(
     public const string Loop = "presence";
 
     private readonly ConcurrentDictionary<Guid, EndpointPresence> _presence = new();
-    private readonly ConcurrentDictionary<string, string?> _passwords = new(StringComparer.Ordinal);
+    private readonly DigestDirectory _directory = new(endpoints, time, e => Log.DirectoryLoadFailed(logger, e));
+    private MalformedLogLimiter? _malformedLog;
+    private DateTimeOffset _directoryLoadedUtc = DateTimeOffset.MinValue;
     private SipUserAgent? _agent;
 
     /// <summary>Raised after an endpoint's state changed.</summary>
@@ -43,6 +45,15 @@ public sealed partial class PresenceService(
         return all.Select(e => _presence.TryGetValue(e.Id, out var p) ? p : new EndpointPresence(e.Id, e.SiteCode, e.SipUri, EndpointState.Unknown, null, null, null, null, now, null)).ToList();
     }
 
+    /// <summary>Full reloads of the digest credentials from the store so far (for tests and figures).</summary>
+    public long DirectoryLoads => _directory.Loads;
+
+    /// <summary>The registrar's user agent once started (for its figures), else null.</summary>
+    public SipUserAgent? Agent => _agent;
+
+    /// <summary>Malformed-message reports left out of the log so far.</summary>
+    public long MalformedReportsSuppressed => _malformedLog?.Suppressed ?? 0;
+
     /// <summary>Presence of one endpoint.</summary>
     public EndpointPresence? Get(Guid endpointId) => _presence.GetValueOrDefault(endpointId);
 
@@ -54,15 +65,24 @@ public sealed partial class PresenceService(
             return;
         }
 
+        if (settings.Problems() is [_, ..] problems)
+        {
+            // The web side stays up: a technician must be able to see why SIP is down.
+            Log.SettingsInvalid(logger, string.Join(" ", problems));
+            return;
+        }
+
         try
         {
-            await RefreshPasswordsAsync(stoppingToken).ConfigureAwait(false);
+            await RefreshDirectoryAsync(settings, stoppingToken).ConfigureAwait(false);
         }
         catch (System.Data.Common.DbException e)
         {
             Log.RoundFailed(logger, e);
         }
 
+        _malformedLog = new MalformedLogLimiter(settings.MalformedLogInterval);
+        _directory.Removed += OnCredentialsRemoved;
         try
         {
             _agent = CreateAgent(settings);
@@ -74,7 +94,7 @@ public sealed partial class PresenceService(
             return;
         }
 
-        _agent.Stack.MalformedReceived += (remote, reason) => Log.Malformed(logger, remote.ToString(), reason);
+        _agent.Stack.MalformedReceived += OnMalformed;
         _agent.RegistrationChanged += (registration, added) => _ = OnRegistrationSafeAsync(registration, added);
         Log.Listening(logger, _agent.Stack.UdpEndPoint.ToString());
         try
@@ -85,7 +105,7 @@ public sealed partial class PresenceService(
                 Beat();
                 try
                 {
-                    await RefreshPasswordsAsync(stoppingToken).ConfigureAwait(false);
+                    await RefreshDirectoryAsync(settings, stoppingToken).ConfigureAwait(false);
                     await ProbeAllAsync(settings, stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
@@ -105,39 +125,78 @@ public sealed partial class PresenceService(
         }
     }
 
-    private SipUserAgent CreateAgent(SipServerOptions settings) =>
-        new(new SipUserAgentOptions
+    private SipUserAgent CreateAgent(SipServerOptions settings)
+    {
+        var md5Users = settings.Md5DigestUsers.ToHashSet(StringComparer.Ordinal);
+        return new(new SipUserAgentOptions
         {
             User = "registrar",
-            Stack = new SipStackOptions { Bind = settings.ListenEndPoint(), Time = time, Product = "Conferencing registrar" },
+            Stack = new SipStackOptions
+            {
+                Bind = settings.ListenEndPoint(), Time = time, Product = "Conferencing registrar",
+                MaxTcpConnections = settings.MaxTcpConnections, MaxTcpConnectionsPerAddress = settings.MaxTcpConnectionsPerAddress,
+                TcpIdleTimeout = settings.TcpIdleTimeout, MaxMessageBytes = settings.MaxMessageBytes, MaxServerTransactions = settings.MaxServerTransactions,
+            },
             Authenticator = new DigestServer(settings.Realm, RandomNumberGenerator.GetBytes(32), time, algorithm: DigestAlgorithm.Sha256),
-            PasswordOf = PasswordOf,
+            PasswordOf = _directory.PasswordOf,
+            MayRegister = MayRegister,
+            AllowsMd5 = md5Users.Contains,
+            Throttle = new AuthThrottle(new AuthThrottleOptions
+            {
+                FreeFailures = settings.AuthFreeFailures, BlockUserAfter = settings.AuthBlockUserAfter,
+                BlockSourceAfter = settings.AuthBlockSourceAfter, BlockFor = settings.AuthBlockFor,
+            }, time),
         });
-
-    /// <summary>
-    /// The digest callback is synchronous, so passwords are kept at hand. An unknown user name starts
-    /// a refresh (a new endpoint added a moment ago) and is refused this once; room systems retry.
-    /// </summary>
-    private string? PasswordOf(string user)
-    {
-        if (_passwords.TryGetValue(user, out var password))
-        {
-            return password;
-        }
-
-        _ = RefreshPasswordsAsync(CancellationToken.None);
-        return null;
     }
 
-    private async Task RefreshPasswordsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The address-of-record rule: a room registers under its digest user name or under the user part
+    /// of its configured SIP URI. The host is not compared: rooms put the registrar's address, its DNS
+    /// name or the province's SIP domain there, and all of them name this registrar.
+    /// </summary>
+    private bool MayRegister(string user, Sip.SipUri addressOfRecord)
     {
-        // The digest callback is synchronous, so passwords are kept at hand, refreshed each round.
-        foreach (var endpoint in await endpoints.ListAsync(null, cancellationToken).ConfigureAwait(false))
+        var aorUser = addressOfRecord.UnescapedUser;
+        if (aorUser is null || _directory.Find(user) is not { } account)
         {
-            if (endpoint.DigestUsername is { } user)
-            {
-                _passwords[user] = endpoints.RevealPassword(endpoint);
-            }
+            return false;
+        }
+
+        return string.Equals(aorUser, user, StringComparison.Ordinal)
+            || (Sip.SipUri.TryParse(account.Endpoint.SipUri, out var configured, out _) && string.Equals(aorUser, configured.UnescapedUser, StringComparison.Ordinal));
+    }
+
+    private async Task RefreshDirectoryAsync(SipServerOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now - _directoryLoadedUtc < settings.DirectoryRefreshInterval)
+        {
+            return;
+        }
+
+        await _directory.LoadAsync(cancellationToken).ConfigureAwait(false);
+        _directoryLoadedUtc = now;
+    }
+
+    /// <summary>An endpoint lost its credentials: its registration goes too, and a deleted one its presence.</summary>
+    private void OnCredentialsRemoved(SipEndpoint endpoint, bool deleted)
+    {
+        if (endpoint.DigestUsername is { } user)
+        {
+            _agent?.RemoveRegistration(user);
+        }
+
+        if (deleted)
+        {
+            _presence.TryRemove(endpoint.Id, out _);
+        }
+    }
+
+    private void OnMalformed(SipEndPoint remote, string reason)
+    {
+        if (_malformedLog?.ShouldLog(remote.Address.Address, time.GetUtcNow(), out var leftOut) == true)
+        {
+            Log.Malformed(logger, remote.ToString(), reason, leftOut);
         }
     }
 
@@ -155,7 +214,7 @@ public sealed partial class PresenceService(
 
     private async Task OnRegistrationAsync(SipRegistration registration, bool added)
     {
-        if (registration.Username is not { } user || await endpoints.FindByDigestUsernameAsync(user, CancellationToken.None).ConfigureAwait(false) is not { } endpoint)
+        if (registration.Username is not { } user || _directory.Find(user)?.Endpoint is not { } endpoint)
         {
             return;
         }
@@ -180,7 +239,11 @@ public sealed partial class PresenceService(
 
     private async Task ProbeAllAsync(SipServerOptions settings, CancellationToken cancellationToken)
     {
-        var registrations = _agent!.Registrations.Where(r => r.Username is not null).ToDictionary(r => r.Username!, StringComparer.Ordinal);
+        // The registrar holds one binding per digest user; grouping still keeps one bad round from
+        // stopping the service should that ever not hold.
+        var registrations = _agent!.Registrations.Where(r => r.Username is not null)
+            .GroupBy(r => r.Username!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.MaxBy(r => r.ExpiresUtc)!, StringComparer.Ordinal);
         var probes = new List<Task>();
         foreach (var endpoint in await endpoints.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
@@ -347,7 +410,13 @@ public sealed partial class PresenceService(
         [LoggerMessage(EventId = 5006, Level = LogLevel.Error, Message = "Could not record the registration of {AddressOfRecord}")]
         public static partial void RegistrationFailed(ILogger logger, Exception exception, string addressOfRecord);
 
-        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Dropped malformed SIP from {Remote}: {Reason}")]
-        public static partial void Malformed(ILogger logger, string remote, string reason);
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Dropped malformed SIP from {Remote}: {Reason} ({LeftOut} more from this address left out of the log since its last line)")]
+        public static partial void Malformed(ILogger logger, string remote, string reason, long leftOut);
+
+        [LoggerMessage(EventId = 5100, Level = LogLevel.Error, Message = "Could not reload the endpoints' digest credentials")]
+        public static partial void DirectoryLoadFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Critical, Message = "SIP registrar not started, its settings are invalid: {Problems}")]
+        public static partial void SettingsInvalid(ILogger logger, string problems);
     }
 }
