@@ -94,6 +94,7 @@ public sealed class StaffUserStore(Database database, AuditLog audit, TimeProvid
         }
 
         var scope = string.IsNullOrWhiteSpace(scopeSiteCode) ? null : scopeSiteCode.Trim();
+        CheckScopeFitsRole(role, scope);
         var user = new StaffUser(name, displayName.Trim(), role, "", false, time.GetUtcNow()) { SecurityStamp = NewStamp(), ScopeSiteCode = scope };
         user = user with { PasswordHash = _hasher.HashPassword(user, password) };
         return database.InTransactionAsync(async (connection, transaction) =>
@@ -182,6 +183,7 @@ public sealed class StaffUserStore(Database database, AuditLog audit, TimeProvid
             }
 
             var user = before with { DisplayName = displayName?.Trim() ?? before.DisplayName, Role = role ?? before.Role, Disabled = disabled ?? before.Disabled, ScopeSiteCode = scope };
+            CheckScopeFitsRole(user.Role, user.ScopeSiteCode);
             revoked = user.Role != before.Role || user.Disabled != before.Disabled || user.ScopeSiteCode != before.ScopeSiteCode;
             if (revoked)
             {
@@ -220,6 +222,15 @@ public sealed class StaffUserStore(Database database, AuditLog audit, TimeProvid
         if (scope is not null && await connection.ScalarAsync(transaction, "SELECT code FROM sites WHERE code = @c", cancellationToken, ("c", scope)).ConfigureAwait(false) is null)
         {
             throw DomainException.Invalid("scopeSiteCode", $"No site '{scope}' to limit the account to.");
+        }
+    }
+
+    /// <summary>Administrators manage accounts and the site tree of the whole province, so their scope is always all of it.</summary>
+    private static void CheckScopeFitsRole(string role, string? scope)
+    {
+        if (scope is not null && role == StaffRoles.Admin)
+        {
+            throw DomainException.Invalid("scopeSiteCode", "An administrator's scope is the whole province; limit only secretariat and technician accounts.");
         }
     }
 

@@ -54,12 +54,15 @@ public sealed class EndpointStore(Database database, AuditLog audit, TimeProvide
         return endpoint.ProtectedDigestPassword is { } secret ? _protector.Unprotect(secret) : null;
     }
 
-    public Task<SipEndpoint> CreateAsync(EndpointInput input, string actor, CancellationToken cancellationToken)
+    /// <summary>Raised after an endpoint is created and committed (alarms watch for one added during a meeting).</summary>
+    public event Action<SipEndpoint>? Created;
+
+    public async Task<SipEndpoint> CreateAsync(EndpointInput input, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var now = time.GetUtcNow();
         var endpoint = Apply(new SipEndpoint(Guid.NewGuid(), "", "", "", null, null, SipEndpoint.DefaultBitrateKbps, null, null, now, now), input, creating: true);
-        return database.InTransactionAsync(async (connection, transaction) =>
+        var created = await database.InTransactionAsync(async (connection, transaction) =>
         {
             await CheckAsync(connection, transaction, endpoint, cancellationToken).ConfigureAwait(false);
             await connection.ExecuteAsync(transaction,
@@ -67,7 +70,9 @@ public sealed class EndpointStore(Database database, AuditLog audit, TimeProvide
                 cancellationToken, Parameters(endpoint)).ConfigureAwait(false);
             await audit.WriteAsync(connection, transaction, actor, "endpoint.created", "endpoint", endpoint.Id.ToString(), endpoint.SipUri, cancellationToken).ConfigureAwait(false);
             return endpoint;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        Created?.Invoke(created);
+        return created;
     }
 
     public Task<SipEndpoint> UpdateAsync(Guid id, EndpointInput input, string actor, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Conferencing.Server.Common;
+using Conferencing.Server.Endpoints;
 using Conferencing.Server.Endpoints.Presence;
 using Conferencing.Server.Relaying;
 using Conferencing.Server.Sites;
@@ -15,13 +16,21 @@ namespace Conferencing.Server.Monitoring;
 /// go to the audit trail.
 /// </summary>
 public sealed partial class AlarmService(
-    PresenceService presence, LiveCalls live, MonitoredMeetings meetings, MonitoringBroadcaster broadcaster, Database database, AuditLog audit,
+    PresenceService presence, EndpointStore endpoints, LiveCalls live, MonitoredMeetings meetings, MonitoringBroadcaster broadcaster, Database database, AuditLog audit,
     SiteStore sites, IOptions<AlarmOptions> options, TimeProvider time, ILogger<AlarmService> logger) : BackgroundService
 {
     private const string Columns = "id, kind, severity, endpoint_id, site_code, message, raised_utc, acknowledged_by, acknowledged_utc, cleared_utc, meeting_id, cleared_by";
     private static readonly AlarmSeverity[] Severities = Enum.GetValues<AlarmSeverity>();
 
     private readonly AlarmRules _rules = new(options.Value, meetings.IsInLiveMeeting);
+
+    /// <summary>One alarm, or null.</summary>
+    public async Task<Alarm?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync(null, $"SELECT {Columns} FROM alarms WHERE id = @id", Read, cancellationToken, ("id", id.ToString())).ConfigureAwait(false);
+        return rows.FirstOrDefault();
+    }
 
     /// <summary>The history, newest first.</summary>
     public async Task<IReadOnlyList<Alarm>> QueryAsync(AlarmQuery query, CancellationToken cancellationToken)
@@ -148,6 +157,7 @@ public sealed partial class AlarmService(
         }
 
         presence.Changed += OnPresence;
+        endpoints.Created += OnEndpointCreated;
         using var calls = live.Subscribe(OnCalls);
         try
         {
@@ -172,6 +182,16 @@ public sealed partial class AlarmService(
         finally
         {
             presence.Changed -= OnPresence;
+            endpoints.Created -= OnEndpointCreated;
+        }
+    }
+
+    private void OnEndpointCreated(SipEndpoint endpoint)
+    {
+        var running = meetings.MeetingsOf(endpoint.SiteCode).Select(id => (id, meetings.StatusOf(id))).Where(m => m.Item2 is not null).Select(m => (m.id, m.Item2!.Value));
+        foreach (var decision in AlarmRules.EndpointAdded(endpoint.Id, endpoint.SiteCode, endpoint.SipUri, running))
+        {
+            _ = SafelyAsync(() => RaiseAsync(decision, CancellationToken.None));
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class RevokedSessionConnectionTests(BrowserFixture browser) : ICla
         return username;
     }
 
-    private Task DisableAsync(string username) =>
+    private Task<HttpResponseMessage> DisableAsync(string username) =>
         _admin.PutAsJsonAsync($"/api/users/{username}", new { disabled = true }, ConferencingFactory.Json).DefaultTimeout();
 
     [Fact]
