@@ -54,6 +54,19 @@ public static partial class AccountsSetup
 
             options.ExpireTimeSpan = sessions.Value.IdleTimeout;
             options.SlidingExpiration = true;
+
+            // A hub client negotiating without a valid session gets 401, not the login page's HTML.
+            var redirect = options.Events.OnRedirectToLogin;
+            options.Events.OnRedirectToLogin = context =>
+            {
+                if (context.Request.Path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return Task.CompletedTask;
+                }
+
+                return redirect(context);
+            };
             var before = options.Events.OnValidatePrincipal;
             options.Events.OnValidatePrincipal = async context =>
             {

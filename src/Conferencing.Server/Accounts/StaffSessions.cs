@@ -16,7 +16,7 @@ public static class StaffClaims
     public const string DisplayName = "display_name";
     public const string SecurityStamp = "security_stamp";
 
-    /// <summary>When the person typed the password (Unix seconds): the start of the absolute lifetime.</summary>
+    /// <summary>When the person typed the password (Unix milliseconds): the start of the absolute lifetime.</summary>
     public const string SignedInAt = "signed_in_at";
 
     /// <summary>The site the account is limited to; absent for the whole province.</summary>
@@ -31,7 +31,7 @@ public static class StaffClaims
             new(ClaimTypes.Role, user.Role),
             new(DisplayName, user.DisplayName),
             new(SecurityStamp, user.SecurityStamp),
-            new(SignedInAt, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+            new(SignedInAt, now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)),
         };
         if (user.ScopeSiteCode is { } scope)
         {
@@ -136,7 +136,7 @@ public sealed class StaffSessions : IDisposable
             return false;
         }
 
-        return now - DateTimeOffset.FromUnixTimeSeconds(at) < absoluteLifetime;
+        return now - DateTimeOffset.FromUnixTimeMilliseconds(at) < absoluteLifetime;
     }
 
     public void Dispose() => _users.SessionsRevoked -= OnRevoked;

@@ -68,15 +68,15 @@ public sealed class StaffSessionTests : IAsyncLifetime
         var (username, client) = await StaffAsync(StaffRoles.Secretariat);
         using (client)
         {
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/reports/meetings", UriKind.Relative)).DefaultTimeout()).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/reports/meetings?from=2026-01-01&to=2026-12-31", UriKind.Relative)).DefaultTimeout()).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await _admin.PutAsJsonAsync($"/api/users/{username}", new { role = StaffRoles.Technician }, Json).DefaultTimeout()).StatusCode);
-            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(new Uri("/api/reports/meetings", UriKind.Relative)).DefaultTimeout()).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(new Uri("/api/reports/meetings?from=2026-01-01&to=2026-12-31", UriKind.Relative)).DefaultTimeout()).StatusCode);
         }
 
         using var again = await _factory.SignedInAsync(username, ConferencingFactory.StaffPassword);
         var me = await again.GetFromJsonAsync<JsonElement>("/api/auth/me", Json).DefaultTimeout();
         Assert.Equal(StaffRoles.Technician, me.GetProperty("role").GetString());
-        Assert.Equal(HttpStatusCode.Forbidden, (await again.GetAsync(new Uri("/api/reports/meetings", UriKind.Relative)).DefaultTimeout()).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await again.GetAsync(new Uri("/api/reports/meetings?from=2026-01-01&to=2026-12-31", UriKind.Relative)).DefaultTimeout()).StatusCode);
     }
 
     [Fact]
