@@ -30,6 +30,7 @@ public sealed partial class MeetingPage : IDisposable
     private bool _notFound;
     private bool _canAct;
     private bool _outOfScope;
+    private bool _readOnlyByScope;
     private bool _busy;
     private string? _problem;
     private Command? _confirm;
@@ -112,7 +113,8 @@ public sealed partial class MeetingPage : IDisposable
         }
 
         // A meeting reaching outside the account's scope is shown, read only.
-        _canAct &= scope.CanRun(meeting);
+        _readOnlyByScope = !scope.CanRun(meeting);
+        _canAct &= !_readOnlyByScope;
         Accept(meeting);
         await LoadHistoryAsync();
     }
