@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using Conferencing.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
@@ -13,17 +12,20 @@ public static class AuthApi
 {
     public sealed record LoginRequest(string? Username, string? Password);
 
-    public sealed record StaffResponse(string Username, string DisplayName, string Role, bool Disabled);
+    public sealed record StaffResponse(string Username, string DisplayName, string Role, bool Disabled, string? ScopeSiteCode);
 
-    public sealed record CreateUserRequest(string? Username, string? DisplayName, string? Role, string? Password);
+    public sealed record CreateUserRequest(string? Username, string? DisplayName, string? Role, string? Password, string? ScopeSiteCode);
 
-    public sealed record UpdateUserRequest(string? DisplayName, string? Role, bool? Disabled, string? Password);
+    /// <summary>Fields left null stay as they are; <c>scopeSiteCode</c> "" lifts the limit (whole province).</summary>
+    public sealed record UpdateUserRequest(string? DisplayName, string? Role, bool? Disabled, string? Password, string? ScopeSiteCode);
 
     public static void MapAuthApi(this IEndpointRouteBuilder routes)
     {
         var auth = routes.MapGroup("/api/auth").WithTags("Accounts");
         auth.MapPost("/login", LoginAsync).AllowAnonymous().ProducesProblem(401).ProducesProblem(429);
         auth.MapPost("/logout", (Delegate)LogoutAsync).RequireAuthorization(StaffRoles.Policies.Staff);
+        auth.MapPost("/logout-everywhere", LogoutEverywhereAsync).RequireAuthorization(StaffRoles.Policies.Staff)
+            .WithSummary("Ends every session of the signed-in account: other browsers, open pages and hub connections, within the revalidation interval.");
         auth.MapGet("/me", Me).RequireAuthorization(StaffRoles.Policies.Staff);
 
         var users = routes.MapGroup("/api/users").WithTags("Accounts").RequireAuthorization(StaffRoles.Policies.Admin);
@@ -31,30 +33,46 @@ public static class AuthApi
             TypedResults.Ok((await store.ListAsync(ct).ConfigureAwait(false)).Select(ToResponse).ToList()));
         users.MapPost("/", CreateAsync).ProducesValidationProblem().ProducesProblem(409);
         users.MapPut("/{username}", UpdateAsync).ProducesValidationProblem().ProducesProblem(409);
+        users.MapPost("/{username}/revoke-sessions", RevokeSessionsAsync).ProducesProblem(404)
+            .WithSummary("Signs the account out everywhere.");
     }
 
     private static async Task<Results<Ok<StaffResponse>, ProblemHttpResult>> LoginAsync(LoginRequest request, StaffUserStore store, LoginThrottle throttle, HttpContext http, CancellationToken cancellationToken)
     {
         var username = StaffUserStore.Normalize(request.Username ?? "");
-        if (throttle.RetryAfter(username) is { } wait)
+        var address = LoginThrottle.AddressOf(http);
+        if (await throttle.RetryAfterAsync(username, address, cancellationToken).ConfigureAwait(false) is { } wait)
         {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(statusCode: 429, title: "Too many attempts", detail: "Too many failed sign-ins for this account; wait a minute and try again.");
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: 429, title: "Too many attempts", detail: "Too many failed sign-ins for this account or from this address; wait and try again.",
+                extensions: new Dictionary<string, object?> { ["code"] = "auth.throttled" });
         }
 
         var user = string.IsNullOrEmpty(request.Password) ? null : await store.VerifyAsync(username, request.Password, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
-            throttle.Failed(username);
-            return TypedResults.Problem(statusCode: 401, title: "Sign-in failed", detail: "The user name or password is wrong, or the account is disabled.");
+            await throttle.FailedAsync(username, address, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Problem(statusCode: 401, title: "Sign-in failed", detail: "The user name or password is wrong, or the account is disabled.",
+                extensions: new Dictionary<string, object?> { ["code"] = "auth.failed" });
         }
 
-        throttle.Succeeded(username);
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.Username), new Claim(ClaimTypes.Role, user.Role), new Claim("display_name", user.DisplayName)],
-            CookieAuthenticationDefaults.AuthenticationScheme);
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity)).ConfigureAwait(false);
+        await throttle.SucceededAsync(username, cancellationToken).ConfigureAwait(false);
+        await StaffClaims.SignInAsync(http, user).ConfigureAwait(false);
         return TypedResults.Ok(ToResponse(user));
+    }
+
+    /// <summary>Ends every session of the caller's account, on every device and node, this one included.</summary>
+    private static async Task<NoContent> LogoutEverywhereAsync(StaffUserStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        await store.RevokeSessionsAsync(http.User.Identity?.Name ?? "", http.Actor(), cancellationToken).ConfigureAwait(false);
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> RevokeSessionsAsync(string username, StaffUserStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        await store.RevokeSessionsAsync(username, http.Actor(), cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
     }
 
     private static async Task<NoContent> LogoutAsync(HttpContext http)
@@ -64,11 +82,11 @@ public static class AuthApi
     }
 
     private static Ok<StaffResponse> Me(ClaimsPrincipal user) => TypedResults.Ok(new StaffResponse(
-        user.Identity?.Name ?? "", user.FindFirstValue("display_name") ?? "", user.FindFirstValue(ClaimTypes.Role) ?? "", false));
+        user.Identity?.Name ?? "", user.FindFirstValue(StaffClaims.DisplayName) ?? "", user.FindFirstValue(ClaimTypes.Role) ?? "", false, StaffScopes.ScopeOf(user)));
 
     private static async Task<Created<StaffResponse>> CreateAsync(CreateUserRequest request, StaffUserStore store, HttpContext http, CancellationToken cancellationToken)
     {
-        var user = await store.CreateAsync(request.Username ?? "", request.DisplayName ?? "", request.Role ?? "", request.Password ?? "", http.Actor(), cancellationToken).ConfigureAwait(false);
+        var user = await store.CreateAsync(request.Username ?? "", request.DisplayName ?? "", request.Role ?? "", request.Password ?? "", request.ScopeSiteCode, http.Actor(), cancellationToken).ConfigureAwait(false);
         return TypedResults.Created($"/api/users/{user.Username}", ToResponse(user));
     }
 
@@ -79,30 +97,9 @@ public static class AuthApi
             await store.SetPasswordAsync(username, request.Password, http.Actor(), cancellationToken).ConfigureAwait(false);
         }
 
-        var user = await store.UpdateAsync(username, request.DisplayName, request.Role, request.Disabled, http.Actor(), cancellationToken).ConfigureAwait(false);
+        var user = await store.UpdateAsync(username, request.DisplayName, request.Role, request.Disabled, request.ScopeSiteCode, http.Actor(), cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(ToResponse(user));
     }
 
-    private static StaffResponse ToResponse(StaffUser u) => new(u.Username, u.DisplayName, u.Role, u.Disabled);
-}
-
-/// <summary>
-/// Slows password guessing: after <see cref="MaxFailures"/> failures for one account, sign-in for it
-/// is refused for <see cref="LockoutDuration"/>. Kept in memory; a restart forgives.
-/// </summary>
-public sealed class LoginThrottle(TimeProvider time)
-{
-    public const int MaxFailures = 5;
-    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(1);
-
-    private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset Until)> _state = new(StringComparer.Ordinal);
-
-    public TimeSpan? RetryAfter(string username) =>
-        _state.TryGetValue(username, out var s) && s.Failures >= MaxFailures && s.Until > time.GetUtcNow() ? s.Until - time.GetUtcNow() : null;
-
-    public void Failed(string username) => _state.AddOrUpdate(username,
-        _ => (1, time.GetUtcNow() + LockoutDuration),
-        (_, s) => (s.Until <= time.GetUtcNow() && s.Failures >= MaxFailures ? 1 : s.Failures + 1, time.GetUtcNow() + LockoutDuration));
-
-    public void Succeeded(string username) => _state.TryRemove(username, out _);
+    private static StaffResponse ToResponse(StaffUser u) => new(u.Username, u.DisplayName, u.Role, u.Disabled, u.ScopeSiteCode);
 }

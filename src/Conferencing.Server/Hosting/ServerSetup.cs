@@ -77,7 +77,7 @@ public static class ServerSetup
         services.AddSingleton<MeetingEvents>();
         services.AddSingleton<MeetingService>();
         services.AddSingleton<StaffUserStore>();
-        services.AddSingleton<LoginThrottle>();
+        services.AddAccounts();
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<StartupTasks>();
         services.AddOptions<Endpoints.Presence.SipServerOptions>().BindConfiguration(Endpoints.Presence.SipServerOptions.Section)
@@ -130,8 +130,6 @@ public static class ServerSetup
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            o.ExpireTimeSpan = TimeSpan.FromHours(10);
-            o.SlidingExpiration = true;
             o.LoginPath = "/login";
             o.AccessDeniedPath = "/access-denied";
             o.Events.OnRedirectToLogin = c => ApiOrRedirect(c, StatusCodes.Status401Unauthorized, "Sign in first: POST /api/auth/login.");

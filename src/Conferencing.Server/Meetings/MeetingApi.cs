@@ -80,7 +80,8 @@ public static class MeetingApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
         group.MapGet("/{id:guid}/calendar.ics", MeetingCalendarAsync).Produces<string>(200, "text/calendar");
-        var write = group.MapGroup("").RequireAuthorization(StaffRoles.Policies.Secretariat);
+        var write = group.MapGroup("").RequireAuthorization(StaffRoles.Policies.Secretariat)
+            .AddEndpointFilter(MeetingScope.WriteFilterAsync).ProducesProblem(StatusCodes.Status403Forbidden);
         write.MapPost("/", ScheduleAsync).ProducesValidationProblem().ProducesProblem(409);
         write.MapPut("/{id:guid}", UpdateAsync).ProducesValidationProblem().ProducesProblem(409);
         write.MapPost("/{id:guid}/prepare", (MeetingService s, HttpContext h, Guid id, TransitionRequest? r, CancellationToken ct) =>
@@ -105,16 +106,24 @@ public static class MeetingApi
         return group;
     }
 
-    private static async Task<Ok<List<MeetingResponse>>> ListAsync(MeetingService service, DateTimeOffset? from, DateTimeOffset? to, MeetingStatus? status, MeetingKind? kind, string? site, CancellationToken cancellationToken)
+    private static async Task<Ok<List<MeetingResponse>>> ListAsync(MeetingService service, StaffScopes scopes, HttpContext http, DateTimeOffset? from, DateTimeOffset? to, MeetingStatus? status, MeetingKind? kind, string? site, CancellationToken cancellationToken)
     {
+        var scope = await scopes.ForAsync(http.User, cancellationToken).ConfigureAwait(false);
         var meetings = await service.ListAsync(new MeetingQuery(from, to, status, kind, site), cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(meetings.Select(ToResponse).ToList());
+        return TypedResults.Ok(meetings.Where(scope.CanSee).Select(ToResponse).ToList());
     }
 
-    private static async Task<Results<Ok<MeetingResponse>, ProblemHttpResult>> GetAsync(MeetingService service, Guid id, CancellationToken cancellationToken) =>
-        await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } meeting
+    private static async Task<Results<Ok<MeetingResponse>, ProblemHttpResult>> GetAsync(MeetingService service, StaffScopes scopes, HttpContext http, Guid id, CancellationToken cancellationToken)
+    {
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } meeting)
+        {
+            return Problems.NotFound("meeting", id.ToString());
+        }
+
+        return (await scopes.ForAsync(http.User, cancellationToken).ConfigureAwait(false)).CanSee(meeting)
             ? TypedResults.Ok(ToResponse(meeting))
-            : Problems.NotFound("meeting", id.ToString());
+            : StaffScopes.Forbidden("The meeting has no site within your scope.");
+    }
 
     private static async Task<Created<MeetingResponse>> ScheduleAsync(MeetingService service, HttpContext http, MeetingRequest request, CancellationToken cancellationToken)
     {
@@ -141,7 +150,7 @@ public static class MeetingApi
         return TypedResults.Ok(ToResponse(meeting));
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> MeetingCalendarAsync(MeetingService service, SiteStore sites, TimeProvider time, Guid id, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> MeetingCalendarAsync(MeetingService service, SiteStore sites, TimeProvider time, HttpContext http, Guid id, CancellationToken cancellationToken)
     {
         if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } meeting)
         {
@@ -149,16 +158,26 @@ public static class MeetingApi
         }
 
         var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+        if (!StaffScopes.For(http.User, tree).CanSee(meeting))
+        {
+            return StaffScopes.Forbidden("The meeting has no site within your scope.");
+        }
+
         var text = ICalendar.Write([meeting], tree, time.GetUtcNow(), meeting.Title);
         return TypedResults.File(Encoding.UTF8.GetBytes(text), ICalendar.ContentType, $"meeting-{meeting.Id:N}.ics");
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> SiteCalendarAsync(MeetingService service, SiteStore sites, TimeProvider time, string code, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> SiteCalendarAsync(MeetingService service, SiteStore sites, TimeProvider time, HttpContext http, string code, CancellationToken cancellationToken)
     {
         var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
         if (!tree.TryGet(code, out var site))
         {
             return Problems.NotFound("site", code);
+        }
+
+        if (!StaffScopes.For(http.User, tree).Contains(code))
+        {
+            return StaffScopes.Forbidden($"Site '{code}' is outside your scope.");
         }
 
         // A calendar feed shows what is coming and what just happened, not every meeting ever held.

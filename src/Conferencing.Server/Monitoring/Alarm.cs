@@ -61,7 +61,13 @@ public static class AlarmKinds
     /// <summary>A connected call from which the relay receives nothing.</summary>
     public const string NoMedia = "call.no-media";
 
-    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia];
+    /// <summary>
+    /// An endpoint was added to a site while a meeting of that site was preparing or live: the
+    /// meeting's call plan and readiness were drawn without it. Raised once, cleared by hand.
+    /// </summary>
+    public const string EndpointAddedDuringMeeting = "endpoint.added-during-meeting";
+
+    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting];
 }
 
 /// <summary>Which alarms a query returns by state.</summary>

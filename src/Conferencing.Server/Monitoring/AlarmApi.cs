@@ -19,8 +19,8 @@ public static class AlarmApi
         return group;
     }
 
-    private static async Task<Ok<IReadOnlyList<Alarm>>> ListAsync(
-        AlarmService alarms, string? site, string? severity, string? state, DateTimeOffset? from, DateTimeOffset? to, Guid? meeting, int? limit,
+    private static async Task<Results<Ok<IReadOnlyList<Alarm>>, ProblemHttpResult>> ListAsync(
+        AlarmService alarms, StaffScopes scopes, HttpContext http, string? site, string? severity, string? state, DateTimeOffset? from, DateTimeOffset? to, Guid? meeting, int? limit,
         CancellationToken cancellationToken)
     {
         var query = new AlarmQuery(
@@ -38,14 +38,39 @@ public static class AlarmApi
             throw DomainException.Invalid("to", "to must be after from.");
         }
 
-        return TypedResults.Ok(await alarms.QueryAsync(query, cancellationToken).ConfigureAwait(false));
+        // A scoped account reads its own subtree: with no site it gets its scope, with one outside it a 403.
+        var scope = await scopes.ForAsync(http.User, cancellationToken).ConfigureAwait(false);
+        if (query.SiteCode is { } asked && !scope.Contains(asked))
+        {
+            return StaffScopes.Forbidden($"Site '{asked}' is outside your scope.");
+        }
+
+        query = query with { SiteCode = query.SiteCode ?? scope.Root };
+        var found = await alarms.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok<IReadOnlyList<Alarm>>(scope.IsEverything ? found : [.. found.Where(a => scope.Contains(a.SiteCode))]);
     }
 
-    private static async Task<Ok<Alarm>> AcknowledgeAsync(AlarmService alarms, HttpContext http, Guid id, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await alarms.AcknowledgeAsync(id, http.Actor(), cancellationToken).ConfigureAwait(false));
+    private static async Task<Results<Ok<Alarm>, ProblemHttpResult>> AcknowledgeAsync(AlarmService alarms, StaffScopes scopes, HttpContext http, Guid id, CancellationToken cancellationToken) =>
+        await OutOfScopeAsync(alarms, scopes, http, id, cancellationToken).ConfigureAwait(false) is { } refused
+            ? refused
+            : TypedResults.Ok(await alarms.AcknowledgeAsync(id, http.Actor(), cancellationToken).ConfigureAwait(false));
 
-    private static async Task<Ok<Alarm>> ClearAsync(AlarmService alarms, HttpContext http, Guid id, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await alarms.ClearAsync(id, http.Actor(), cancellationToken).ConfigureAwait(false));
+    private static async Task<Results<Ok<Alarm>, ProblemHttpResult>> ClearAsync(AlarmService alarms, StaffScopes scopes, HttpContext http, Guid id, CancellationToken cancellationToken) =>
+        await OutOfScopeAsync(alarms, scopes, http, id, cancellationToken).ConfigureAwait(false) is { } refused
+            ? refused
+            : TypedResults.Ok(await alarms.ClearAsync(id, http.Actor(), cancellationToken).ConfigureAwait(false));
+
+    private static async Task<ProblemHttpResult?> OutOfScopeAsync(AlarmService alarms, StaffScopes scopes, HttpContext http, Guid id, CancellationToken cancellationToken)
+    {
+        if (StaffScopes.ScopeOf(http.User) is null || await alarms.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } alarm)
+        {
+            return null;
+        }
+
+        return (await scopes.ForAsync(http.User, cancellationToken).ConfigureAwait(false)).Contains(alarm.SiteCode)
+            ? null
+            : StaffScopes.Forbidden($"The alarm's site '{alarm.SiteCode}' is outside your scope.");
+    }
 
     private static T? ParseEnum<T>(string field, string? value)
         where T : struct, Enum

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.Meetings;
 using Conferencing.Server.Relaying;
 
 namespace Conferencing.Server.Monitoring;
@@ -100,11 +101,25 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
         }
     }
 
+    /// <summary>
+    /// An endpoint added to <paramref name="siteCode"/> while meetings of that site run: one alarm on
+    /// each meeting that is preparing or live (a meeting only scheduled draws its plan when it
+    /// prepares, so it takes the endpoint in by itself). A one-off fact, not a watched condition.
+    /// </summary>
+    public static IReadOnlyList<AlarmDecision> EndpointAdded(Guid endpointId, string siteCode, string sipUri, IEnumerable<(Guid MeetingId, MeetingStatus Status)> meetingsOfSite)
+    {
+        ArgumentNullException.ThrowIfNull(meetingsOfSite);
+        return [.. meetingsOfSite
+            .Where(m => m.Status is MeetingStatus.Preparing or MeetingStatus.Live)
+            .Select(m => new AlarmDecision(AlarmAction.Raise, AlarmKinds.EndpointAddedDuringMeeting, endpointId, siteCode, m.MeetingId, AlarmSeverity.Major,
+                $"{sipUri}: added to {siteCode} while the meeting is {(m.Status == MeetingStatus.Live ? "live" : "preparing")}; check the site's call and readiness"))];
+    }
+
     /// <summary>An alarm active in the store when the rules start (a restart): followed, not raised again.</summary>
     public void Adopt(Alarm alarm, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(alarm);
-        if (alarm.EndpointId is not { } endpoint)
+        if (alarm.EndpointId is not { } endpoint || alarm.Kind == AlarmKinds.EndpointAddedDuringMeeting)
         {
             return;
         }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Conferencing.Server.Common;
+using Conferencing.Server.Endpoints;
 using Conferencing.Server.Endpoints.Presence;
 using Conferencing.Server.Relaying;
 using Conferencing.Server.Sites;
@@ -16,7 +17,7 @@ namespace Conferencing.Server.Monitoring;
 /// go to the audit trail.
 /// </summary>
 public sealed partial class AlarmService(
-    PresenceService presence, LiveCalls live, MonitoredMeetings meetings, MonitoringBroadcaster broadcaster, Database database, AuditLog audit,
+    PresenceService presence, EndpointStore endpoints, LiveCalls live, MonitoredMeetings meetings, MonitoringBroadcaster broadcaster, Database database, AuditLog audit,
     SiteStore sites, IOptions<AlarmOptions> options, TimeProvider time, LoopSupervisor supervisor, ILogger<AlarmService> logger)
     : SupervisedService(supervisor, Loop)
 {
@@ -27,6 +28,14 @@ public sealed partial class AlarmService(
     private static readonly AlarmSeverity[] Severities = Enum.GetValues<AlarmSeverity>();
 
     private readonly AlarmRules _rules = new(options.Value, meetings.IsInLiveMeeting);
+
+    /// <summary>One alarm, or null.</summary>
+    public async Task<Alarm?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync(null, $"SELECT {Columns} FROM alarms WHERE id = @id", Read, cancellationToken, ("id", id.ToString())).ConfigureAwait(false);
+        return rows.FirstOrDefault();
+    }
 
     /// <summary>The history, newest first.</summary>
     public async Task<IReadOnlyList<Alarm>> QueryAsync(AlarmQuery query, CancellationToken cancellationToken)
@@ -153,6 +162,7 @@ public sealed partial class AlarmService(
         }
 
         presence.Changed += OnPresence;
+        endpoints.Changed += OnEndpointChanged;
         using var calls = live.Subscribe(OnCalls);
         try
         {
@@ -178,6 +188,21 @@ public sealed partial class AlarmService(
         finally
         {
             presence.Changed -= OnPresence;
+            endpoints.Changed -= OnEndpointChanged;
+        }
+    }
+
+    private void OnEndpointChanged(SipEndpoint? before, SipEndpoint? after)
+    {
+        if (before is not null || after is not { } endpoint)
+        {
+            return;
+        }
+
+        var running = meetings.MeetingsOf(endpoint.SiteCode).Select(id => (id, meetings.StatusOf(id))).Where(m => m.Item2 is not null).Select(m => (m.id, m.Item2!.Value));
+        foreach (var decision in AlarmRules.EndpointAdded(endpoint.Id, endpoint.SiteCode, endpoint.SipUri, running))
+        {
+            _ = SafelyAsync(() => RaiseAsync(decision, CancellationToken.None), $"{decision.Kind} {decision.EndpointId}", CancellationToken.None);
         }
     }
 

@@ -3,6 +3,7 @@ using Conferencing.Server.Accounts;
 using Conferencing.Server.Common;
 using Conferencing.Server.Endpoints;
 using Conferencing.Server.Hosting;
+using Conferencing.Server.Meetings;
 using Conferencing.Server.Monitoring.Readiness;
 using Conferencing.Server.Relaying;
 using Conferencing.Server.Store;
@@ -27,26 +28,59 @@ public static class EndpointActionsApi
         var group = routes.MapGroup("/api/endpoints/{id:guid}/actions").WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Technician);
         group.MapPost("/{action}", ActAsync).ProducesProblem(404).ProducesProblem(409).ProducesProblem(502).ProducesValidationProblem()
             .WithSummary("action: redial, hang-up (held out of the meeting until a redial), mute, unmute (audio at the relay), keyframe, test-call.");
-        routes.MapGet("/api/meetings/{id:guid}/readiness", async (ReadinessService readiness, Guid id, CancellationToken ct) =>
-                TypedResults.Ok(await readiness.BoardAsync(id, ct).ConfigureAwait(false)))
-            .WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Staff).ProducesProblem(404);
-        routes.MapPost("/api/meetings/{id:guid}/readiness/run", async (ReadinessService readiness, HttpContext http, Guid id, CancellationToken ct) =>
-            {
-                await readiness.StartAsync(id, http.Actor(), ct).ConfigureAwait(false);
-                return TypedResults.Accepted($"/api/meetings/{id}/readiness", await readiness.BoardAsync(id, ct).ConfigureAwait(false));
-            })
-            .WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Technician).ProducesProblem(404).ProducesProblem(409);
+        routes.MapGet("/api/meetings/{id:guid}/readiness", ReadinessAsync)
+            .WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Staff).ProducesProblem(404).ProducesProblem(403);
+        routes.MapPost("/api/meetings/{id:guid}/readiness/run", RunReadinessAsync)
+            .WithTags("Monitoring").RequireAuthorization(StaffRoles.Policies.Technician).ProducesProblem(404).ProducesProblem(409).ProducesProblem(403);
         return routes;
+    }
+
+    private static async Task<Results<Ok<ReadinessBoard>, ProblemHttpResult>> ReadinessAsync(ReadinessService readiness, MeetingService meetings, StaffScopes scopes, HttpContext http, Guid id, CancellationToken ct)
+    {
+        if (await MeetingOutOfScopeAsync(meetings, scopes, http, id, run: false, ct).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        return TypedResults.Ok(await readiness.BoardAsync(id, ct).ConfigureAwait(false));
+    }
+
+    private static async Task<Results<Accepted<ReadinessBoard>, ProblemHttpResult>> RunReadinessAsync(ReadinessService readiness, MeetingService meetings, StaffScopes scopes, HttpContext http, Guid id, CancellationToken ct)
+    {
+        if (await MeetingOutOfScopeAsync(meetings, scopes, http, id, run: true, ct).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        await readiness.StartAsync(id, http.Actor(), ct).ConfigureAwait(false);
+        return TypedResults.Accepted($"/api/meetings/{id}/readiness", await readiness.BoardAsync(id, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Null when the caller may see (or, with <paramref name="run"/>, run) the meeting, or it does not exist (the service answers 404).</summary>
+    private static async Task<ProblemHttpResult?> MeetingOutOfScopeAsync(MeetingService meetings, StaffScopes scopes, HttpContext http, Guid id, bool run, CancellationToken ct)
+    {
+        if (StaffScopes.ScopeOf(http.User) is null || await meetings.GetAsync(id, ct).ConfigureAwait(false) is not { } meeting)
+        {
+            return null;
+        }
+
+        var scope = await scopes.ForAsync(http.User, ct).ConfigureAwait(false);
+        return (run ? scope.CanRun(meeting) : scope.CanSee(meeting)) ? null : StaffScopes.Forbidden("The meeting reaches outside your scope.");
     }
 
     private static async Task<Results<Ok<ActionResult>, Ok<TestCallResult>, ProblemHttpResult>> ActAsync(
         Guid id, string action, ActionRequest? request, HttpContext http, EndpointStore endpoints, LiveCalls live, RelayConductor conductor,
-        TestCallService tests, Database database, AuditLog audit, CancellationToken cancellationToken)
+        TestCallService tests, Database database, AuditLog audit, StaffScopes scopes, CancellationToken cancellationToken)
     {
         var endpoint = await endpoints.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (endpoint is null)
         {
             return Problems.NotFound("endpoint", id.ToString());
+        }
+
+        if (!(await scopes.ForAsync(http.User, cancellationToken).ConfigureAwait(false)).Contains(endpoint.SiteCode))
+        {
+            return StaffScopes.Forbidden($"The endpoint's site '{endpoint.SiteCode}' is outside your scope.");
         }
 
         var actor = http.Actor();

@@ -36,6 +36,8 @@ public sealed partial class MonitoredMeetings(MeetingService meetings, MeetingEv
     public FrozenSet<string>? SitesOf(Guid meetingId) => _state.Sites.GetValueOrDefault(meetingId);
 
     /// <summary>The watched meetings a site takes part in.</summary>
+    public MeetingStatus? StatusOf(Guid meetingId) => _state.Status.TryGetValue(meetingId, out var status) ? status : null;
+
     public IReadOnlyList<Guid> MeetingsOf(string siteCode) => _state.BySite.TryGetValue(siteCode, out var ids) ? ids : [];
 
     /// <summary>Whether the site takes part in a meeting that is live now (its alarms are then critical).</summary>

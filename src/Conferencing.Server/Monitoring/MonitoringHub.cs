@@ -22,11 +22,31 @@ public sealed class MonitoringHub(
 {
     private const string GroupKey = "monitoring.group";
 
-    /// <summary>Watches the province (both null), a subtree, or one meeting's sites; returns the snapshot.</summary>
+    /// <summary>
+    /// Watches the province (both null), a subtree, or one meeting's sites; returns the snapshot. A
+    /// scoped account asking for the province gets its own subtree; a site outside its scope, or a
+    /// meeting with none of its sites, is refused (account.out-of-scope).
+    /// </summary>
     public async Task<MonitoringSnapshot> Subscribe(string? siteCode, Guid? meetingId)
     {
         var ct = Context.ConnectionAborted;
         var tree = await sites.LoadTreeAsync(ct).ConfigureAwait(false);
+        var scope = StaffScopes.For(Context.User, tree);
+        if (meetingId is null && string.IsNullOrEmpty(siteCode) && scope.Root is { } root)
+        {
+            siteCode = root;
+        }
+
+        if (meetingId is { } watched && meetings.SitesOf(watched) is { } touched && !(scope.IsEverything || touched.Any(scope.Contains)))
+        {
+            throw OutOfScope("The meeting has no site within your scope.");
+        }
+
+        if (meetingId is null && !string.IsNullOrEmpty(siteCode) && tree.TryGet(siteCode, out _) && !scope.Contains(siteCode))
+        {
+            throw OutOfScope($"Site '{siteCode}' is outside your scope.");
+        }
+
         HashSet<string> codes;
         string group;
         IReadOnlyList<string>? meetingSites = null;
@@ -81,15 +101,15 @@ public sealed class MonitoringHub(
             statuses,
             calls,
             active,
-            meetings.List,
+            scope.IsEverything ? meetings.List : [.. meetings.List.Where(m => meetings.SitesOf(m.Id) is { } touched && touched.Any(scope.Contains))],
             CanAct());
     }
 
-    /// <summary>Acknowledges an alarm; technicians and administrators only (the secretariat watches).</summary>
-    public Task Acknowledge(Guid alarmId) => ActAsync(() => alarms.AcknowledgeAsync(alarmId, Actor(), Context.ConnectionAborted));
+    /// <summary>Acknowledges an alarm; technicians and administrators only (the secretariat watches), within their scope.</summary>
+    public Task Acknowledge(Guid alarmId) => ActAsync(alarmId, () => alarms.AcknowledgeAsync(alarmId, Actor(), Context.ConnectionAborted));
 
     /// <summary>Clears an alarm by hand (the cause was dealt with outside the system, or it is a false one).</summary>
-    public Task Clear(Guid alarmId) => ActAsync(() => alarms.ClearAsync(alarmId, Actor(), Context.ConnectionAborted));
+    public Task Clear(Guid alarmId) => ActAsync(alarmId, () => alarms.ClearAsync(alarmId, Actor(), Context.ConnectionAborted));
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
@@ -119,11 +139,22 @@ public sealed class MonitoringHub(
         await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted).ConfigureAwait(false);
     }
 
-    private async Task ActAsync(Func<Task> action)
+    private static HubException OutOfScope(string detail) => new($"{StaffScopes.OutOfScopeCode}: {detail}");
+
+    private async Task ActAsync(Guid alarmId, Func<Task> action)
     {
         if (!CanAct())
         {
             throw new HubException("Only technicians act on alarms.");
+        }
+
+        if (StaffScopes.ScopeOf(Context.User) is not null && await alarms.GetAsync(alarmId, Context.ConnectionAborted).ConfigureAwait(false) is { } alarm)
+        {
+            var tree = await sites.LoadTreeAsync(Context.ConnectionAborted).ConfigureAwait(false);
+            if (!StaffScopes.For(Context.User, tree).Contains(alarm.SiteCode))
+            {
+                throw OutOfScope($"The alarm's site '{alarm.SiteCode}' is outside your scope.");
+            }
         }
 
         try

@@ -45,7 +45,8 @@ public static class RelayingApi
         admin.MapPut("/{id:guid}", UpdateAsync).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);
         admin.MapDelete("/{id:guid}", DeleteAsync).ProducesProblem(404);
 
-        var meetings = routes.MapGroup("/api/meetings/{id:guid}").WithTags("Calls").RequireAuthorization(StaffRoles.Policies.Staff);
+        var meetings = routes.MapGroup("/api/meetings/{id:guid}").WithTags("Calls").RequireAuthorization(StaffRoles.Policies.Staff)
+            .AddEndpointFilter(ScopeFilterAsync).ProducesProblem(StatusCodes.Status403Forbidden);
         meetings.MapGet("/calls", CallsAsync).ProducesProblem(404).WithSummary("The meeting's calls now: each relay of its cascade and each endpoint's call with its last second of statistics.");
         meetings.MapGet("/quality", QualityAsync).ProducesProblem(404).WithSummary("Stored call quality per site; with history=true the 10-second buckets too (site= narrows them).");
         meetings.MapPost("/calls/{endpointId:guid}/redial", RedialAsync).RequireAuthorization(StaffRoles.Policies.Technician).ProducesProblem(404).ProducesProblem(409)
@@ -124,6 +125,37 @@ public static class RelayingApi
 
         conductor.Redial(id, endpointId);
         return TypedResults.Accepted($"/api/meetings/{id}/calls");
+    }
+
+    /// <summary>
+    /// A scoped account sees the calls of a meeting that touches its scope, and redials only its
+    /// own rooms (the endpoint's site inside the scope).
+    /// </summary>
+    private static async ValueTask<object?> ScopeFilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (StaffScopes.ScopeOf(http.User) is null)
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+
+        var services = http.RequestServices;
+        var scope = await services.GetRequiredService<StaffScopes>().ForAsync(http.User, http.RequestAborted).ConfigureAwait(false);
+        if (Guid.TryParse(http.Request.RouteValues["id"]?.ToString(), out var id)
+            && await services.GetRequiredService<MeetingService>().GetAsync(id, http.RequestAborted).ConfigureAwait(false) is { } meeting
+            && !scope.CanSee(meeting))
+        {
+            return StaffScopes.Forbidden("The meeting has no site within your scope.");
+        }
+
+        if (Guid.TryParse(http.Request.RouteValues["endpointId"]?.ToString(), out var endpointId)
+            && await services.GetRequiredService<Endpoints.EndpointStore>().GetAsync(endpointId, http.RequestAborted).ConfigureAwait(false) is { } endpoint
+            && !scope.Contains(endpoint.SiteCode))
+        {
+            return StaffScopes.Forbidden($"The endpoint's site '{endpoint.SiteCode}' is outside your scope.");
+        }
+
+        return await next(context).ConfigureAwait(false);
     }
 
     private static ProblemHttpResult NotRunning(Meeting meeting) => TypedResults.Problem(

@@ -21,18 +21,18 @@ public static class ReportApi
         return group;
     }
 
-    private static async Task<Ok<MeetingReport>> JsonAsync(ReportService reports, string? from, string? to, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await reports.BuildAsync(ReportPeriod.Parse(from, to), cancellationToken).ConfigureAwait(false));
+    private static async Task<Ok<MeetingReport>> JsonAsync(ReportService reports, HttpContext http, string? from, string? to, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await reports.BuildAsync(ReportPeriod.Parse(from, to), http.User, cancellationToken).ConfigureAwait(false));
 
-    private static async Task<FileContentHttpResult> CsvAsync(ReportService reports, IStringLocalizer<Ui> text, string? from, string? to, CancellationToken cancellationToken)
+    private static async Task<FileContentHttpResult> CsvAsync(ReportService reports, IStringLocalizer<Ui> text, HttpContext http, string? from, string? to, CancellationToken cancellationToken)
     {
-        var report = await reports.BuildAsync(ReportPeriod.Parse(from, to), cancellationToken).ConfigureAwait(false);
+        var report = await reports.BuildAsync(ReportPeriod.Parse(from, to), http.User, cancellationToken).ConfigureAwait(false);
         return TypedResults.File(ReportCsv.Write(report, new ReportText(text)), ReportCsv.ContentType, FileName(report.Period, "csv"));
     }
 
-    private static async Task<FileContentHttpResult> PdfAsync(ReportService reports, IStringLocalizer<Ui> text, string? from, string? to, CancellationToken cancellationToken)
+    private static async Task<FileContentHttpResult> PdfAsync(ReportService reports, IStringLocalizer<Ui> text, HttpContext http, string? from, string? to, CancellationToken cancellationToken)
     {
-        var report = await reports.BuildAsync(ReportPeriod.Parse(from, to), cancellationToken).ConfigureAwait(false);
+        var report = await reports.BuildAsync(ReportPeriod.Parse(from, to), http.User, cancellationToken).ConfigureAwait(false);
         return TypedResults.File(ReportPdf.Write(report, new ReportText(text)), ReportPdf.ContentType, FileName(report.Period, "pdf"));
     }
 

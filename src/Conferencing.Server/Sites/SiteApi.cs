@@ -33,9 +33,10 @@ public static class SiteApi
         return group;
     }
 
-    private static async Task<Ok<List<SiteResponse>>> ListAsync(SiteStore store, string? q, string? parent, CancellationToken cancellationToken)
+    private static async Task<Ok<List<SiteResponse>>> ListAsync(SiteStore store, HttpContext http, string? q, string? parent, CancellationToken cancellationToken)
     {
         var tree = await store.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+        var scope = StaffScopes.For(http.User, tree);
         IEnumerable<Site> sites = string.IsNullOrWhiteSpace(q)
             ? tree.All.OrderBy(s => s.Level).ThenBy(s => s.Code, StringComparer.Ordinal)
             : await store.SearchAsync(q, 500, cancellationToken).ConfigureAwait(false);
@@ -45,15 +46,20 @@ public static class SiteApi
             sites = sites.Where(s => s.ParentCode == parent);
         }
 
-        return TypedResults.Ok(sites.Select(s => ToResponse(s, tree)).ToList());
+        return TypedResults.Ok(sites.Where(s => scope.Contains(s.Code)).Select(s => ToResponse(s, tree)).ToList());
     }
 
-    private static async Task<Results<Ok<SiteResponse>, ProblemHttpResult>> GetAsync(SiteStore store, string code, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SiteResponse>, ProblemHttpResult>> GetAsync(SiteStore store, HttpContext http, string code, CancellationToken cancellationToken)
     {
         var tree = await store.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
-        return tree.TryGet(code, out var site)
+        if (!tree.TryGet(code, out var site))
+        {
+            return Problems.NotFound("site", code);
+        }
+
+        return StaffScopes.For(http.User, tree).Contains(code)
             ? TypedResults.Ok(ToResponse(site, tree))
-            : Problems.NotFound("site", code);
+            : StaffScopes.Forbidden($"Site '{code}' is outside your scope.");
     }
 
     private static async Task<Results<Created<SiteResponse>, Ok<SiteResponse>>> PutAsync(SiteStore store, HttpContext http, string code, SiteRequest request, CancellationToken cancellationToken)
@@ -76,13 +82,15 @@ public static class SiteApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportAsync(SiteStore store, string? format, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportAsync(SiteStore store, HttpContext http, string? format, CancellationToken cancellationToken)
     {
         var tree = await store.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+        var scope = StaffScopes.For(http.User, tree);
+        var sites = scope.Root is { } root ? tree.Subtree(root).ToList() : tree.All;
         return (format ?? "csv").ToLowerInvariant() switch
         {
-            "csv" => TypedResults.File([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(SiteFiles.ToCsv(tree.All))], "text/csv; charset=utf-8", "sites.csv"),
-            "json" => TypedResults.File(Encoding.UTF8.GetBytes(SiteFiles.ToJson(tree.All)), "application/json; charset=utf-8", "sites.json"),
+            "csv" => TypedResults.File([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(SiteFiles.ToCsv(sites))], "text/csv; charset=utf-8", "sites.csv"),
+            "json" => TypedResults.File(Encoding.UTF8.GetBytes(SiteFiles.ToJson(sites)), "application/json; charset=utf-8", "sites.json"),
             _ => Problems.BadRequest($"Format '{format}' is not csv or json."),
         };
     }

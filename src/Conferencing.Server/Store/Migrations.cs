@@ -32,6 +32,7 @@ public static class Migrations
         new(6, "per-meeting media quality of each site, for the reports", V6MeetingSiteQuality),
         new(7, "relay nodes, meeting dial-in numbers, per-site call quality history", V7Relaying),
         new(8, "alarms name their meeting and who cleared them; history by time", V8AlarmHistory),
+        new(9, "staff security stamps and site scopes; failed sign-ins kept in the store", V9StaffSessions),
     ];
 
     public static int Latest => All[^1].Version;
@@ -346,4 +347,34 @@ public static class Migrations
         CREATE INDEX ix_alarms_raised ON alarms(raised_utc);
         CREATE INDEX ix_alarms_endpoint ON alarms(endpoint_id, kind, cleared_utc);
         """);
+
+    /// <summary>
+    /// Each staff account gets a security stamp (every existing account a fresh one, so cookies
+    /// issued before the upgrade, which carry none, end at once) and an optional site scope. No
+    /// foreign key on the scope: deleting a site must not fail on an account; an account whose scope
+    /// site is gone sees nothing. Failed sign-ins per account and per source address live in the
+    /// store so that every node counts them and a restart does not forgive them.
+    /// </summary>
+    private static async Task V9StaffSessions(MigrationContext m)
+    {
+        await m.SqlAsync("""
+            ALTER TABLE staff_users ADD COLUMN security_stamp TEXT NULL;
+            ALTER TABLE staff_users ADD COLUMN scope_site_code TEXT NULL;
+            CREATE TABLE login_failures (
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                failures INTEGER NOT NULL,
+                last_failure_utc {ts} NOT NULL,
+                locked_until_utc {ts} NULL,
+                PRIMARY KEY (kind, subject)
+            );
+            CREATE INDEX ix_login_failures_last ON login_failures(last_failure_utc);
+            """).ConfigureAwait(false);
+        var names = await m.Connection.QueryAsync(m.Transaction, "SELECT username FROM staff_users", r => r.GetString(0), m.CancellationToken).ConfigureAwait(false);
+        foreach (var name in names)
+        {
+            await m.Connection.ExecuteAsync(m.Transaction, "UPDATE staff_users SET security_stamp = @s WHERE username = @u", m.CancellationToken,
+                ("s", Guid.NewGuid().ToString("N")), ("u", name)).ConfigureAwait(false);
+        }
+    }
 }

@@ -35,7 +35,7 @@ public sealed class PlatformApiTests : ApiTestBase
     public async Task AWrongPasswordIs401AndRepeatedFailuresAreThrottled()
     {
         using var client = Factory.CreateClient();
-        for (var i = 0; i < LoginThrottle.MaxFailures; i++)
+        for (var i = 0; i < LoginThrottleOptions.DefaultMaxFailuresPerAccount; i++)
         {
             await ExpectProblem(await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "wrong-password-" + i }, Json).DefaultTimeout(), HttpStatusCode.Unauthorized);
         }

@@ -54,6 +54,10 @@ public abstract class MigrationTests(StoreProvider provider)
         Assert.Equal("PT-X-PC", Assert.Single(await node.Sites.SearchAsync("pa co", 10, CancellationToken.None).DefaultTimeout()).Code);
         Assert.Equal("sip:paco@10.0.0.5", Assert.Single(await node.Endpoints.ListAsync("PT-X-PC", CancellationToken.None).DefaultTimeout()).SipUri);
         Assert.NotNull(await node.Users.VerifyAsync("vanphong", "old-password-123", CancellationToken.None).DefaultTimeout());
+        // Version 9 gives every existing account a security stamp (cookies from before carry none and end).
+        var vanphong = await node.Users.FindAsync("vanphong", CancellationToken.None).DefaultTimeout();
+        Assert.Matches("^[0-9a-f]{32}$", vanphong!.SecurityStamp);
+        Assert.Null(vanphong.ScopeSiteCode);
 
         var meeting = await node.Meetings.GetAsync(MeetingId, CancellationToken.None).DefaultTimeout();
         Assert.NotNull(meeting);

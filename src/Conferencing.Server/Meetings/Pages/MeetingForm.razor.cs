@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Conferencing.Server.Accounts;
 using Conferencing.Server.Common;
 using Conferencing.Server.Components;
 using Conferencing.Server.Components.Shared;
@@ -325,6 +326,12 @@ public sealed partial class MeetingForm : IDisposable
         {
             var actor = await ActorAsync();
             var details = BuildDetails(forCheck: false);
+            if (!await WithinScopeAsync(details))
+            {
+                _problem = T["AccOutOfScope"];
+                return;
+            }
+
             var saved = _original is null
                 ? await Meetings.ScheduleAsync(details, actor, CancellationToken.None)
                 : await Meetings.UpdateAsync(_original.Id, _original.Version, details, actor, CancellationToken.None);
@@ -368,6 +375,29 @@ public sealed partial class MeetingForm : IDisposable
         : null;
 
     private bool IsMeetingSite(string code) => code == _host || _ticked.Contains(code);
+
+    /// <summary>The same rule as the API's: a scoped account schedules only meetings wholly within its scope.</summary>
+    private async Task<bool> WithinScopeAsync(MeetingDetails details)
+    {
+        var user = (await AuthenticationState).User;
+        if (StaffScopes.ScopeOf(user) is null)
+        {
+            return true;
+        }
+
+        var tree = await Sites.LoadTreeAsync(CancellationToken.None);
+        var scope = StaffScopes.For(user, tree);
+        try
+        {
+            var proposed = Meeting.Schedule(Guid.NewGuid(), details, tree, user.Identity?.Name ?? "", Time.GetUtcNow());
+            return scope.CanRun(proposed) && (_original is null || scope.CanRun(_original));
+        }
+        catch (DomainException)
+        {
+            // The save refuses the details with its own message.
+            return true;
+        }
+    }
 
     private async Task<string> ActorAsync() => (await AuthenticationState).User.Identity?.Name ?? "unknown";
 

@@ -29,6 +29,8 @@ public sealed partial class MeetingPage : IDisposable
     private IReadOnlyList<AuditEntry> _history = [];
     private bool _notFound;
     private bool _canAct;
+    private bool _outOfScope;
+    private bool _readOnlyByScope;
     private bool _busy;
     private string? _problem;
     private Command? _confirm;
@@ -90,7 +92,9 @@ public sealed partial class MeetingPage : IDisposable
         (_culture, _uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
         var user = (await AuthenticationState).User;
         _canAct = user.IsInRole(StaffRoles.Admin) || user.IsInRole(StaffRoles.Secretariat);
-        _index = new SiteIndex(await Sites.LoadTreeAsync(CancellationToken.None));
+        var tree = await Sites.LoadTreeAsync(CancellationToken.None);
+        var scope = StaffScopes.For(user, tree);
+        _index = new SiteIndex(tree);
         foreach (var p in await Presence.SnapshotAsync(CancellationToken.None))
         {
             _presence[p.EndpointId] = p;
@@ -101,12 +105,16 @@ public sealed partial class MeetingPage : IDisposable
         _subscription = Events.Subscribe(OnMeetingChangedAsync);
         Presence.Changed += OnPresenceChanged;
         var meeting = await Meetings.GetAsync(Id, CancellationToken.None);
-        if (meeting is null)
+        if (meeting is null || !scope.CanSee(meeting))
         {
             _notFound = true;
+            _outOfScope = meeting is not null;
             return;
         }
 
+        // A meeting reaching outside the account's scope is shown, read only.
+        _readOnlyByScope = !scope.CanRun(meeting);
+        _canAct &= !_readOnlyByScope;
         Accept(meeting);
         await LoadHistoryAsync();
     }
