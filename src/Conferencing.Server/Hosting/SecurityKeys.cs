@@ -40,11 +40,25 @@ public sealed class KeyEncryptionKey
         var full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full) && createIfMissing)
         {
-            OwnerOnly.CreateFile(full);
-            using var stream = new FileStream(full, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-            if (stream.Length == 0)
+            // Written aside and moved into place, so a server starting beside this one never reads a half-made key.
+            var temp = full + "." + Guid.NewGuid().ToString("N") + ".part";
+            OwnerOnly.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+            using (var stream = OwnerOnly.OpenNew(temp))
             {
                 stream.Write(RandomNumberGenerator.GetBytes(Length));
+            }
+
+            try
+            {
+                File.Move(temp, full, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(full))
+            {
+                // Another server made it first: use theirs.
+            }
+            finally
+            {
+                File.Delete(temp);
             }
         }
 
