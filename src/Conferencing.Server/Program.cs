@@ -11,7 +11,7 @@ try
 
     // Settings are checked before anything starts, so a refused one is a sentence, not a stack trace.
     SettingsErrors.ValidateNow(app.Services);
-    await app.Services.GetRequiredService<StartupTasks>().InitializeAsync(app.Lifetime.ApplicationStopping);
+    await app.Services.GetRequiredService<StartupTasks>().InitializeAsync(app.Lifetime.ApplicationStopping, seedDemo: !CommandLine.IsCommand(args));
 }
 catch (Exception e) when (SettingsErrors.Describe(e) is { } lines)
 {

@@ -27,11 +27,14 @@ internal static class BenchServer
     public static async Task<(WebApplication App, string Url)> StartAsync(string name, RawFanOut raw)
     {
         var folder = Directory.CreateTempSubdirectory(name).FullName;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = folder });
+        // Development: the bench talks plain HTTP on loopback, which production refuses (Secure
+        // cookies, required public address and key file); the measured paths are the same.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ContentRootPath = folder });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Store:ConnectionString"] = $"Data Source={Path.Combine(folder, "bench.db")}",
             ["Documents:StoragePath"] = Path.Combine(folder, "documents"),
+            ["Security:KeyFile"] = Path.Combine(folder, "data-protection.kek"),
             ["Bootstrap:AdminUsername"] = AdminUsername,
             ["Bootstrap:AdminPassword"] = AdminPassword,
             ["Demo:Enabled"] = "false",

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Conferencing.Relay.Http;
 using Microsoft.AspNetCore.Builder;
@@ -34,6 +35,8 @@ public static class RelayHost
         ["--sip-password"] = "Relay:SipPassword",
         ["--digest"] = "Relay:DigestAlgorithm",
         ["--latching"] = "Relay:Latching",
+        ["--cert"] = "Relay:CertificateFile",
+        ["--cert-key"] = "Relay:CertificateKeyFile",
     };
 
     /// <summary>Builds the host from command-line arguments (see <see cref="Flags"/>).</summary>
@@ -42,7 +45,23 @@ public static class RelayHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(Flags));
         string http = builder.Configuration["Relay:Http"] ?? DefaultHttp;
-        builder.WebHost.UseUrls(http.Contains("://", StringComparison.Ordinal) ? http : "http://" + http);
+        X509Certificate2? certificate = LoadCertificate(builder.Configuration);
+        string scheme = certificate is null ? "http://" : "https://";
+        if (http.Contains("://", StringComparison.Ordinal) && !http.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FormatException(certificate is null
+                ? $"--http {http} asks for HTTPS: give the certificate too (--cert relay.pem --cert-key relay.key, or a .pfx with Relay__CertificatePassword)."
+                : $"--http {http} is plain HTTP but a certificate was given: use https://{http[(http.IndexOf("://", StringComparison.Ordinal) + 3)..]} or just host:port.");
+        }
+
+        builder.WebHost.UseUrls(http.Contains("://", StringComparison.Ordinal) ? http : scheme + http);
+        if (certificate is not null)
+        {
+            // The slim builder leaves HTTPS out until asked.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(o => o.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+        }
+
         // Request-by-request framework logs drown the relay's own on a busy node; settings can turn them back on.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddRelayNode(requireApiKey: true);
@@ -62,6 +81,36 @@ public static class RelayHost
         app.UseStatusCodePages();
         app.MapRelayApi();
         return app;
+    }
+
+    /// <summary>
+    /// The control API's certificate: a PEM certificate with its PEM key (<c>--cert</c>, <c>--cert-key</c>),
+    /// or a PKCS#12 file (<c>--cert relay.pfx</c>, password in <c>Relay:CertificatePassword</c>). Null for plain HTTP.
+    /// </summary>
+    private static X509Certificate2? LoadCertificate(IConfiguration configuration)
+    {
+        string? file = configuration["Relay:CertificateFile"];
+        if (string.IsNullOrEmpty(file))
+        {
+            return null;
+        }
+
+        string path = Path.GetFullPath(file);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"--cert: no certificate file at {path}.", path);
+        }
+
+        try
+        {
+            return configuration["Relay:CertificateKeyFile"] is { Length: > 0 } key
+                ? X509Certificate2.CreateFromPemFile(path, Path.GetFullPath(key))
+                : X509CertificateLoader.LoadPkcs12FromFile(path, configuration["Relay:CertificatePassword"]);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
+        {
+            throw new FormatException($"--cert {path}: cannot read the certificate and its key ({e.Message}).", e);
+        }
     }
 
     /// <summary>Unreadable request bodies get a 400 that names what could not be read; anything else a bare 500.</summary>

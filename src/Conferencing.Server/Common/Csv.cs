@@ -58,14 +58,14 @@ public static class Csv
                     fieldStarted = true;
                     break;
                 case var d when d == delimiter:
-                    fields.Add(field.ToString());
+                    fields.Add(Restore(field.ToString()));
                     field.Clear();
                     fieldStarted = false;
                     break;
                 case '\r' when i + 1 < text.Length && text[i + 1] == '\n':
                     break;
                 case '\r' or '\n':
-                    fields.Add(field.ToString());
+                    fields.Add(Restore(field.ToString()));
                     field.Clear();
                     fieldStarted = false;
                     if (!(fields.Count == 1 && fields[0].Length == 0))
@@ -91,7 +91,7 @@ public static class Csv
 
         if (field.Length > 0 || fields.Count > 0 || fieldStarted)
         {
-            fields.Add(field.ToString());
+            fields.Add(Restore(field.ToString()));
             yield return (recordLine, fields.ToArray());
         }
     }
@@ -108,7 +108,7 @@ public static class Csv
                 output.Append(',');
             }
 
-            var value = fields[i] ?? string.Empty;
+            var value = Neutralize(fields[i] ?? string.Empty);
             if (value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (value.Length > 0 && (value[0] == ' ' || value[^1] == ' ')))
             {
                 output.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
@@ -121,4 +121,26 @@ public static class Csv
 
         output.Append("\r\n");
     }
+
+    /// <summary>
+    /// A cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+    /// return) gets a leading apostrophe, which spreadsheets show as text and <see cref="Read"/>
+    /// takes off again. A plain number (-5, +3.2) is left alone: it cannot be a formula, and a
+    /// report's figures must stay numbers.
+    /// </summary>
+    public static string Neutralize(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length == 0 || !IsFormulaStart(value[0])
+            || double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            return value;
+        }
+
+        return "'" + value;
+    }
+
+    private static bool IsFormulaStart(char c) => c is '=' or '+' or '-' or '@' or '\t' or '\r';
+
+    private static string Restore(string field) => field.Length > 1 && field[0] == '\'' && IsFormulaStart(field[1]) ? field[1..] : field;
 }

@@ -133,6 +133,9 @@ public static class DocumentApi
         http.Response.Headers.CacheControl = "private, no-store";
         var reader = new Reader(Reader.StaffKind, http.Actor(), http.User.FindFirst("display_name")?.Value ?? http.Actor(), null, null);
         var path = await documents.OriginalForStaffAsync(document, v, reader, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
+        // Downloaded, never shown by the browser's own viewer: attachment (the file name makes it
+        // one) and a sandbox with nothing allowed, should a browser open it anyway.
+        http.Response.Headers.ContentSecurityPolicy = Hosting.SecurityHeadersMiddleware.DocumentContentSecurityPolicy;
         return TypedResults.PhysicalFile(path, "application/pdf", v.FileName, enableRangeProcessing: true);
     }
 

@@ -30,13 +30,13 @@ public sealed class DocumentFiles(IOptions<DocumentOptions> options)
     {
         ArgumentNullException.ThrowIfNull(content);
         var max = options.Value.MaxUploadBytes;
-        Directory.CreateDirectory(Path.Combine(Root, "incoming"));
+        Hosting.OwnerOnly.CreateDirectory(Path.Combine(Root, "incoming"));
         var temp = Path.Combine(Root, "incoming", Guid.NewGuid().ToString("N") + ".part");
         try
         {
             string sha;
             long size;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            await using (var file = Hosting.OwnerOnly.OpenNew(temp, useAsync: true))
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
                 var buffer = new byte[81920];
@@ -64,7 +64,7 @@ public sealed class DocumentFiles(IOptions<DocumentOptions> options)
 
             var pages = await InspectAsync(temp, cancellationToken).ConfigureAwait(false);
             var final = PathFor(sha);
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            Hosting.OwnerOnly.CreateDirectory(Path.GetDirectoryName(final)!);
             if (File.Exists(final))
             {
                 File.Delete(temp);
@@ -172,6 +172,12 @@ public sealed class DocumentFiles(IOptions<DocumentOptions> options)
 
             // Reading the first page proves the page tree holds together, not only the trailer.
             _ = document.GetPage(1).Width;
+            if (PdfActiveContent.Find(document, path) is { } active)
+            {
+                throw new DomainException(DomainErrorKind.Invalid, "document.active-content",
+                    $"The PDF carries {active}, which a reader's viewer could run. Export or print it to PDF again without scripts and actions, and upload that.", "file");
+            }
+
             return pages;
         }
         catch (DomainException)

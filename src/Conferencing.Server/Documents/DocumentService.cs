@@ -206,11 +206,16 @@ public sealed partial class DocumentService(
     private async Task StampedCopyAsync(DocumentOpen open, MeetingDocument document, DocumentVersion version, Reader reader, CancellationToken cancellationToken)
     {
         var path = StampedPath(open.Id);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Hosting.OwnerOnly.CreateDirectory(Path.GetDirectoryName(path)!);
         var stamp = new DocumentStamp(reader.Name, reader.Unit, open.OpenedUtc, document.Title);
         var bytes = await Task.Run(() => stamper.Stamp(files.PathFor(version.Sha256), stamp), cancellationToken).ConfigureAwait(false);
         var temp = path + ".part";
-        await File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
+        File.Delete(temp);
+        await using (var file = Hosting.OwnerOnly.OpenNew(temp, useAsync: true))
+        {
+            await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+
         File.Move(temp, path, overwrite: true);
         SweepStampedCopies();
     }

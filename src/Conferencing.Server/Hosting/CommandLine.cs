@@ -4,12 +4,16 @@ using Conferencing.Server.Demo;
 namespace Conferencing.Server.Hosting;
 
 /// <summary>
-/// One-shot administration commands, run instead of the server:
-/// <c>create-admin NAME [--password P]</c> and <c>reset-password NAME [--password P]</c>.
-/// Without --password a strong one is generated and printed once.
+/// One-shot administration commands, run instead of the server: <c>create-admin NAME</c> and
+/// <c>reset-password NAME</c>. The password comes from the <see cref="PasswordVariable"/>
+/// environment variable, else a strong one is generated and printed once. A password on the command
+/// line is refused: it would sit in the shell's history and in every process listing.
 /// </summary>
 public static class CommandLine
 {
+    /// <summary>The environment variable a command takes the new password from.</summary>
+    public const string PasswordVariable = "CONFERENCING_PASSWORD";
+
     private static readonly string[] Commands = ["create-admin", "reset-password"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0], StringComparer.Ordinal);
@@ -20,15 +24,21 @@ public static class CommandLine
     public static async Task<int> RunAsync(IServiceProvider services, string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length < 2 || args[1].StartsWith('-'))
+        if (args.Any(a => a.StartsWith("--password", StringComparison.Ordinal)))
         {
-            await Console.Error.WriteLineAsync($"usage: {args[0]} USERNAME [--password PASSWORD]").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"{args[0]}: --password is refused (it would stay in the shell history and show in process listings). Set {PasswordVariable} in the environment, or leave it unset to get a generated password printed once.").ConfigureAwait(false);
+            return 2;
+        }
+
+        if (args.Length != 2 || args[1].StartsWith('-'))
+        {
+            await Console.Error.WriteLineAsync($"usage: [{PasswordVariable}=...] {args[0]} USERNAME").ConfigureAwait(false);
             return 2;
         }
 
         var username = args[1];
-        var index = Array.IndexOf(args, "--password");
-        var password = index > 0 && index + 1 < args.Length ? args[index + 1] : DemoSeeder.GeneratePassword();
+        var given = Environment.GetEnvironmentVariable(PasswordVariable);
+        var password = string.IsNullOrEmpty(given) ? DemoSeeder.GeneratePassword() : given;
         var users = services.GetRequiredService<StaffUserStore>();
         try
         {
@@ -49,7 +59,7 @@ public static class CommandLine
             return 1;
         }
 
-        if (index < 0)
+        if (string.IsNullOrEmpty(given))
         {
             Console.WriteLine($"Password (shown once): {password}");
         }

@@ -97,6 +97,7 @@ public static class ServerSetup
         services.AddRelaying();
 
         services.AddDataProtection().SetApplicationName("Conferencing");
+        services.AddConferencingSecurity();
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRepository(sp.GetRequiredService<Database>())));
 
@@ -147,6 +148,7 @@ public static class ServerSetup
     public static WebApplication UseConferencing(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseConferencingSecurity();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestLoggingMiddleware>();
@@ -163,7 +165,12 @@ public static class ServerSetup
             ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new
             {
                 status = report.Status.ToString(),
-                checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
+                // A check that throws gets its exception's message as description: never shown.
+                checks = report.Entries.ToDictionary(e => e.Key, e => new
+                {
+                    status = e.Value.Status.ToString(),
+                    description = e.Value.Exception is { } error && e.Value.Description == error.Message ? "failed; the reason is in the server log" : e.Value.Description,
+                }),
             }),
         }).AllowAnonymous();
         app.MapAuthApi();
@@ -241,7 +248,9 @@ public sealed class StoreHealthCheck(Database database) : IHealthCheck
         }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"{database.Provider} does not answer: {e.Message}");
+            // The reason goes to the log (the health check service logs the exception), never to
+            // the anonymous caller: it can name hosts, users and paths.
+            return HealthCheckResult.Unhealthy($"{database.Provider} does not answer", e);
         }
     }
 }

@@ -11,10 +11,14 @@ namespace Conferencing.Server.Hosting;
 /// </summary>
 public sealed partial class StartupTasks(
     MigrationRunner migrations, StaffUserStore users, DemoSeeder demo,
-    IOptions<DemoOptions> demoOptions, IOptions<BootstrapOptions> bootstrap, IConfiguration configuration, ILogger<StartupTasks> logger)
+    IOptions<DemoOptions> demoOptions, IOptions<BootstrapOptions> bootstrap, IConfiguration configuration, ILogger<StartupTasks> logger,
+    IStartupValidator? settings = null)
 {
-    public async Task InitializeAsync(CancellationToken cancellationToken)
+    /// <summary>Runs the start-up work; <paramref name="seedDemo"/> is false for a one-shot command, which never seeds the demo or its accounts.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken, bool seedDemo = true)
     {
+        // Settings are checked before anything touches the store: a refused start changes nothing.
+        settings?.Validate();
         await migrations.MigrateAsync(cancellationToken).ConfigureAwait(false);
 
         if (bootstrap.Value is { AdminUsername: { Length: > 0 } name, AdminPassword: { Length: > 0 } password }
@@ -24,7 +28,7 @@ public sealed partial class StartupTasks(
             Log.BootstrapAdmin(logger, name);
         }
 
-        if (demoOptions.Value.Enabled)
+        if (demoOptions.Value.Enabled && seedDemo)
         {
             await demo.SeedIfEmptyAsync(cancellationToken).ConfigureAwait(false);
             if (await demo.SeedAccountsIfNoneAsync(cancellationToken).ConfigureAwait(false) is { } password2)
@@ -44,7 +48,7 @@ public sealed partial class StartupTasks(
                     """);
             }
         }
-        else if (await users.CountAsync(cancellationToken).ConfigureAwait(false) == 0)
+        else if (seedDemo && await users.CountAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             Log.NoAccounts(logger);
         }

@@ -510,16 +510,17 @@ public sealed partial class RelayConductor : SupervisedService
                 continue;
             }
 
-            var http = new HttpClient { BaseAddress = new Uri(relay.ControlUrl), Timeout = _options.CommandTimeout };
+            var tls = _options.Tls.TryGetValue(relay.Name, out var configured) ? configured : null;
+            var http = new HttpClient(RelayTls.Handler(tls), disposeHandler: true) { BaseAddress = new Uri(relay.ControlUrl), Timeout = _options.CommandTimeout };
             var control = new Conferencing.Relay.Http.RelayHttpClient(http, apiKey, _loggers.CreateLogger("Conferencing.Relay.Http"));
-            Connect(key, relay.Name, control, http);
+            Connect(key, relay.Name, control, http, RelayTls.Handler(tls));
         }
     }
 
-    private void Connect(string key, string name, IRelayControl control, HttpClient? http)
+    private void Connect(string key, string name, IRelayControl control, HttpClient? http, HttpMessageHandler? probeHandler = null)
     {
         var generation = ++_generation;
-        var connection = new RelayConnection(key, name, control, generation, http, _options.ProbeInterval,
+        var connection = new RelayConnection(key, name, control, generation, http, probeHandler, _options.ProbeInterval,
             (c, e) => _inputs.Writer.TryWrite(new RelayEventInput(c.Key, c.Generation, e)),
             (c, h, error) => _inputs.Writer.TryWrite(new HealthInput(c.Key, c.Generation, h, error)),
             _logger);

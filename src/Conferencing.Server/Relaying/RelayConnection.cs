@@ -26,7 +26,7 @@ internal sealed partial class RelayConnection : IAsyncDisposable
     private Task? _probeLoop;
 
     public RelayConnection(
-        string key, string name, IRelayControl control, int generation, HttpClient? remote, TimeSpan probeInterval,
+        string key, string name, IRelayControl control, int generation, HttpClient? remote, HttpMessageHandler? probeHandler, TimeSpan probeInterval,
         Action<RelayConnection, RelayEvent> onEvent, Action<RelayConnection, RelayHealth, string?> onHealth, ILogger logger)
     {
         Key = key;
@@ -36,7 +36,12 @@ internal sealed partial class RelayConnection : IAsyncDisposable
         _ownedHttp = remote;
         if (remote is not null)
         {
-            _probeClient = new HttpClient { BaseAddress = remote.BaseAddress, Timeout = TimeSpan.FromSeconds(Math.Max(1, probeInterval.TotalSeconds * 2)) };
+            // The probe trusts the relay's certificate exactly as the commands do.
+            _probeClient = new HttpClient(probeHandler ?? new SocketsHttpHandler(), disposeHandler: true)
+            {
+                BaseAddress = remote.BaseAddress,
+                Timeout = TimeSpan.FromSeconds(Math.Max(1, probeInterval.TotalSeconds * 2)),
+            };
         }
 
         _probeInterval = probeInterval;

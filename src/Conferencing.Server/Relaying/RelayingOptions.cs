@@ -111,6 +111,9 @@ public sealed class RelayingOptions
 
     /// <summary>Grace of a half-up relay link. The default is <see cref="DefaultLinkGrace"/>.</summary>
     public TimeSpan LinkGrace { get; set; } = DefaultLinkGrace;
+
+    /// <summary>How each standalone relay's HTTPS certificate is trusted, by relay name. Empty by default (the system's roots).</summary>
+    public IDictionary<string, RelayTlsOptions> Tls { get; } = new Dictionary<string, RelayTlsOptions>(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>Checks <see cref="RelayingOptions"/> at start so a bad setting stops the server with a clear message.</summary>
@@ -160,6 +163,14 @@ public sealed class RelayingOptionsValidator : IValidateOptions<RelayingOptions>
         Range(nameof(options.RefreshInterval), options.RefreshInterval, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(10));
         Range(nameof(options.MediaTimeout), options.MediaTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(10));
         Range(nameof(options.LinkGrace), options.LinkGrace, TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(1));
+        foreach (var (relay, tls) in options.Tls)
+        {
+            if (tls.Validate(relay) is { } problem)
+            {
+                failures.Add(problem);
+            }
+        }
+
         if (options.DegradedLossPercent is <= 0 or > 100 || double.IsNaN(options.DegradedLossPercent))
         {
             failures.Add($"Relaying:DegradedLossPercent must be above 0 and at most 100; it is {options.DegradedLossPercent}.");

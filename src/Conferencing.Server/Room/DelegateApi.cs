@@ -150,6 +150,9 @@ public static class DelegateApi
         var headers = http.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers.ContentDisposition = "inline";
+        // Only the meeting's viewer (pdf.js, which fetches it) shows it; a browser navigating to
+        // it gets a sandbox its own PDF viewer does not run in.
+        headers.ContentSecurityPolicy = Hosting.SecurityHeadersMiddleware.DocumentContentSecurityPolicy;
         headers.CacheControl = open.Stamped ? "no-store" : "private, max-age=86400";
         return TypedResults.PhysicalFile(path, "application/pdf", enableRangeProcessing: true);
     }

@@ -30,7 +30,10 @@ public static partial class RoomPages
         ClientLibraries.Map(routes);
     }
 
-    /// <summary>The address phones reach: the configured one, else the request's own.</summary>
+    /// <summary>
+    /// The address phones reach: the configured one, else (Development only: outside it the server
+    /// refuses to start without <c>Room:PublicBaseUrl</c>) the request's own.
+    /// </summary>
     public static string BaseUrl(RoomOptions options, HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -36,11 +36,7 @@ public sealed class Database : IAsyncDisposable
             };
             if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
             {
-                var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
-                if (!string.IsNullOrEmpty(directory))
-                {
-                    Directory.CreateDirectory(directory);
-                }
+                Hosting.OwnerOnly.CreateFile(Path.GetFullPath(builder.DataSource));
             }
 
             _sqliteConnectionString = builder.ToString();

@@ -47,10 +47,18 @@ public sealed class PostgresApiTests
         await using var database = await TestDatabase.PostgresAsync();
         await using var factory = new ConferencingFactory(database);
         using var _ = factory.CreateClient();
-        var code = await CommandLine.RunAsync(factory.Services, ["create-admin", "quantri", "--password", "mat-khau-quan-tri"]).DefaultTimeout();
-        Assert.Equal(0, code);
-        using var admin = await factory.SignedInAsync("quantri", "mat-khau-quan-tri");
-        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(new Uri("/api/users", UriKind.Relative)).DefaultTimeout()).StatusCode);
-        Assert.Equal(1, await CommandLine.RunAsync(factory.Services, ["create-admin", "quantri", "--password", "mat-khau-quan-tri"]).DefaultTimeout());
+        Environment.SetEnvironmentVariable(CommandLine.PasswordVariable, "mat-khau-quan-tri");
+        try
+        {
+            var code = await CommandLine.RunAsync(factory.Services, ["create-admin", "quantri"]).DefaultTimeout();
+            Assert.Equal(0, code);
+            using var admin = await factory.SignedInAsync("quantri", "mat-khau-quan-tri");
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(new Uri("/api/users", UriKind.Relative)).DefaultTimeout()).StatusCode);
+            Assert.Equal(1, await CommandLine.RunAsync(factory.Services, ["create-admin", "quantri"]).DefaultTimeout());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CommandLine.PasswordVariable, null);
+        }
     }
 }
