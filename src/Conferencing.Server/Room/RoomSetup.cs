@@ -16,10 +16,10 @@ public static class RoomSetup
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<DocumentOptions>().BindConfiguration(DocumentOptions.Section)
-            .Validate(o => o.Validate() is null, "Documents settings are invalid: check Documents:StoragePath (outside wwwroot), MaxUploadBytes (1 KB to 1 GB) and StampedCopyLifetime (at least a minute).")
+            .Validate(o => o.Validate() is null, "Documents settings are invalid: check Documents:StoragePath (outside wwwroot), MaxUploadBytes (1 KB to 1 GB) and StampedCopyLifetime (at least a minute), StampedCopySweepInterval (100 ms to 1 h) and MaxStampedCopiesPerMinute.")
             .ValidateOnStart();
         services.AddOptions<RoomOptions>().BindConfiguration(RoomOptions.Section)
-            .Validate(o => o.Validate() is null, "Room settings are invalid: check Room:PublicBaseUrl (http(s), no path), QrRotation (at least 5 s, at most RoomTokenLifetime), TicketLifetime and MaxFailedConfirmations.")
+            .Validate(o => o.Validate() is null, "Room settings are invalid: check Room:PublicBaseUrl (http(s), no path), QrRotation (at least 5 s, at most RoomTokenLifetime), TicketLifetime, MaxFailedConfirmations, MaxPinDelay (100 ms to 1 min) and TicketsPerAddressPerMinute (at least 10).")
             .ValidateOnStart();
         // Vietnamese letters as themselves, not as &#x1EC7; entities: a third of the bytes on a weak link.
         services.Replace(ServiceDescriptor.Singleton(System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All)));
@@ -30,6 +30,8 @@ public static class RoomSetup
         services.AddSingleton<DocumentService>();
         services.AddSingleton<RoomKeys>();
         services.AddSingleton<DelegateAccess>();
+        services.AddSingleton<PinThrottle>();
+        services.AddSingleton<DelegatePins>();
         services.AddSingleton<DisplayLinks>();
         services.AddSingleton<PresenterService>();
         services.AddSingleton<SpeakingService>();
@@ -40,6 +42,7 @@ public static class RoomSetup
         services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Chair.LiveRoomPanel), Meetings.Pages.MeetingPanelPlace.Side, 10));
         services.AddHostedService<RoomBroadcaster>();
         services.AddHostedService<RoomLifecycle>();
+        services.AddHostedService<StampedCopySweeper>();
 
         services.AddAuthentication()
             .AddCookie(RoomAuth.DelegateScheme, o =>

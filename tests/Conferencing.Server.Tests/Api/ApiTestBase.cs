@@ -16,12 +16,15 @@ public abstract class ApiTestBase : IAsyncLifetime
 
     protected virtual bool Demo => false;
 
+    /// <summary>Settings a test class adds to the server's configuration.</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
     /// <summary>The store under test: SQLite unless a class asks for PostgreSQL.</summary>
     protected virtual Task<TestDatabase> CreateDatabaseAsync() => Task.FromResult(TestDatabase.Sqlite());
 
     public virtual async Task InitializeAsync()
     {
-        Factory = new ConferencingFactory(await CreateDatabaseAsync(), Demo);
+        Factory = new ConferencingFactory(await CreateDatabaseAsync(), Demo, settings: Settings);
         Admin = await Factory.AdminAsync();
         if (!Demo)
         {
