@@ -14,10 +14,10 @@ public static partial class SipLogText
 
     /// <summary><paramref name="text"/> with the PIN of every <c>sip:number*PIN@</c> URI in it masked; null stays null.</summary>
     public static string? Redact(string? text) =>
-        text is null || text.IndexOf('*', StringComparison.Ordinal) < 0 ? text : PinInUri().Replace(text, PinMask);
+        text is null || (!text.Contains('*', StringComparison.Ordinal) && !text.Contains("%2a", StringComparison.OrdinalIgnoreCase)) ? text : PinInUri().Replace(text, PinMask);
 
     // The PIN: what follows the stars of a sip:/sips: user part, up to the '@' (or ';' / ':' of a
     // password or parameter); percent-encoded stars (%2A) are stars too.
-    [GeneratedRegex(@"(?<=\bsips?:[^\s@*;:/""<>]*(?:\*|%2[Aa])+)[^\s@;:""<>]+(?=[@;:])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<=\bsips?:[^\s@*;:/""<>]*(?:\*|%2[Aa])+)(?!\*|%2[Aa])[^\s@;:""<>]+(?=[@;:])", RegexOptions.CultureInvariant)]
     private static partial Regex PinInUri();
 }

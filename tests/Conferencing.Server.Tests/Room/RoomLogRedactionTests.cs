@@ -24,8 +24,12 @@ public sealed class RoomLogRedactionTests : RoomTestBase
         ["Serilog:MinimumLevel:Override:Microsoft"] = "Verbose",
         ["Serilog:MinimumLevel:Override:System"] = "Verbose",
         ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Verbose",
-        ["Serilog:WriteTo:1:Args:path"] = _logFile,
-        ["Serilog:WriteTo:1:Args:rollingInterval"] = "Infinite",
+        // A sink of its own (index 9, past the shipped ones): every event, every property, as JSON.
+        ["Serilog:Using:9"] = "Serilog.Sinks.File",
+        ["Serilog:WriteTo:9:Name"] = "File",
+        ["Serilog:WriteTo:9:Args:path"] = _logFile,
+        ["Serilog:WriteTo:9:Args:rollingInterval"] = "Infinite",
+        ["Serilog:WriteTo:9:Args:formatter"] = "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact",
     };
 
     [Fact]
@@ -144,6 +148,13 @@ public sealed class RoomLogRedactionTests : RoomTestBase
         var deadline = DateTime.UtcNow + TaskTimeouts.Default;
         while (true)
         {
+            if (!File.Exists(_logFile))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The server never wrote its log file.");
+                await Task.Delay(100);
+                continue;
+            }
+
             await using var stream = new FileStream(_logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream);
             List<string> lines = [.. (await reader.ReadToEndAsync().DefaultTimeout()).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
