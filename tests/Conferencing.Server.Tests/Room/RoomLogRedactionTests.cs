@@ -16,6 +16,8 @@ namespace Conferencing.Server.Tests.Room;
 /// </summary>
 public sealed class RoomLogRedactionTests : RoomTestBase
 {
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> SelfLog = StartSelfLog();
+
     private readonly string _logFile = Path.Combine(Path.GetTempPath(), "conferencing-tests", "logs", "redaction-" + Guid.NewGuid().ToString("N") + ".json");
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
@@ -142,6 +144,13 @@ public sealed class RoomLogRedactionTests : RoomTestBase
     public void RedactionKeepsTheRouteAndTheNumberAndDropsTheSecret(string text, string expected) =>
         Assert.Equal(expected, LogRedaction.Redact(text));
 
+    private static System.Collections.Concurrent.ConcurrentQueue<string> StartSelfLog()
+    {
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        Serilog.Debugging.SelfLog.Enable(queue.Enqueue);
+        return queue;
+    }
+
     private async Task<List<string>> ReadLogAsync(Func<string, bool> awaited)
     {
         // The sink writes each event as it comes; wait for the last request's line to be there.
@@ -150,7 +159,7 @@ public sealed class RoomLogRedactionTests : RoomTestBase
         {
             if (!File.Exists(_logFile))
             {
-                Assert.True(DateTime.UtcNow < deadline, "The server never wrote its log file.");
+                Assert.True(DateTime.UtcNow < deadline, "The server never wrote its log file. Serilog says: " + string.Join(" | ", SelfLog));
                 await Task.Delay(100);
                 continue;
             }
