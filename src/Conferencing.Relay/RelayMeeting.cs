@@ -96,7 +96,7 @@ internal sealed partial class RelayMeeting
     {
         if (!SipUri.TryParse(request.Uri, out SipUri? uri, out string? error) || uri.Scheme != "sip" || uri.Host.Length == 0)
         {
-            throw RelayException.Invalid("uri", $"'{request.Uri}' is not a sip: URI ({error ?? "sip: with a host needed"}).");
+            throw RelayException.Invalid("uri", $"'{SipLogText.Redact(request.Uri)}' is not a sip: URI ({error ?? "sip: with a host needed"}).");
         }
 
         if (request.LegId is { } requested && !LegIdPattern().IsMatch(requested))
@@ -130,7 +130,7 @@ internal sealed partial class RelayMeeting
             SipEndPoint destination = await ResolveAsync(uri).ConfigureAwait(false);
             var negotiator = new SdpNegotiator(LegSdp.Capabilities(Media, answering: false));
             SessionDescription offer = negotiator.CreateOffer(LegSdp.OfferTransports(Media));
-            Log.Dialing(Logger, Number, leg.Id, uri.ToString());
+            Log.Dialing(Logger, Number, leg.Id, SipLogText.Redact(uri.ToString())!);
             SipCall call = await _node.Agent.InviteAsync(
                 uri,
                 destination,

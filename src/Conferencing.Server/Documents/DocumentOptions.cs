@@ -14,6 +14,12 @@ public sealed class DocumentOptions
     /// <summary>The default lifetime of a stamped confidential copy on disk: 2 hours.</summary>
     public static readonly TimeSpan DefaultStampedCopyLifetime = TimeSpan.FromHours(2);
 
+    /// <summary>The default interval between sweeps of expired stamped copies: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultStampedCopySweepInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default number of stamped copies one reader may have made per minute: 10.</summary>
+    public const int DefaultMaxStampedCopiesPerMinute = 10;
+
     /// <summary>
     /// Folder for the PDF files, named by their SHA-256. Several control-plane nodes must share it
     /// (a network mount). The default is <see cref="DefaultStoragePath"/>.
@@ -28,6 +34,16 @@ public sealed class DocumentOptions
     /// before it is deleted. The default is <see cref="DefaultStampedCopyLifetime"/>.
     /// </summary>
     public TimeSpan StampedCopyLifetime { get; set; } = DefaultStampedCopyLifetime;
+
+    /// <summary>How often expired stamped copies are deleted from disk. The default is <see cref="DefaultStampedCopySweepInterval"/>.</summary>
+    public TimeSpan StampedCopySweepInterval { get; set; } = DefaultStampedCopySweepInterval;
+
+    /// <summary>
+    /// How many confidential copies one reader (a delegate, a room display) may have stamped per
+    /// minute, on each node; each costs a few milliseconds a page and a file. The default is
+    /// <see cref="DefaultMaxStampedCopiesPerMinute"/>.
+    /// </summary>
+    public int MaxStampedCopiesPerMinute { get; set; } = DefaultMaxStampedCopiesPerMinute;
 
     /// <summary>The storage folder as an absolute path.</summary>
     public string FullStoragePath => Path.GetFullPath(StoragePath);
@@ -49,6 +65,16 @@ public sealed class DocumentOptions
         if (MaxUploadBytes is < 1024 or > 1024L * 1024 * 1024)
         {
             return $"Documents:MaxUploadBytes must be between 1024 and 1073741824; it is {MaxUploadBytes}.";
+        }
+
+        if (StampedCopySweepInterval < TimeSpan.FromMilliseconds(100) || StampedCopySweepInterval > TimeSpan.FromHours(1))
+        {
+            return $"Documents:StampedCopySweepInterval must be between 100 ms and an hour; it is {StampedCopySweepInterval}.";
+        }
+
+        if (MaxStampedCopiesPerMinute < 1)
+        {
+            return $"Documents:MaxStampedCopiesPerMinute must be at least 1; it is {MaxStampedCopiesPerMinute}.";
         }
 
         return StampedCopyLifetime < TimeSpan.FromMinutes(1) ? $"Documents:StampedCopyLifetime must be at least one minute; it is {StampedCopyLifetime}." : null;

@@ -18,11 +18,19 @@ public sealed record DocumentChanges(string? Title, bool? Confidential, Guid? Ag
 /// </summary>
 public sealed partial class DocumentService(
     Database database, DocumentStore store, DocumentFiles files, DocumentStamper stamper, MeetingService meetings, AuditLog audit,
-    RoomFeed feed, IOptions<DocumentOptions> options, TimeProvider time, ILogger<DocumentService> logger)
+    RoomFeed feed, IOptions<DocumentOptions> options, TimeProvider time, ILogger<DocumentService> logger) : IDisposable
 {
     public const int MaxTitleLength = 300;
 
     private readonly KeyedLock<string> _stampLocks = new();
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _stampings = System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(
+        reader => System.Threading.RateLimiting.RateLimitPartition.GetSlidingWindowLimiter(reader, _ => new System.Threading.RateLimiting.SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = options.Value.MaxStampedCopiesPerMinute,
+            Window = TimeSpan.FromMinutes(1),
+            SegmentsPerWindow = 6,
+            QueueLimit = 0,
+        }));
 
     public Task<IReadOnlyList<MeetingDocument>> ListAsync(Guid meetingId, CancellationToken cancellationToken) => store.ListAsync(meetingId, cancellationToken);
 
@@ -157,9 +165,10 @@ public sealed partial class DocumentService(
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(version);
         ArgumentNullException.ThrowIfNull(reader);
-        await store.RecordOpenAsync(new DocumentOpen(Guid.NewGuid(), document.MeetingId, document.Id, version.Version, reader.Kind, reader.Id, reader.Name, null,
-            DeviceLabel(device), address, false, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        Log.Opened(logger, document.Id, version.Version, reader.Kind, reader.Name, DeviceLabel(device));
+        var open = new DocumentOpen(Guid.NewGuid(), document.MeetingId, document.Id, version.Version, reader.Kind, reader.Id, reader.Name, null,
+            DeviceLabel(device), address, false, time.GetUtcNow());
+        await store.RecordOpenAsync(open, cancellationToken).ConfigureAwait(false);
+        Log.Opened(logger, document.Id, version.Version, reader.Kind, reader.Id, open.Id);
         return files.PathFor(version.Sha256);
     }
 
@@ -185,7 +194,7 @@ public sealed partial class DocumentService(
         }
 
         await store.RecordOpenAsync(open, cancellationToken).ConfigureAwait(false);
-        Log.Opened(logger, document.Id, version.Version, reader.Kind, reader.Name, open.Device);
+        Log.Opened(logger, document.Id, version.Version, reader.Kind, reader.Id, open.Id);
         return open;
     }
 
@@ -195,8 +204,9 @@ public sealed partial class DocumentService(
         ArgumentNullException.ThrowIfNull(open);
         if (open.Stamped)
         {
+            // Past its lifetime a copy is refused even if the sweeper has not reached it yet.
             var path = StampedPath(open.Id);
-            return File.Exists(path) ? path : null;
+            return time.GetUtcNow() - open.OpenedUtc <= options.Value.StampedCopyLifetime && File.Exists(path) ? path : null;
         }
 
         var document = await store.GetAsync(open.DocumentId, cancellationToken).ConfigureAwait(false);
@@ -207,7 +217,7 @@ public sealed partial class DocumentService(
     {
         var path = StampedPath(open.Id);
         Hosting.OwnerOnly.CreateDirectory(Path.GetDirectoryName(path)!);
-        var stamp = new DocumentStamp(reader.Name, reader.Unit, open.OpenedUtc, document.Title);
+        var stamp = new DocumentStamp(reader.Name, reader.Unit, open.OpenedUtc, document.Title, open.Id);
         var bytes = await Task.Run(() => stamper.Stamp(files.PathFor(version.Sha256), stamp), cancellationToken).ConfigureAwait(false);
         var temp = path + ".part";
         File.Delete(temp);
@@ -217,31 +227,43 @@ public sealed partial class DocumentService(
         }
 
         File.Move(temp, path, overwrite: true);
-        SweepStampedCopies();
     }
 
     private string StampedPath(Guid openId) => Path.Combine(files.Root, "stamped", openId.ToString("N") + ".pdf");
 
-    private long _lastSweep;
-
-    /// <summary>Deletes stamped copies past their lifetime, at most once a minute.</summary>
-    private void SweepStampedCopies()
+    /// <summary>
+    /// Takes one of the reader's stampings for this minute (<see cref="DocumentOptions.MaxStampedCopiesPerMinute"/>);
+    /// false when the reader has used them all. Per node: a reader's requests go to one node in the
+    /// common case, and a cluster multiplies the bound by its size, not more.
+    /// </summary>
+    public bool TryTakeStamping(Reader reader)
     {
-        var now = time.GetUtcNow();
-        var last = Interlocked.Read(ref _lastSweep);
-        if (now.UtcTicks - last < TimeSpan.TicksPerMinute || Interlocked.CompareExchange(ref _lastSweep, now.UtcTicks, last) != last)
+        ArgumentNullException.ThrowIfNull(reader);
+        using var lease = _stampings.AttemptAcquire(reader.Kind + ":" + reader.Id);
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => _stampings.Dispose();
+
+    /// <summary>Deletes the stamped copies past their lifetime; the number deleted.</summary>
+    public int SweepStampedCopies()
+    {
+        var folder = new DirectoryInfo(Path.Combine(files.Root, "stamped"));
+        if (!folder.Exists)
         {
-            return;
+            return 0;
         }
 
-        var folder = Path.Combine(files.Root, "stamped");
-        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*.pdf"))
+        var now = time.GetUtcNow();
+        var deleted = 0;
+        foreach (var file in folder.EnumerateFiles("*.pdf*"))
         {
             if (now - file.LastWriteTimeUtc > options.Value.StampedCopyLifetime)
             {
                 try
                 {
                     file.Delete();
+                    deleted++;
                 }
                 catch (IOException)
                 {
@@ -249,6 +271,8 @@ public sealed partial class DocumentService(
                 }
             }
         }
+
+        return deleted;
     }
 
     /// <summary>A short, printable description of the device from its User-Agent.</summary>
@@ -294,7 +318,7 @@ public sealed partial class DocumentService(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Document {DocumentId} v{Version} opened by {ReaderKind} {Reader} on {Device}")]
-        public static partial void Opened(ILogger logger, Guid documentId, int version, string readerKind, string reader, string device);
+        [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Document {DocumentId} v{Version} opened by {ReaderKind} {ReaderId} (open {OpenId})")]
+        public static partial void Opened(ILogger logger, Guid documentId, int version, string readerKind, string readerId, Guid openId);
     }
 }

@@ -9,12 +9,20 @@ using UglyToad.PdfPig.Writer;
 
 namespace Conferencing.Server.Documents;
 
-/// <summary>What a confidential copy is stamped with: who opened it, their unit, and when.</summary>
-public sealed record DocumentStamp(string ReaderName, string? Unit, DateTimeOffset OpenedUtc, string DocumentTitle)
+/// <summary>
+/// What a confidential copy is stamped with: who opened it, their unit (for a room display: the
+/// display link's label), when, and the open's id, so two readers with the same name, or one reader
+/// opening twice in a minute, get copies that tell them apart, and any copy leads to its row in
+/// <c>document_opens</c>.
+/// </summary>
+public sealed record DocumentStamp(string ReaderName, string? Unit, DateTimeOffset OpenedUtc, string DocumentTitle, Guid OpenId)
 {
+    /// <summary>The open's id as printed: its first 8 hex digits, enough to find the row among a meeting's opens.</summary>
+    public string OpenMark => OpenId.ToString("N")[..8];
+
     /// <summary>The line printed at the top and bottom of every page.</summary>
     public string Line => string.Create(CultureInfo.InvariantCulture,
-        $"TÀI LIỆU MẬT · {ReaderName}{(string.IsNullOrWhiteSpace(Unit) ? "" : " · " + Unit)} · {VietnamTime.ToLocal(OpenedUtc):HH:mm dd/MM/yyyy}").Normalize(NormalizationForm.FormC);
+        $"TÀI LIỆU MẬT · {ReaderName}{(string.IsNullOrWhiteSpace(Unit) ? "" : " · " + Unit)} · {VietnamTime.ToLocal(OpenedUtc):HH:mm dd/MM/yyyy} · #{OpenMark}").Normalize(NormalizationForm.FormC);
 }
 
 /// <summary>

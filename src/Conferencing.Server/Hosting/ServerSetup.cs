@@ -58,7 +58,7 @@ public static class ServerSetup
         // test host adds late are seen.
         builder.Logging.ClearProviders();
         services.AddSingleton<ILoggerProvider>(sp => new SerilogLoggerProvider(
-            new LoggerConfiguration().ReadFrom.Configuration(sp.GetRequiredService<IConfiguration>()).Enrich.FromLogContext().CreateLogger(), dispose: true));
+            new LoggerConfiguration().ReadFrom.Configuration(sp.GetRequiredService<IConfiguration>()).Enrich.FromLogContext().Enrich.With<LogRedactionEnricher>().CreateLogger(), dispose: true));
 
         services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.Section)
             .Check(o => StoreProblem(o) is null, o => StoreProblem(o)!)

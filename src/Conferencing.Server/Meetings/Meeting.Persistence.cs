@@ -35,11 +35,12 @@ public sealed partial class Meeting
         string? FloorSiteCode = null,
         DateTimeOffset? FloorSinceUtc = null,
         MeetingDialIn? DialIn = null,
-        string? FeedUri = null);
+        string? FeedUri = null,
+        bool PhoneDigitsProof = false);
 
     internal string ToJson() => JsonSerializer.Serialize(
         new Record(Id, Title, Description, Kind, Status, HostSiteCode, StartUtc, EndUtc, Selection, _siteCodes, _delegates, _agenda,
-            [.. _rollCall.Values], CreatedBy, CreatedUtc, UpdatedUtc, StartedUtc, EndedUtc, CancelReason, FloorSiteCode, FloorSinceUtc, DialIn, FeedUri),
+            [.. _rollCall.Values], CreatedBy, CreatedUtc, UpdatedUtc, StartedUtc, EndedUtc, CancelReason, FloorSiteCode, FloorSinceUtc, DialIn, FeedUri, PhoneDigitsProof),
         StoreJson);
 
     internal static Meeting FromJson(string json, int version)
@@ -67,6 +68,7 @@ public sealed partial class Meeting
             FloorSinceUtc = r.FloorSinceUtc,
             DialIn = r.DialIn,
             FeedUri = r.FeedUri,
+            PhoneDigitsProof = r.PhoneDigitsProof,
         };
         meeting._delegates.AddRange(r.Delegates ?? []);
         meeting._agenda.AddRange(r.Agenda ?? []);

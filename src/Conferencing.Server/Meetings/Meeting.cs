@@ -91,6 +91,13 @@ public sealed partial class Meeting
     /// </summary>
     public string? FeedUri { get; private set; }
 
+    /// <summary>
+    /// Whether a delegate may prove who they are on the room-code page with the last four digits of
+    /// their phone instead of the PIN. Off unless the secretariat turns it on for the meeting: four
+    /// digits are guessable and a phone number is known to many.
+    /// </summary>
+    public bool PhoneDigitsProof { get; private set; }
+
     /// <summary>Active meetings hold their endpoints; ended and cancelled ones free them.</summary>
     public bool HoldsEndpoints => Status is MeetingStatus.Scheduled or MeetingStatus.Preparing or MeetingStatus.Live;
 
@@ -350,6 +357,7 @@ public sealed partial class Meeting
         EndUtc = end;
         Selection = selection;
         FeedUri = feedUri;
+        PhoneDigitsProof = details.PhoneDigitsProof ?? (!creating && PhoneDigitsProof);
         _siteCodes = sites;
         _delegates.Clear();
         _delegates.AddRange(delegates);

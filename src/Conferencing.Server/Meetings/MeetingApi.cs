@@ -43,7 +43,8 @@ public static class MeetingApi
         string? FloorSiteCode,
         DateTimeOffset? FloorSinceUtc,
         MeetingDialIn? DialIn,
-        string? FeedUri);
+        string? FeedUri,
+        bool PhoneDigitsProof);
 
     public sealed record MeetingRequest(
         string? Title,
@@ -56,9 +57,10 @@ public static class MeetingApi
         IReadOnlyList<DelegateInput>? Delegates,
         IReadOnlyList<AgendaInput>? Agenda,
         int? Version,
-        string? FeedUri = null)
+        string? FeedUri = null,
+        bool? PhoneDigitsProof = null)
     {
-        internal MeetingDetails ToDetails() => new(Title, Description, Kind, HostSiteCode, StartUtc, EndUtc, Sites, Delegates, Agenda, FeedUri);
+        internal MeetingDetails ToDetails() => new(Title, Description, Kind, HostSiteCode, StartUtc, EndUtc, Sites, Delegates, Agenda, FeedUri, PhoneDigitsProof);
     }
 
     public sealed record TransitionRequest(int? Version, string? Reason);
@@ -190,5 +192,5 @@ public static class MeetingApi
         m.Id, m.Version, m.Title, m.Description, m.Kind, m.Status, m.HostSiteCode, m.StartUtc, m.EndUtc,
         VietnamTime.FormatLocal(m.StartUtc), VietnamTime.FormatLocal(m.EndUtc), VietnamTime.ZoneId,
         m.Selection, m.SiteCodes, m.SiteCodes.Count, m.Delegates, m.Agenda, m.RollCall, m.CreatedBy, m.CreatedUtc, m.UpdatedUtc,
-        m.StartedUtc, m.EndedUtc, m.CancelReason, m.FloorSiteCode, m.FloorSinceUtc, m.DialIn, m.FeedUri);
+        m.StartedUtc, m.EndedUtc, m.CancelReason, m.FloorSiteCode, m.FloorSinceUtc, m.DialIn, m.FeedUri, m.PhoneDigitsProof);
 }

@@ -12,10 +12,10 @@ internal static class MeetingChanges
 {
     internal sealed record Snapshot(
         string Title, string? Description, MeetingKind Kind, string Host, DateTimeOffset Start, DateTimeOffset End,
-        IReadOnlyList<string> Sites, IReadOnlyList<MeetingDelegate> Delegates, IReadOnlyList<AgendaItem> Agenda, string? FeedUri);
+        IReadOnlyList<string> Sites, IReadOnlyList<MeetingDelegate> Delegates, IReadOnlyList<AgendaItem> Agenda, string? FeedUri, bool PhoneDigitsProof = false);
 
     public static Snapshot Capture(Meeting m) =>
-        new(m.Title, m.Description, m.Kind, m.HostSiteCode, m.StartUtc, m.EndUtc, [.. m.SiteCodes], [.. m.Delegates], [.. m.Agenda], m.FeedUri);
+        new(m.Title, m.Description, m.Kind, m.HostSiteCode, m.StartUtc, m.EndUtc, [.. m.SiteCodes], [.. m.Delegates], [.. m.Agenda], m.FeedUri, m.PhoneDigitsProof);
 
     public static string Describe(Snapshot before, Meeting after)
     {
@@ -60,6 +60,11 @@ internal static class MeetingChanges
         if (before.FeedUri != after.FeedUri)
         {
             parts.Add($"central feed {before.FeedUri ?? "dial-in"} → {after.FeedUri ?? "dial-in"}");
+        }
+
+        if (before.PhoneDigitsProof != after.PhoneDigitsProof)
+        {
+            parts.Add(after.PhoneDigitsProof ? "delegates may confirm with their phone's last four digits" : "delegates confirm with their PIN only");
         }
 
         if (before.Description != after.Description)

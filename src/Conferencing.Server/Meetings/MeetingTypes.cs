@@ -68,7 +68,8 @@ public sealed record MeetingDetails(
     SiteSelection? Sites,
     IReadOnlyList<DelegateInput>? Delegates,
     IReadOnlyList<AgendaInput>? Agenda,
-    string? FeedUri = null);
+    string? FeedUri = null,
+    bool? PhoneDigitsProof = null);
 
 /// <summary>
 /// How endpoints (and the central MCU) dial into a meeting: <c>number*pin</c> at the relay that

@@ -95,14 +95,18 @@ public static class AccessTokens
 
     /// <summary>
     /// A delegate's six-digit PIN for one meeting, derived from the room key: printed on the
-    /// invitation, never stored, the same on every node.
+    /// invitation, never stored, the same on every node. <paramref name="generation"/> counts the
+    /// secretariat's reissues; generation 0 derives exactly what PINs were before reissuing existed.
     /// </summary>
-    public static string Pin(ReadOnlySpan<byte> key, Guid meetingId, Guid delegateId)
+    public static string Pin(ReadOnlySpan<byte> key, Guid meetingId, Guid delegateId, int generation = 0)
     {
-        Span<byte> input = stackalloc byte[3 + 32];
+        ArgumentOutOfRangeException.ThrowIfNegative(generation);
+        Span<byte> input = stackalloc byte[3 + 32 + 4];
         "pin"u8.CopyTo(input);
         meetingId.TryWriteBytes(input[3..19]);
         delegateId.TryWriteBytes(input[19..35]);
+        BinaryPrimitives.WriteInt32BigEndian(input[35..], generation);
+        input = generation == 0 ? input[..35] : input;
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(key, input, mac);
         var value = BinaryPrimitives.ReadUInt32BigEndian(mac) % 1_000_000;

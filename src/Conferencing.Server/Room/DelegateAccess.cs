@@ -28,18 +28,31 @@ public sealed record JoinOffer(Meeting Meeting, MeetingDelegate? Delegate, strin
 /// </para>
 /// <para>
 /// Spending is an insert into <c>spent_tokens</c> keyed by the token's tag, so a ticket is spent
-/// once across every node. Wrong PINs do not spend the ticket, but one delegate gets
-/// <see cref="RoomOptions.MaxFailedConfirmations"/> tries a minute, and a ticket five.
+/// once across every node. Wrong PINs do not spend the ticket; <see cref="PinThrottle"/> bounds the
+/// checks per ticket and slows (never locks) a delegate whose name is guessed at.
+/// </para>
+/// <para>
+/// A crowded room: a device that opens the room code again gets its own unspent ticket back (kept
+/// in a cookie scoped to <c>/j</c>), so re-scanning costs nothing; new tickets are bounded per client
+/// address (<see cref="RoomOptions.TicketsPerAddressPerMinute"/>, sized for a room behind one NAT
+/// address), per node.
 /// </para>
 /// </summary>
 public sealed partial class DelegateAccess(
-    Database database, RoomKeys keys, MeetingService meetings, AuditLog audit, IOptions<RoomOptions> options, TimeProvider time, ILogger<DelegateAccess> logger)
+    Database database, RoomKeys keys, MeetingService meetings, AuditLog audit, PinThrottle throttle, DelegatePins pins, IOptions<RoomOptions> options,
+    TimeProvider time, ILogger<DelegateAccess> logger) : IDisposable
 {
-    private const int MaxFailuresPerTicket = 5;
-    private static readonly TimeSpan Pause = TimeSpan.FromMinutes(1);
-
-    private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset Until)> _failures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, (bool Active, DateTimeOffset CheckedUtc)> _sessionCache = new();
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _ticketsPerAddress = System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(
+        address => System.Threading.RateLimiting.RateLimitPartition.GetSlidingWindowLimiter(address, _ => new System.Threading.RateLimiting.SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = options.Value.TicketsPerAddressPerMinute,
+            Window = TimeSpan.FromMinutes(1),
+            SegmentsPerWindow = 6,
+            QueueLimit = 0,
+        }));
+
+    public void Dispose() => _ticketsPerAddress.Dispose();
 
     /// <summary>A room code for a display to show now.</summary>
     public async Task<(string Token, DateTimeOffset ExpiresUtc)> RoomCodeAsync(Guid meetingId, CancellationToken cancellationToken)
@@ -59,15 +72,37 @@ public sealed partial class DelegateAccess(
         ArgumentNullException.ThrowIfNull(meeting);
         ArgumentNullException.ThrowIfNull(person);
         var key = await keys.GetAsync(cancellationToken).ConfigureAwait(false);
-        var expires = meeting.EndUtc + options.Value.SessionGrace;
-        return (AccessTokens.Create(key, AccessTokenKind.Invite, meeting.Id, person.Id, expires), AccessTokens.Pin(key, meeting.Id, person.Id));
+        var current = await pins.GetAsync(meeting.Id, person.Id, cancellationToken).ConfigureAwait(false);
+        var expires = current?.InviteExpiresUtc ?? meeting.EndUtc + options.Value.SessionGrace;
+        return (AccessTokens.Create(key, AccessTokenKind.Invite, meeting.Id, person.Id, expires), AccessTokens.Pin(key, meeting.Id, person.Id, current?.Generation ?? 0));
     }
 
-    public async Task<string> PinAsync(Guid meetingId, Guid delegateId, CancellationToken cancellationToken) =>
-        AccessTokens.Pin(await keys.GetAsync(cancellationToken).ConfigureAwait(false), meetingId, delegateId);
+    public async Task<string> PinAsync(Guid meetingId, Guid delegateId, CancellationToken cancellationToken)
+    {
+        var generation = (await pins.GetAsync(meetingId, delegateId, cancellationToken).ConfigureAwait(false))?.Generation ?? 0;
+        var key = await keys.GetAsync(cancellationToken).ConfigureAwait(false);
+        return AccessTokens.Pin(key, meetingId, delegateId, generation);
+    }
 
-    /// <summary>Checks a scanned code (GET): nothing is spent.</summary>
-    public async Task<JoinOffer> OpenAsync(string? code, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new PIN and invitation code for one delegate (a lost invitation): the old PIN and the old
+    /// invitation stop working at once, on every node.
+    /// </summary>
+    public async Task<(string Token, string Pin)> ReissueAsync(Meeting meeting, MeetingDelegate person, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(meeting);
+        ArgumentNullException.ThrowIfNull(person);
+        await pins.ReissueAsync(meeting.Id, person.Id, meeting.EndUtc + options.Value.SessionGrace, actor, cancellationToken).ConfigureAwait(false);
+        Log.PinReissued(logger, meeting.Id, person.Id);
+        return await InvitationAsync(meeting, person, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks a scanned code (GET): nothing is spent. For a room code, <paramref name="deviceTicket"/>
+    /// (the ticket this device was given before) is handed back while it is good; otherwise a new one
+    /// is made if <paramref name="address"/> has tickets left this minute.
+    /// </summary>
+    public async Task<JoinOffer> OpenAsync(string? code, string? deviceTicket, string? address, CancellationToken cancellationToken)
     {
         var token = await ReadAsync(code, cancellationToken).ConfigureAwait(false);
         if (token.Kind == AccessTokenKind.Ticket)
@@ -81,6 +116,7 @@ public sealed partial class DelegateAccess(
         {
             var person = meeting.Delegates.FirstOrDefault(d => d.Id == token.Subject)
                 ?? throw Refused("token.delegate-removed", "This invitation's delegate is no longer on the meeting's list.");
+            await CheckInvitationIsCurrentAsync(token, cancellationToken).ConfigureAwait(false);
             if (await IsSpentAsync(token.Id, cancellationToken).ConfigureAwait(false))
             {
                 throw Used();
@@ -90,6 +126,22 @@ public sealed partial class DelegateAccess(
         }
 
         var key = await keys.GetAsync(cancellationToken).ConfigureAwait(false);
+        var readable = AccessTokens.TryRead(key, deviceTicket, time.GetUtcNow(), out var held, out _);
+        if (readable && held!.Kind == AccessTokenKind.Ticket && held.MeetingId == meeting.Id
+            && !await IsSpentAsync(held.Id, cancellationToken).ConfigureAwait(false) && await throttle.TicketHasAttemptsAsync(held.Id, cancellationToken).ConfigureAwait(false))
+        {
+            return new JoinOffer(meeting, null, deviceTicket!, held.ExpiresUtc);
+        }
+
+        using (var lease = _ticketsPerAddress.AttemptAcquire(address ?? "unknown"))
+        {
+            if (!lease.IsAcquired)
+            {
+                Log.TicketsLimited(logger, meeting.Id);
+                throw Refused("join.too-many", "Too many phones on this network scanned in the last minute; wait a moment and scan again.");
+            }
+        }
+
         var expires = time.GetUtcNow() + options.Value.TicketLifetime;
         return new JoinOffer(meeting, null, AccessTokens.Create(key, AccessTokenKind.Ticket, meeting.Id, Guid.NewGuid(), expires), expires);
     }
@@ -121,33 +173,38 @@ public sealed partial class DelegateAccess(
         {
             person = meeting.Delegates.FirstOrDefault(d => d.Id == token.Subject)
                 ?? throw Refused("token.delegate-removed", "This invitation's delegate is no longer on the meeting's list.");
+            await CheckInvitationIsCurrentAsync(token, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             person = meeting.Delegates.FirstOrDefault(d => d.Id == delegateId)
                 ?? throw DomainException.Invalid("delegate", "Choose your name from the meeting's list of delegates.");
-            var now = time.GetUtcNow();
-            foreach (var k in new[] { "d:" + person.Id, "t:" + token.Id })
+
+            // The delegate's wait first: a try refused for it costs the device nothing.
+            var wait = await throttle.DelegateWaitAsync(meeting.Id, person.Id, cancellationToken).ConfigureAwait(false);
+            if (wait > TimeSpan.Zero)
             {
-                if (_failures.TryGetValue(k, out var f) && f.Until > now && f.Count >= (k[0] == 'd' ? options.Value.MaxFailedConfirmations : MaxFailuresPerTicket))
-                {
-                    throw new DomainException(DomainErrorKind.Conflict, "delegate.paused",
-                        string.Create(CultureInfo.InvariantCulture, $"Too many wrong PINs; wait {Math.Ceiling((f.Until - now).TotalSeconds)} seconds and try again."));
-                }
+                throw new DomainException(DomainErrorKind.Conflict, "delegate.paused",
+                    string.Create(CultureInfo.InvariantCulture, $"Several wrong PINs for this name; wait {Math.Ceiling(wait.TotalSeconds)} seconds and try again."));
             }
 
-            var pin = AccessTokens.Pin(await keys.GetAsync(cancellationToken).ConfigureAwait(false), meeting.Id, person.Id);
-            if (!Proves(secret, pin, person.Phone))
+            if (!await throttle.TryCountTicketAttemptAsync(token.Id, cancellationToken).ConfigureAwait(false))
             {
-                Fail("d:" + person.Id, now);
-                Fail("t:" + token.Id, now);
+                Log.TicketExhausted(logger, meeting.Id);
+                throw Refused("token.exhausted", "Too many tries on this page. Scan the code on the room's screen again.");
+            }
+
+            var pin = await PinAsync(meeting.Id, person.Id, cancellationToken).ConfigureAwait(false);
+            if (!Proves(secret, pin, meeting.PhoneDigitsProof ? person.Phone : null))
+            {
+                await throttle.DelegateFailedAsync(meeting.Id, person.Id, cancellationToken).ConfigureAwait(false);
                 Log.WrongSecret(logger, meeting.Id, person.Id);
-                throw DomainException.Invalid("secret", person.Phone is null
-                    ? "The PIN does not match. It is the six digits on your invitation."
-                    : "That is neither your PIN nor the last four digits of your phone number.");
+                throw DomainException.Invalid("secret", meeting.PhoneDigitsProof && person.Phone is not null
+                    ? "That is neither your PIN nor the last four digits of your phone number."
+                    : "The PIN does not match. It is the six digits on your invitation.");
             }
 
-            _failures.TryRemove("d:" + person.Id, out _);
+            await throttle.DelegateSucceededAsync(meeting.Id, person.Id, cancellationToken).ConfigureAwait(false);
         }
 
         var session = new DelegateSession(Guid.NewGuid(), meeting.Id, person.Id, token.Kind == AccessTokenKind.Invite ? "invitation" : "room-code",
@@ -269,19 +326,13 @@ public sealed partial class DelegateAccess(
         return phoneDigits.Length >= 4 && digits.Length == 4 && digits == phoneDigits[^4..];
     }
 
-    private void Fail(string key, DateTimeOffset now)
+    /// <summary>Refuses an invitation replaced by a reissue (its expiry is not the delegate's current one).</summary>
+    private async Task CheckInvitationIsCurrentAsync(AccessToken token, CancellationToken cancellationToken)
     {
-        _failures.AddOrUpdate(key, _ => (1, now + Pause), (_, f) => f.Until <= now ? (1, now + Pause) : (f.Count + 1, now + Pause));
-        if (_failures.Count > 10_000)
+        if (await pins.GetAsync(token.MeetingId, token.Subject, cancellationToken).ConfigureAwait(false) is { } current
+            && current.InviteExpiresUtc.ToUnixTimeSeconds() != token.ExpiresUtc.ToUnixTimeSeconds())
         {
-            // Guessing across many tickets must not grow memory without end: forget lapsed pauses.
-            foreach (var (k, f) in _failures)
-            {
-                if (f.Until <= now)
-                {
-                    _failures.TryRemove(k, out _);
-                }
-            }
+            throw Refused("token.reissued", "This invitation was replaced by a new one; use the new invitation or ask the secretariat.");
         }
     }
 
@@ -331,5 +382,14 @@ public sealed partial class DelegateAccess(
 
         [LoggerMessage(EventId = 9012, Level = LogLevel.Information, Message = "Delegate {DelegateId} of meeting {MeetingId} signed in by {Via}")]
         public static partial void SignedIn(ILogger logger, Guid meetingId, Guid delegateId, string via);
+
+        [LoggerMessage(EventId = 13201, Level = LogLevel.Warning, Message = "A confirmation ticket for meeting {MeetingId} had all its PIN tries; the device must scan again")]
+        public static partial void TicketExhausted(ILogger logger, Guid meetingId);
+
+        [LoggerMessage(EventId = 13202, Level = LogLevel.Warning, Message = "New confirmation tickets for meeting {MeetingId} refused: one address asked for too many this minute")]
+        public static partial void TicketsLimited(ILogger logger, Guid meetingId);
+
+        [LoggerMessage(EventId = 13203, Level = LogLevel.Information, Message = "PIN and invitation of delegate {DelegateId} of meeting {MeetingId} reissued")]
+        public static partial void PinReissued(ILogger logger, Guid meetingId, Guid delegateId);
     }
 }

@@ -56,7 +56,7 @@ public static class DelegateApi
         {
             var me = Me(http);
             return TypedResults.Ok(await voting.CastAsync(me.MeetingId, pollId, me.DelegateId, request.Choice, ct).ConfigureAwait(false));
-        }).ProducesValidationProblem().ProducesProblem(409);
+        }).ProducesValidationProblem().ProducesProblem(409).WithMetadata(LogWithoutCallerMetadata.Instance);
         d.MapPost("/sign-out", async (DelegateAccess access, HttpContext http, CancellationToken ct) =>
         {
             var me = Me(http);
@@ -83,7 +83,10 @@ public static class DelegateApi
         {
             var identity = http.User.DisplayIdentity()!;
             var meeting = await links.CurrentMeetingAsync(identity.DisplaySite()!, ct).ConfigureAwait(false) ?? throw DomainException.NotFound("meeting", "current");
-            var reader = new Reader(Reader.DisplayKind, identity.DisplayLinkId()!.Value.ToString(), identity.Name ?? "", "Màn hình phòng họp", null);
+            // A display's copy names the site and which screen (the link's label, never its secret).
+            var linkId = identity.DisplayLinkId()!.Value;
+            var label = (await links.GetAsync(linkId, ct).ConfigureAwait(false))?.Label;
+            var reader = new Reader(Reader.DisplayKind, linkId.ToString(), identity.Name ?? "", "Màn hình phòng họp" + (label is null ? "" : ": " + label), null);
             return await OpenAsync(documents, http, meeting.Id, id, reader, "/display/api/opens/", ct).ConfigureAwait(false);
         }).ProducesProblem(404);
         display.MapGet("/api/opens/{openId:guid}/file", (DocumentService documents, DocumentStore store, HttpContext http, Guid openId, CancellationToken ct) =>
@@ -114,6 +117,14 @@ public static class DelegateApi
         if (await documents.GetAsync(documentId, cancellationToken).ConfigureAwait(false) is not { } document || document.MeetingId != meetingId)
         {
             return Problems.NotFound("document", documentId.ToString());
+        }
+
+        if (document.Confidential && !documents.TryTakeStamping(reader))
+        {
+            http.Response.Headers.RetryAfter = "10";
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many copies",
+                detail: "Confidential copies are made for you a few a minute; wait a moment and open the document again.",
+                extensions: new Dictionary<string, object?> { ["code"] = "document.too-many-copies" });
         }
 
         var open = await documents.OpenAsync(document, reader, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);

@@ -87,6 +87,14 @@ public sealed class DisplayLinks(Database database, SiteStore sites, MeetingServ
             Read, cancellationToken, ("h", Hash(token))).ConfigureAwait(false)).FirstOrDefault();
     }
 
+    /// <summary>A link by its id, revoked or not.</summary>
+    public async Task<DisplayLink?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync(null, "SELECT id, site_code, label, created_by, created_utc, revoked_utc FROM display_links WHERE id = @id",
+            Read, cancellationToken, ("id", id.ToString())).ConfigureAwait(false)).FirstOrDefault();
+    }
+
     public async Task<bool> IsActiveAsync(Guid id, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

@@ -63,6 +63,7 @@ public static class RoomApi
         meeting.MapPost("/delegates/{delegateId:guid}/sign-out", async (DelegateAccess access, HttpContext http, Guid meetingId, Guid delegateId, CancellationToken ct) =>
             TypedResults.Ok(new { devices = await access.RevokeAsync(meetingId, delegateId, http.Actor(), ct).ConfigureAwait(false) }));
         meeting.MapGet("/delegates/{delegateId:guid}/invitation", InvitationAsync).ProducesProblem(404);
+        meeting.MapPost("/delegates/{delegateId:guid}/pin", ReissuePinAsync).ProducesProblem(404);
         meeting.MapGet("/delegates/{delegateId:guid}/invitation.png", async (MeetingService meetings, DelegateAccess access, IOptions<RoomOptions> options, HttpContext http, Guid meetingId, Guid delegateId, CancellationToken ct) =>
             await InvitationAsync(meetings, access, options, http, meetingId, delegateId, ct).ConfigureAwait(false) is { Result: Ok<InvitationResponse> ok }
                 ? (Results<FileContentHttpResult, ProblemHttpResult>)TypedResults.File(QrCodes.Png(ok.Value!.Url), "image/png")
@@ -91,6 +92,25 @@ public static class RoomApi
             await links.RevokeAsync(id, http.Actor(), ct).ConfigureAwait(false);
             return TypedResults.NoContent();
         }).ProducesProblem(404);
+    }
+
+    /// <summary>A new PIN and invitation for one delegate; the old ones stop working.</summary>
+    private static async Task<Results<Ok<InvitationResponse>, ProblemHttpResult>> ReissuePinAsync(
+        MeetingService meetings, DelegateAccess access, IOptions<RoomOptions> options, HttpContext http, Guid meetingId, Guid delegateId, CancellationToken cancellationToken)
+    {
+        if (await meetings.GetAsync(meetingId, cancellationToken).ConfigureAwait(false) is not { } meeting)
+        {
+            return Problems.NotFound("meeting", meetingId.ToString());
+        }
+
+        if (meeting.Delegates.FirstOrDefault(d => d.Id == delegateId) is not { } person)
+        {
+            return Problems.NotFound("delegate", delegateId.ToString());
+        }
+
+        var (token, pin) = await access.ReissueAsync(meeting, person, http.Actor(), cancellationToken).ConfigureAwait(false);
+        http.Response.Headers.CacheControl = "private, no-store";
+        return TypedResults.Ok(new InvitationResponse(person.Id, person.Name, RoomPages.JoinUrl(options.Value, http, token), pin));
     }
 
     private static async Task<Results<Ok<InvitationResponse>, ProblemHttpResult>> InvitationAsync(

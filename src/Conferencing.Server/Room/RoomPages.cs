@@ -1,5 +1,6 @@
 using Conferencing.Server.Accounts;
 using Conferencing.Server.Common;
+using Conferencing.Server.Hosting;
 using Conferencing.Server.Meetings;
 using Conferencing.Server.Room.Pages;
 using Microsoft.AspNetCore.Antiforgery;
@@ -27,6 +28,8 @@ public static partial class RoomPages
         routes.MapGet("/display/link/{token}", DisplaySignInAsync).AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/display", (HttpContext http) => Locked(http, Page<DisplayPage>(null))).RequireAuthorization(RoomAuth.DisplayPolicy).ExcludeFromDescription();
         routes.MapGet("/meetings/{meetingId:guid}/invitations", InvitationsAsync).RequireAuthorization(StaffRoles.Policies.Secretariat).ExcludeFromDescription();
+        routes.MapPost("/meetings/{meetingId:guid}/invitations/{delegateId:guid}/reissue", ReissueAsync).RequireAuthorization(StaffRoles.Policies.Secretariat)
+            .DisableAntiforgery().ExcludeFromDescription();
         ClientLibraries.Map(routes);
     }
 
@@ -63,12 +66,28 @@ public static partial class RoomPages
         return Task.CompletedTask;
     }
 
+    /// <summary>The cookie that keeps the ticket a device was given, so opening the room code again hands it back.</summary>
+    internal const string TicketCookie = "conferencing.ticket";
+
     private static async Task<IResult> JoinAsync(DelegateAccess access, IAntiforgery antiforgery, HttpContext http, string code, CancellationToken cancellationToken)
     {
         NoStore(http);
         try
         {
-            var offer = await access.OpenAsync(code, cancellationToken).ConfigureAwait(false);
+            var offer = await access.OpenAsync(code, http.Request.Cookies[TicketCookie], http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
+            if (offer.Delegate is null)
+            {
+                http.Response.Cookies.Append(TicketCookie, offer.Ticket, new CookieOptions
+                {
+                    Path = "/j",
+                    HttpOnly = true,
+                    SameSite = SameSiteMode.Lax,
+                    Secure = http.Request.IsHttps,
+                    Expires = offer.TicketExpiresUtc,
+                    IsEssential = true,
+                });
+            }
+
             return Locked(http, JoinForm(http, antiforgery, offer, null, null, StatusCodes.Status200OK));
         }
         catch (DomainException e)
@@ -117,7 +136,8 @@ public static partial class RoomPages
             try
             {
                 var offer = await access.ReofferAsync(ticket, cancellationToken).ConfigureAwait(false);
-                return JoinForm(http, antiforgery, offer, delegateId, e.Code == "delegate.paused" ? "RoomPaused" : e.Field == "delegate" ? "RoomChooseDelegate" : "RoomWrongSecret",
+                var message = e.Code == "delegate.paused" ? "RoomSlowDown" : e.Field == "delegate" ? "RoomChooseDelegate" : offer.Meeting.PhoneDigitsProof ? "RoomWrongSecret" : "RoomWrongPin";
+                return JoinForm(http, antiforgery, offer, delegateId, message,
                     e.Code == "delegate.paused" ? StatusCodes.Status429TooManyRequests : StatusCodes.Status400BadRequest);
             }
             catch (DomainException again)
@@ -157,7 +177,7 @@ public static partial class RoomPages
         return new SeeOther("/display");
     }
 
-    private static async Task<IResult> InvitationsAsync(MeetingService meetings, DelegateAccess access, IOptions<RoomOptions> options, Sites.SiteStore sites, HttpContext http, Guid meetingId, CancellationToken cancellationToken)
+    private static async Task<IResult> InvitationsAsync(MeetingService meetings, DelegateAccess access, IAntiforgery antiforgery, IOptions<RoomOptions> options, Sites.SiteStore sites, HttpContext http, Guid meetingId, CancellationToken cancellationToken)
     {
         NoStore(http);
         if (await meetings.GetAsync(meetingId, cancellationToken).ConfigureAwait(false) is not { } meeting)
@@ -174,7 +194,32 @@ public static partial class RoomPages
             cards.Add(new InvitationCard(person, tree.TryGet(person.SiteCode, out var s) ? s.Name : person.SiteCode, url, pin, QrCodes.Svg(url)));
         }
 
-        return Page<InvitationsPage>(new Dictionary<string, object?> { [nameof(InvitationsPage.Meeting)] = meeting, [nameof(InvitationsPage.Cards)] = cards });
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        return Page<InvitationsPage>(new Dictionary<string, object?>
+        {
+            [nameof(InvitationsPage.Meeting)] = meeting,
+            [nameof(InvitationsPage.Cards)] = cards,
+            [nameof(InvitationsPage.AntiforgeryField)] = tokens.FormFieldName,
+            [nameof(InvitationsPage.AntiforgeryValue)] = tokens.RequestToken,
+        });
+    }
+
+    /// <summary>The invitations page's "new PIN" button: reissues, then shows the page again at that delegate's card.</summary>
+    private static async Task<IResult> ReissueAsync(MeetingService meetings, DelegateAccess access, IAntiforgery antiforgery, HttpContext http, Guid meetingId, Guid delegateId, CancellationToken cancellationToken)
+    {
+        NoStore(http);
+        if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
+        {
+            return Notice(StatusCodes.Status400BadRequest, "RoomBadForm", null);
+        }
+
+        if (await meetings.GetAsync(meetingId, cancellationToken).ConfigureAwait(false) is not { } meeting || meeting.Delegates.FirstOrDefault(d => d.Id == delegateId) is not { } person)
+        {
+            return Notice(StatusCodes.Status404NotFound, "RoomMeetingNotFound", null);
+        }
+
+        await access.ReissueAsync(meeting, person, http.Actor(), cancellationToken).ConfigureAwait(false);
+        return new SeeOther($"/meetings/{meetingId}/invitations#d-{delegateId}");
     }
 
     private static IResult Refusal(DomainException e) => e.Code switch
@@ -183,6 +228,9 @@ public static partial class RoomPages
         "token.used" => Notice(StatusCodes.Status410Gone, "RoomCodeUsed", e.Code),
         "meeting.over" => Notice(StatusCodes.Status410Gone, "RoomMeetingOver", e.Code),
         "token.delegate-removed" => Notice(StatusCodes.Status410Gone, "RoomDelegateRemoved", e.Code),
+        "token.exhausted" => Notice(StatusCodes.Status410Gone, "RoomTicketExhausted", e.Code),
+        "token.reissued" => Notice(StatusCodes.Status410Gone, "RoomInvitationReplaced", e.Code),
+        "join.too-many" => Notice(StatusCodes.Status429TooManyRequests, "RoomTooManyScans", e.Code),
         _ => Notice(StatusCodes.Status400BadRequest, "RoomCodeInvalid", e.Code),
     };
 

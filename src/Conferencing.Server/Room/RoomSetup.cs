@@ -31,6 +31,8 @@ public static class RoomSetup
         services.AddSingleton<DocumentService>();
         services.AddSingleton<RoomKeys>();
         services.AddSingleton<DelegateAccess>();
+        services.AddSingleton<PinThrottle>();
+        services.AddSingleton<DelegatePins>();
         services.AddSingleton<DisplayLinks>();
         services.AddSingleton<PresenterService>();
         services.AddSingleton<SpeakingService>();
@@ -41,6 +43,7 @@ public static class RoomSetup
         services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Chair.LiveRoomPanel), Meetings.Pages.MeetingPanelPlace.Side, 10));
         services.AddHostedService<RoomBroadcaster>();
         services.AddHostedService<RoomLifecycle>();
+        services.AddHostedService<StampedCopySweeper>();
 
         services.AddAuthentication()
             .AddCookie(RoomAuth.DelegateScheme, o =>

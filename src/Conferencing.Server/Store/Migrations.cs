@@ -33,6 +33,7 @@ public static class Migrations
         new(7, "relay nodes, meeting dial-in numbers, per-site call quality history", V7Relaying),
         new(8, "alarms name their meeting and who cleared them; history by time", V8AlarmHistory),
         new(9, "staff security stamps and site scopes; failed sign-ins kept in the store", V9StaffSessions),
+        new(10, "delegate sign-in: PIN attempt throttles and reissued PINs", V10DelegatePins),
     ];
 
     public static int Latest => All[^1].Version;
@@ -377,4 +378,29 @@ public static class Migrations
                 ("s", Guid.NewGuid().ToString("N")), ("u", name)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Wrong-PIN throttles kept in the store so every node sees them and a restart forgets nothing
+    /// (one row per ticket, per delegate); and each delegate's PIN generation, bumped when the
+    /// secretariat reissues a PIN, with the expiry of the invitation code issued with it.
+    /// </summary>
+    private static Task V10DelegatePins(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE pin_throttle (
+            key TEXT NOT NULL PRIMARY KEY,
+            attempts INTEGER NOT NULL,
+            failures INTEGER NOT NULL,
+            next_allowed_utc {ts} NOT NULL,
+            updated_utc {ts} NOT NULL
+        );
+        CREATE INDEX ix_pin_throttle_updated ON pin_throttle(updated_utc);
+        CREATE TABLE delegate_pins (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            delegate_id TEXT NOT NULL,
+            generation INTEGER NOT NULL,
+            invite_expires_utc {ts} NOT NULL,
+            reissued_by TEXT NOT NULL,
+            reissued_utc {ts} NOT NULL,
+            PRIMARY KEY (meeting_id, delegate_id)
+        );
+        """);
 }

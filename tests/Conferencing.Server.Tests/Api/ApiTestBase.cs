@@ -16,7 +16,7 @@ public abstract class ApiTestBase : IAsyncLifetime
 
     protected virtual bool Demo => false;
 
-    /// <summary>Extra configuration for this class's server.</summary>
+    /// <summary>Settings a test class adds to the server's configuration.</summary>
     protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
 
     /// <summary>The store under test: SQLite unless a class asks for PostgreSQL.</summary>

@@ -55,6 +55,8 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
                 new { name = "Nguyễn Văn An", unit = "UBND xã Hy Cương", siteCode = "PT-X-HC", phone = "0912 345 678" },
                 new { name = "Trần Thị Bình", unit = "UBND xã Pà Cò", siteCode = "PT-X-PC" },
             },
+            // Off by default; this meeting lets delegates confirm with their phone's last four digits.
+            phoneDigitsProof = true,
         }, ConferencingFactory.Json).DefaultTimeout();
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var meetingId = (await created.Content.ReadFromJsonAsync<JsonElement>().DefaultTimeout()).GetProperty("id").GetGuid();

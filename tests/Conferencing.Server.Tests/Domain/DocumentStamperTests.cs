@@ -12,7 +12,7 @@ public sealed class DocumentStamperTests
         var source = Path.Combine(Directory.CreateTempSubdirectory("stamp").FullName, "mat.pdf");
         File.WriteAllBytes(source, SamplePdf.Create(3, "Kế hoạch bảo đảm an ninh"));
         var opened = new DateTimeOffset(2026, 3, 2, 1, 5, 0, TimeSpan.Zero);
-        var bytes = new DocumentStamper().Stamp(source, new DocumentStamp("Nguyễn Văn An", "UBND xã Hy Cương", opened, "Kế hoạch"));
+        var bytes = new DocumentStamper().Stamp(source, new DocumentStamp("Nguyễn Văn An", "UBND xã Hy Cương", opened, "Kế hoạch", Guid.Parse("5f0c1a2b-0000-4000-8000-000000000001")));
 
         using var stamped = PdfDocument.Open(bytes);
         Assert.Equal(3, stamped.NumberOfPages);
@@ -22,7 +22,7 @@ public sealed class DocumentStamperTests
             Assert.Contains("Kế hoạch bảo đảm an ninh", text, StringComparison.Ordinal);
             Assert.Contains($"Trang {i} / 3", text, StringComparison.Ordinal);
             // Top, bottom and the diagonal: three stamps per page, in Vietnam's time (08:05, UTC+7).
-            Assert.Equal(3, CountOf(text, "Nguyễn Văn An · UBND xã Hy Cương · 08:05 02/03/2026"));
+            Assert.Equal(3, CountOf(text, "Nguyễn Văn An · UBND xã Hy Cương · 08:05 02/03/2026 · #5f0c1a2b"));
             Assert.Equal(3, CountOf(text, "TÀI LIỆU MẬT"));
         }
     }

@@ -39,8 +39,9 @@ public sealed class RoomAccessTests : RoomTestBase
         Assert.Equal(HttpStatusCode.Gone, again.StatusCode);
         Assert.Contains("data-code=\"token.used\"", await again.Content.ReadAsStringAsync().DefaultTimeout(), StringComparison.Ordinal);
 
-        // The other device's own ticket still works, with the last four digits of the phone.
-        var byPhone = await ConfirmAsync(second, b, DelegateId(0), "5678").DefaultTimeout();
+        // The other device's own ticket still works (the phone's last four digits do not: that proof is off unless the meeting allows it).
+        Assert.Equal(HttpStatusCode.BadRequest, (await ConfirmAsync(second, b, DelegateId(0), "5678").DefaultTimeout()).StatusCode);
+        var byPhone = await ConfirmAsync(second, b, DelegateId(0), (await InvitationAsync(0)).Pin).DefaultTimeout();
         Assert.Equal(HttpStatusCode.SeeOther, byPhone.StatusCode);
         var sessions = await Admin.GetFromJsonAsync<List<DelegateSession>>($"/api/meetings/{MeetingId}/delegate-sessions", Json).DefaultTimeout();
         Assert.Equal(2, sessions!.Count);

@@ -34,6 +34,7 @@ public sealed partial class MeetingForm : IDisposable
     private string? _loadProblem;
     private string _title = "";
     private string? _description;
+    private bool _phoneDigitsProof;
     private MeetingKind _kind = MeetingKind.ProvinceHosted;
     private string? _host;
     private DateOnly _startDate;
@@ -139,6 +140,7 @@ public sealed partial class MeetingForm : IDisposable
         _original = meeting;
         _title = meeting.Title;
         _description = meeting.Description;
+        _phoneDigitsProof = meeting.PhoneDigitsProof;
         _kind = meeting.Kind;
         _host = meeting.HostSiteCode;
         var start = VietnamTime.ToLocal(meeting.StartUtc);
@@ -268,7 +270,8 @@ public sealed partial class MeetingForm : IDisposable
             end,
             selection,
             forCheck ? [] : _delegates.Select(d => new DelegateInput(d.Id, d.Name, d.Title, d.Unit, d.SiteCode, d.Phone)).ToList(),
-            forCheck ? [] : _agenda.Select(a => new AgendaInput(a.Id, a.Title, a.Presenter, a.Minutes)).ToList());
+            forCheck ? [] : _agenda.Select(a => new AgendaInput(a.Id, a.Title, a.Presenter, a.Minutes)).ToList(),
+            PhoneDigitsProof: _phoneDigitsProof);
     }
 
     private bool ValidateLocally()
