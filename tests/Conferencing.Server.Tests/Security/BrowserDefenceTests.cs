@@ -128,14 +128,25 @@ public sealed class BrowserDefenceTests : RoomTestBase
     public async Task HealthNeverShowsTheStoreErrorText()
     {
         var path = new SqliteConnectionStringBuilder(Factory.Database.ConnectionString).DataSource;
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        // A folder where the database was: every open now fails inside SQLite. The server's background
+        // services may open (and so re-create) the file between the delete and the mkdir: try again.
+        for (var attempt = 0; !Directory.Exists(path); attempt++)
         {
-            File.Delete(path + suffix);
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(path + suffix);
+            }
+
+            try
+            {
+                Directory.CreateDirectory(path);
+            }
+            catch (IOException) when (attempt < 50)
+            {
+            }
         }
 
-        // A folder where the database was: every open now fails inside SQLite.
-        Directory.CreateDirectory(path);
         try
         {
             var response = await Factory.CreateClient().GetAsync(new Uri("/health", UriKind.Relative)).DefaultTimeout();
