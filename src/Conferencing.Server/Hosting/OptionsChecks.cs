@@ -19,6 +19,31 @@ public static class OptionsChecks
         return builder;
     }
 
+    /// <summary>Checks with a function that lists every problem of the options (none when usable), one line each.</summary>
+    public static OptionsBuilder<T> CheckAll<T>(this OptionsBuilder<T> builder, Func<T, IReadOnlyList<string>> problems)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(problems);
+        builder.Services.AddSingleton<IValidateOptions<T>>(new ListCheck<T>(builder.Name, problems));
+        return builder;
+    }
+
+    private sealed class ListCheck<T>(string name, Func<T, IReadOnlyList<string>> problems) : IValidateOptions<T>
+        where T : class
+    {
+        public ValidateOptionsResult Validate(string? optionsName, T options)
+        {
+            if (optionsName is not null && optionsName != name)
+            {
+                return ValidateOptionsResult.Skip;
+            }
+
+            var found = problems(options);
+            return found.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(found);
+        }
+    }
+
     private sealed class NamedCheck<T>(string name, Func<T, bool> ok, Func<T, string> message) : IValidateOptions<T>
         where T : class
     {

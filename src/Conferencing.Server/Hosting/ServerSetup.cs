@@ -81,7 +81,7 @@ public static class ServerSetup
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<StartupTasks>();
         services.AddOptions<Endpoints.Presence.SipServerOptions>().BindConfiguration(Endpoints.Presence.SipServerOptions.Section)
-            .Check(o => System.Net.IPEndPoint.TryParse(o.Listen, out _), o => $"Sip:Listen must be address:port such as 0.0.0.0:5060; it is '{o.Listen}'.")
+            .CheckAll(o => o.Problems())
             .Check(o => o.KeepaliveInterval > TimeSpan.Zero && o.OfflineAfter > o.KeepaliveInterval,
                 o => $"Sip:OfflineAfter must exceed Sip:KeepaliveInterval (above zero); they are {o.OfflineAfter} and {o.KeepaliveInterval}.")
             .ValidateOnStart();
