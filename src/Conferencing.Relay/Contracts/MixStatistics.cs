@@ -22,3 +22,10 @@ public sealed record MixSourceStatistics(
     long LateFrames,
     long LostFrames,
     long DroppedFrames);
+
+/// <summary>A meeting's audio mix.</summary>
+/// <param name="Enabled">Mixing was asked for.</param>
+/// <param name="OpenDiscussion">Open discussion is on.</param>
+/// <param name="MaxSpeakers">How many sites open discussion hears at once.</param>
+/// <param name="Active">The mix runs now (it waits for a floor, or open discussion, to have something to mix).</param>
+public sealed record AudioMixInfo(bool Enabled, bool OpenDiscussion, int MaxSpeakers, bool Active);
