@@ -499,9 +499,9 @@ internal sealed partial class MeetingMedia : IDisposable
         {
             var mix = new Mixing.MeetingMix(Number, Audio, Audio.RtpSocket, codec!, _options.AudioMix, Audio.BatchedSend, _logger);
             mix.UpdateRoles(audio, _program, _returnFeed, request.OpenDiscussion, maxSpeakers);
-            mix.Start();
             Volatile.Write(ref _mix, mix);
             Audio.Mix = mix;
+            mix.Start();
             Log.MixStarted(_logger, Number, codec!.Name, request.OpenDiscussion);
         }
         else if (active)

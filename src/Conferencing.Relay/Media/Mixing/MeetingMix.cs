@@ -85,6 +85,9 @@ internal sealed partial class MeetingMix : IDisposable
     /// <summary>Ticks that came late enough that the clock started over rather than catch up.</summary>
     public long ClockResets;
 
+    /// <summary>Bytes the mix thread has allocated (after each frame), which should stop growing once it runs.</summary>
+    public long ThreadAllocatedBytes;
+
     public void Start()
     {
         _thread = new Thread(Run) { IsBackground = true, Name = $"relay {_number} mix", Priority = ThreadPriority.AboveNormal };
@@ -192,8 +195,10 @@ internal sealed partial class MeetingMix : IDisposable
 
     private void Run()
     {
+        // The first frame a frame from now: a packet the forwarding path is sending as the mix
+        // takes over is out before the mix numbers its first.
         long start = Stopwatch.GetTimestamp();
-        long frames = 0;
+        long frames = 1;
         while (!_stopping)
         {
             long due = start + (frames * _frameTicks);
@@ -223,6 +228,7 @@ internal sealed partial class MeetingMix : IDisposable
                 Log.TickFailed(_logger, e, _number);
             }
 
+            Volatile.Write(ref ThreadAllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
             frames++;
         }
     }
