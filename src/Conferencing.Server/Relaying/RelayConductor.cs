@@ -28,6 +28,7 @@ public sealed partial class RelayConductor : BackgroundService
     private const string ParentLeg = "parent";
     private const string CentralLeg = "central";
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> _openDiscussion = new();
     private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
     private readonly MeetingEvents _events;
     private readonly MeetingService _meetingService;

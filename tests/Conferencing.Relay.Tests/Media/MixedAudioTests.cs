@@ -192,27 +192,30 @@ public sealed class MixedAudioTests
         Assert.True(mix.FramesSent > 50);
     }
 
-    private static void AssertHears(TestLeg leg, MediaHarness harness, double[] heard, double[] notHeard)
+    private static void AssertHears(TestLeg leg, MediaHarness harness, double[] heard, double[] notHeard) =>
+        AssertHears(leg.Id, Decode(leg.Audio.From(harness.AudioPort.Port)), heard, notHeard);
+
+    /// <summary>Checks a second from the middle of what a leg decoded for tones it must and must not hear.</summary>
+    internal static void AssertHears(string id, short[] pcm, double[] heard, double[] notHeard, double least = 3000)
     {
-        short[] pcm = Decode(leg.Audio.From(harness.AudioPort.Port));
-        Assert.True(pcm.Length >= 8000 * 2, $"{leg.Id}: {pcm.Length} samples");
+        Assert.True(pcm.Length >= 8000 * 2, $"{id}: {pcm.Length} samples");
 
         // A second from the middle, past the jitter buffers' start.
         ReadOnlySpan<short> window = pcm.AsSpan(pcm.Length / 2 - 4000, 8000);
         foreach (double f in heard)
         {
             double amplitude = Signals.Amplitude(window, 8000, f);
-            Assert.True(amplitude > 3000, $"{leg.Id} should hear {f} Hz: amplitude {amplitude:F0}");
+            Assert.True(amplitude > least, $"{id} should hear {f} Hz: amplitude {amplitude:F0}");
         }
 
         foreach (double f in notHeard)
         {
             double amplitude = Signals.Amplitude(window, 8000, f);
-            Assert.True(amplitude < 150, $"{leg.Id} should not hear {f} Hz: amplitude {amplitude:F0}");
+            Assert.True(amplitude < 150, $"{id} should not hear {f} Hz: amplitude {amplitude:F0}");
         }
     }
 
-    private static short[] Decode(IEnumerable<Received> packets)
+    internal static short[] Decode(IEnumerable<Received> packets)
     {
         var pcm = new List<short>();
         foreach (Received p in packets.Where(p => p.PayloadType == 0).OrderBy(p => p.At))
@@ -230,7 +233,8 @@ public sealed class MixedAudioTests
 /// </summary>
 internal sealed class ToneSender : IDisposable
 {
-    private readonly TestLeg _leg;
+    private readonly UdpProbe _from;
+    private readonly uint _ssrc;
     private readonly IPEndPoint _to;
     private readonly double _frequency;
     private readonly Thread _thread;
@@ -238,12 +242,19 @@ internal sealed class ToneSender : IDisposable
     private volatile int _digit = -1;
 
     public ToneSender(TestLeg leg, IPEndPoint to, double frequency, double amplitude = 6000)
+        : this(leg.AudioRtp, leg.Ssrc + 1, to, frequency, amplitude)
     {
-        _leg = leg;
+    }
+
+    /// <summary>Sends from <paramref name="from"/>, the port an endpoint's SDP names (symmetric RTP).</summary>
+    public ToneSender(UdpProbe from, uint ssrc, IPEndPoint to, double frequency, double amplitude = 6000)
+    {
+        _from = from;
+        _ssrc = ssrc;
         _to = to;
         _frequency = frequency;
         Amplitude = amplitude;
-        _thread = new Thread(Run) { IsBackground = true, Name = "tone " + leg.Id };
+        _thread = new Thread(Run) { IsBackground = true, Name = $"tone {frequency} Hz" };
         _thread.Start();
     }
 
@@ -259,7 +270,7 @@ internal sealed class ToneSender : IDisposable
 
     private void Run()
     {
-        uint ssrc = _leg.Ssrc + 1;
+        uint ssrc = _ssrc;
         ushort sequence = (ushort)Random.Shared.Next(0, 60000);
         uint timestamp = (uint)Random.Shared.Next();
         short[] pcm = new short[160];
@@ -280,7 +291,7 @@ internal sealed class ToneSender : IDisposable
                 packet[length + i] = G711Codec.EncodeMuLaw(pcm[i]);
             }
 
-            _leg.AudioRtp.Send(packet, _to);
+            _from.Send(packet, _to);
             if (_digit is int digit and >= 0)
             {
                 _digit = -1;
@@ -293,7 +304,7 @@ internal sealed class ToneSender : IDisposable
                     dtmf[n + 1] = (byte)((e == 2 ? 0x80 : 0) | 10);
                     dtmf[n + 2] = 0;
                     dtmf[n + 3] = (byte)(160 * (e + 1));
-                    _leg.AudioRtp.Send(dtmf.AsSpan(0, n + 4).ToArray(), _to);
+                    _from.Send(dtmf.AsSpan(0, n + 4).ToArray(), _to);
                 }
             }
 
