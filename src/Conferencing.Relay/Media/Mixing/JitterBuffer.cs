@@ -31,8 +31,12 @@ internal sealed class JitterBuffer
     /// <summary>Reads over which the buffer's surplus is watched before it shrinks (1 s).</summary>
     public const int ShrinkWindow = 50;
 
-    /// <summary>Reads without a late packet after which a late-packet boost is taken back by a frame (5 s).</summary>
-    public const int BoostDecayReads = 250;
+    /// <summary>
+    /// Reads without a late packet after which a late-packet boost is taken back by a frame (2 s):
+    /// a start-up stall or one burst should not keep the delay up for long; steady jitter is
+    /// covered by the jitter estimate, not by the boost.
+    /// </summary>
+    public const int BoostDecayReads = 100;
 
     private const int BlocksPerSecond = 200; // 5 ms blocks: the finest packet time in use
 
