@@ -83,7 +83,8 @@ internal sealed partial class RelayMeeting
         [.. Legs.Values.OrderBy(l => l.CreatedUtc).Select(Info)],
         Media.Drops,
         OpenedUtc,
-        [.. DialIn.Allowed.Keys.Order(StringComparer.Ordinal)]);
+        [.. DialIn.Allowed.Keys.Order(StringComparer.Ordinal)],
+        Media.AudioMix);
 
     public LegInfo Info(RelayLeg leg) => leg.ToInfo(leg.Id == ProgramLegId, leg.Id == ReturnFeedLegId);
 
@@ -420,9 +421,18 @@ internal sealed partial class RelayMeeting
             {
                 Interlocked.Increment(ref audio.Epoch);
             }
+
+            // A mixed meeting hears or stops hearing the leg.
+            Media.Update();
         }
 
         Publish(leg, muted ? LegEventKind.Muted : LegEventKind.Unmuted);
+    }
+
+    public void SetAudioMix(AudioMixRequest request)
+    {
+        Media.SetAudioMix(request);
+        PublishProgram();
     }
 
     public void RequestKeyframe(string legId)
@@ -474,7 +484,7 @@ internal sealed partial class RelayMeeting
             if (leg.Media is { } media && leg.State == LegState.Connected)
             {
                 var (audio, video, sinceKeyframe) = Media.Statistics(media, seconds);
-                list.Add(new LegStatistics(leg.Id, LegState.Connected, audio, video, sinceKeyframe is null ? null : Math.Round(sinceKeyframe.Value, 3)));
+                list.Add(new LegStatistics(leg.Id, LegState.Connected, audio, video, sinceKeyframe is null ? null : Math.Round(sinceKeyframe.Value, 3), media.Audio?.MixSource?.Statistics()));
             }
         }
 
@@ -543,7 +553,7 @@ internal sealed partial class RelayMeeting
     private void Publish(RelayLeg leg, LegEventKind kind, int? status = null, string? reason = null) =>
         _node.Publish(new LegEvent(Now, Number, leg.Id, kind, status, reason, Info(leg)));
 
-    private void PublishProgram() => _node.Publish(new ProgramEvent(Now, Number, ProgramLegId, ReturnFeedLegId));
+    private void PublishProgram() => _node.Publish(new ProgramEvent(Now, Number, ProgramLegId, ReturnFeedLegId, Media.AudioMix));
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex LegIdPattern();

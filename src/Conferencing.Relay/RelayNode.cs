@@ -186,6 +186,19 @@ public sealed partial class RelayNode : IRelayControl, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task SetAudioMixAsync(string number, AudioMixRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.MaxSpeakers is < 0 or > 16)
+        {
+            throw RelayException.Invalid("maxSpeakers", "maxSpeakers must be between 0 and 16.");
+        }
+
+        Meeting(number).SetAudioMix(request);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task SetAudioMutedAsync(string number, string legId, bool muted, CancellationToken cancellationToken = default)
     {
         Meeting(number).SetAudioMuted(legId, muted);

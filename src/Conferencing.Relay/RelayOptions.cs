@@ -97,6 +97,9 @@ public sealed class RelayOptions
     /// <summary>The most legs one meeting may have. The default is <see cref="DefaultMaxLegsPerMeeting"/>.</summary>
     public int MaxLegsPerMeeting { get; set; } = DefaultMaxLegsPerMeeting;
 
+    /// <summary>How a mixed meeting's audio is mixed (<c>Relay:AudioMix:*</c>).</summary>
+    public AudioMixOptions AudioMix { get; set; } = new();
+
     /// <summary>The SIP listen endpoint, parsed.</summary>
     internal IPEndPoint SipEndPoint => IPEndPoint.Parse(Sip);
 
@@ -219,6 +222,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         {
             failures.Add($"Relay:MaxLegsPerMeeting must be between 1 and 10000; it is {options.MaxLegsPerMeeting}.");
         }
+
+        failures.AddRange(options.AudioMix.Validate());
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -44,6 +44,9 @@ public interface IRelayControl
     /// <summary>Stops or resumes forwarding a leg's audio.</summary>
     Task SetAudioMutedAsync(string number, string legId, bool muted, CancellationToken cancellationToken = default);
 
+    /// <summary>Mixes a meeting's audio (the chair and the floor heard together, open discussion) or switches it; see <see cref="AudioMixRequest"/>.</summary>
+    Task SetAudioMixAsync(string number, AudioMixRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Asks the source of what a leg receives for a keyframe (rate-limited like every request).</summary>
     Task RequestKeyframeAsync(string number, string legId, CancellationToken cancellationToken = default);
 

@@ -119,6 +119,7 @@ public sealed record MediaDrops(long TooShort, long BadVersion, long Malformed, 
 /// <param name="Drops">Datagrams dropped on the media ports.</param>
 /// <param name="OpenedUtc">When the meeting was opened.</param>
 /// <param name="DialInUsers">The digest users allowed to dial in now, sorted (their passwords are never shown).</param>
+/// <param name="AudioMix">How the audio is mixed, or null from a relay before mixing existed.</param>
 public sealed record RelayMeetingInfo(
     string Number,
     bool HasPin,
@@ -129,4 +130,5 @@ public sealed record RelayMeetingInfo(
     IReadOnlyList<LegInfo> Legs,
     MediaDrops Drops,
     DateTimeOffset OpenedUtc,
-    IReadOnlyList<string>? DialInUsers = null);
+    IReadOnlyList<string>? DialInUsers = null,
+    AudioMixInfo? AudioMix = null);

@@ -72,12 +72,13 @@ public enum LegEventKind
 /// <param name="Leg">The leg after the change.</param>
 public sealed record LegEvent(DateTimeOffset AtUtc, string Meeting, string LegId, LegEventKind Kind, int? StatusCode, string? Reason, LegInfo Leg) : RelayEvent(AtUtc);
 
-/// <summary>The program of a meeting changed.</summary>
+/// <summary>The program of a meeting, or how its audio is mixed, changed.</summary>
 /// <param name="AtUtc">When.</param>
 /// <param name="Meeting">The meeting number.</param>
 /// <param name="ProgramLegId">The new program source, or null.</param>
 /// <param name="ReturnFeedLegId">What the program source receives, or null.</param>
-public sealed record ProgramEvent(DateTimeOffset AtUtc, string Meeting, string? ProgramLegId, string? ReturnFeedLegId) : RelayEvent(AtUtc);
+/// <param name="AudioMix">How the audio is mixed now.</param>
+public sealed record ProgramEvent(DateTimeOffset AtUtc, string Meeting, string? ProgramLegId, string? ReturnFeedLegId, AudioMixInfo? AudioMix = null) : RelayEvent(AtUtc);
 
 /// <summary>One second of every connected leg of a meeting.</summary>
 /// <param name="AtUtc">The end of the interval.</param>

@@ -34,3 +34,16 @@ public sealed record ProgramRequest(string? LegId, string? ReturnFeedLegId = nul
 /// <summary>Mutes or unmutes the audio a leg sends, at the relay.</summary>
 /// <param name="Muted">True to stop forwarding the leg's audio.</param>
 public sealed record MuteRequest(bool Muted);
+
+/// <summary>How a meeting's audio is mixed at this relay (the root of the cascade; child relays forward).</summary>
+/// <param name="Enabled">
+/// Mix rather than switch: while the meeting has a program and a return feed (the floor and the
+/// chair), or open discussion is on, everyone hears those together; each of them hears the others.
+/// </param>
+/// <param name="OpenDiscussion">Also hear up to <paramref name="MaxSpeakers"/> of the loudest unmuted sites, by voice activity.</param>
+/// <param name="MaxSpeakers">How many sites open discussion hears at once, 0 to 16; the relay's <c>Relay:AudioMix:MaxSpeakers</c> when null.</param>
+public sealed record AudioMixRequest(bool Enabled, bool OpenDiscussion = false, int? MaxSpeakers = null)
+{
+    /// <summary>Switched audio, as without a mix.</summary>
+    public static AudioMixRequest Off { get; } = new(false);
+}

@@ -41,7 +41,8 @@ public sealed record StreamStatistics(
 /// <param name="Audio">Audio, or null when the leg has none.</param>
 /// <param name="Video">Video, or null when the leg has none.</param>
 /// <param name="SinceLastKeyframeSentSeconds">Time since the relay last sent the leg the start of a keyframe, or null before the first.</param>
-public sealed record LegStatistics(string LegId, LegState State, StreamStatistics? Audio, StreamStatistics? Video, double? SinceLastKeyframeSentSeconds)
+/// <param name="Mix">The leg as a source of the audio mix (level, jitter buffer), or null when the meeting is not mixed.</param>
+public sealed record LegStatistics(string LegId, LegState State, StreamStatistics? Audio, StreamStatistics? Video, double? SinceLastKeyframeSentSeconds, MixSourceStatistics? Mix = null)
 {
     /// <summary>Packets received from the leg, all streams.</summary>
     public long PacketsIn => (Audio?.PacketsIn ?? 0) + (Video?.PacketsIn ?? 0);

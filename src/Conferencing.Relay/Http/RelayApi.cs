@@ -38,6 +38,7 @@ public static class RelayApi
         api.MapDelete("/meetings/{number}/legs/{legId}", HangUpAsync);
         api.MapPut("/meetings/{number}/program", SetProgramAsync);
         api.MapPut("/meetings/{number}/legs/{legId}/mute", MuteAsync);
+        api.MapPut("/meetings/{number}/audio-mix", SetAudioMixAsync);
         api.MapPost("/meetings/{number}/legs/{legId}/keyframe", KeyframeAsync);
         api.MapGet("/meetings/{number}/statistics", StatisticsAsync);
         api.MapGet("/events", Events);
@@ -214,6 +215,24 @@ public static class RelayApi
         try
         {
             await relay.SetProgramAsync(number, request, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Ok(await relay.GetMeetingAsync(number, cancellationToken).ConfigureAwait(false));
+        }
+        catch (RelayException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<Results<Ok<RelayMeetingInfo>, ProblemHttpResult>> SetAudioMixAsync(string number, AudioMixRequest? request, IRelayControl relay, CancellationToken cancellationToken)
+    {
+        if (request is null)
+        {
+            return Problem(RelayException.Invalid("body", "A JSON body with enabled, and optionally openDiscussion and maxSpeakers, is needed."));
+        }
+
+        try
+        {
+            await relay.SetAudioMixAsync(number, request, cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(await relay.GetMeetingAsync(number, cancellationToken).ConfigureAwait(false));
         }
         catch (RelayException e)

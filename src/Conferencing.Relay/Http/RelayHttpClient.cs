@@ -79,6 +79,10 @@ public sealed partial class RelayHttpClient : IRelayControl
         SendAsync<RelayMeetingInfo>(HttpMethod.Put, $"v1/meetings/{Escape(number)}/program", request, cancellationToken);
 
     /// <inheritdoc />
+    public Task SetAudioMixAsync(string number, AudioMixRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<RelayMeetingInfo>(HttpMethod.Put, $"v1/meetings/{Escape(number)}/audio-mix", request, cancellationToken);
+
+    /// <inheritdoc />
     public Task SetAudioMutedAsync(string number, string legId, bool muted, CancellationToken cancellationToken = default) =>
         SendAsync<object>(HttpMethod.Put, $"v1/meetings/{Escape(number)}/legs/{Escape(legId)}/mute", new MuteRequest(muted), cancellationToken);
 

@@ -17,10 +17,16 @@ internal abstract class FanOut : IDisposable
     public long SystemCalls;
 
     /// <summary>Creates the sender: sendmmsg on Linux when <paramref name="batched"/>, else one SendTo per leg.</summary>
-    public static FanOut Create(MediaSocket socket, bool batched) =>
+    public static FanOut Create(MediaSocket socket, bool batched) => Create(socket, socket.Buffer, batched);
+
+    /// <summary>
+    /// A sender whose packets lie in <paramref name="buffer"/> (pinned, at least <see cref="MediaSocket.BufferSize"/>)
+    /// rather than the socket's receive buffer: the mixer sends from its own thread.
+    /// </summary>
+    public static FanOut Create(MediaSocket socket, byte[] buffer, bool batched) =>
         batched && OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64
-            ? new LinuxBatchFanOut(socket)
-            : new PortableFanOut(socket);
+            ? new LinuxBatchFanOut(socket, buffer)
+            : new PortableFanOut(socket, buffer);
 
     /// <summary>True when packets are batched into sendmmsg calls.</summary>
     public abstract bool IsBatched { get; }
@@ -41,7 +47,7 @@ internal abstract class FanOut : IDisposable
 }
 
 /// <summary>One SendTo per leg, rewriting the header in the buffer in place. Works everywhere.</summary>
-internal sealed class PortableFanOut(MediaSocket socket) : FanOut
+internal sealed class PortableFanOut(MediaSocket socket, byte[] buffer) : FanOut
 {
     private int _length;
 
@@ -51,7 +57,6 @@ internal sealed class PortableFanOut(MediaSocket socket) : FanOut
 
     public override void Add(ReadOnlySpan<byte> header, SocketAddress destination)
     {
-        byte[] buffer = socket.Buffer;
         header.CopyTo(buffer);
         SystemCalls++;
         try
@@ -93,7 +98,7 @@ internal sealed unsafe partial class LinuxBatchFanOut : FanOut
     private int _length;
     private int _count;
 
-    public LinuxBatchFanOut(MediaSocket socket)
+    public LinuxBatchFanOut(MediaSocket socket, byte[] buffer)
     {
         _socket = socket;
         _fd = (int)socket.Socket.SafeHandle.DangerousGetHandle();
@@ -103,7 +108,7 @@ internal sealed unsafe partial class LinuxBatchFanOut : FanOut
         _messages = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(MaxBatch * sizeof(MMsgHdr)));
 
         // The buffer is on the pinned object heap already; the handle documents that it must stay put.
-        _bufferHandle = GCHandle.Alloc(socket.Buffer, GCHandleType.Pinned);
+        _bufferHandle = GCHandle.Alloc(buffer, GCHandleType.Pinned);
         _packet = (byte*)_bufferHandle.AddrOfPinnedObject();
         for (int i = 0; i < MaxBatch; i++)
         {

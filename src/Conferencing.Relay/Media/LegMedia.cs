@@ -167,6 +167,16 @@ internal sealed class LegStream
     public long LastKeyframeSentAt;
     public long HeldBack;
 
+    // ---- the mix (Mixing.MeetingMix), while the meeting is mixed ---------------------------
+    /// <summary>The leg's source in the mixer (set by the control side, read by the receive thread).</summary>
+    public volatile Mixing.MixSource? MixSource;
+
+    /// <summary>The mix frame last sent to the leg: a gap means the mix starts feeding it anew.</summary>
+    public long MixFrame = long.MinValue;
+    public bool HasMixEvent;
+    public uint MixEventIn;
+    public long MixEventFrame;
+
     // ---- the leg's receiver reports about our stream (RTCP receive thread) ------------------
     public bool HasReport;
     public byte ReportFractionLost;

@@ -77,6 +77,12 @@ internal sealed partial class MediaChannel
             return;
         }
 
+        if (Kind == MediaKind.Audio && Mix is { } mix)
+        {
+            mix.OnPacket(source, codec, packet, now);
+            return;
+        }
+
         if (routing.Version != _appliedVersion)
         {
             ApplyRouting(routing, now);

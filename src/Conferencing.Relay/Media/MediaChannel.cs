@@ -27,6 +27,9 @@ internal sealed partial class MediaChannel : IDisposable
     private readonly byte[] _injection = new byte[RtpPacket.FixedHeaderLength + (15 * 4) + H264ParameterSets.MaxLength];
     private readonly Lock _publishLock = new();
     private Routing _routing = Routing.Empty;
+
+    /// <summary>The meeting's mix while its audio is mixed: audio packets go there instead of being forwarded.</summary>
+    internal volatile Mixing.MeetingMix? Mix;
     private int _appliedVersion;
 
     // Datagrams dropped on this channel's ports, by reason (see MediaDrops).
@@ -48,6 +51,7 @@ internal sealed partial class MediaChannel : IDisposable
         _rtcp = rtcp;
         _logger = logger;
         _fanOut = FanOut.Create(rtp, options.BatchedSend);
+        BatchedSend = options.BatchedSend;
         _gateKeyframes = kind == MediaKind.Video && codecs[0].IsH264;
         _latching = options.Latching;
         _switchTimeoutTicks = (long)(options.SwitchTimeout.TotalSeconds * Stopwatch.Frequency);
@@ -76,6 +80,11 @@ internal sealed partial class MediaChannel : IDisposable
     public long PacketPathAllocatedBytes => Volatile.Read(ref _rtp.ThreadAllocatedBytes);
 
     public Routing Routing => Volatile.Read(ref _routing);
+
+    /// <summary>The RTP socket, which the mix sends from.</summary>
+    internal MediaSocket RtpSocket => _rtp;
+
+    internal bool BatchedSend { get; }
 
     public void Start(string name)
     {

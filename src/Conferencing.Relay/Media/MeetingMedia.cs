@@ -20,6 +20,8 @@ internal sealed partial class MeetingMedia : IDisposable
     private readonly TimeProvider _time;
     private LegMedia? _program;
     private LegMedia? _returnFeed;
+    private AudioMixRequest _mixRequest = AudioMixRequest.Off;
+    private Mixing.MeetingMix? _mix;
     private int _version;
     private bool _disposed;
     private long _lastStatisticsAt;
@@ -79,6 +81,34 @@ internal sealed partial class MeetingMedia : IDisposable
     public LegMedia? Program => Volatile.Read(ref _program);
 
     public LegMedia? ReturnFeed => Volatile.Read(ref _returnFeed);
+
+    /// <summary>The mix while the meeting's audio is mixed, else null.</summary>
+    public Mixing.MeetingMix? Mix => Volatile.Read(ref _mix);
+
+    /// <summary>What the controller asked of the mix, and whether it runs.</summary>
+    public AudioMixInfo AudioMix
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new AudioMixInfo(_mixRequest.Enabled, _mixRequest.OpenDiscussion, _mixRequest.MaxSpeakers ?? _options.AudioMix.MaxSpeakers, _mix is not null);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Turns the mix on or off. It runs only while it has something to mix (a program and a return
+    /// feed, or open discussion): otherwise the audio is forwarded as before, at forwarding's cost.
+    /// </summary>
+    public void SetAudioMix(AudioMixRequest request)
+    {
+        lock (_lock)
+        {
+            _mixRequest = request;
+            PublishLocked();
+        }
+    }
 
     /// <summary>Keyframe requests that arrived inside the rate limit and were folded into a later one.</summary>
     internal long CoalescedKeyframeRequests;
@@ -423,6 +453,14 @@ internal sealed partial class MeetingMedia : IDisposable
             }
 
             _disposed = true;
+            if (_mix is { } mix)
+            {
+                mix.Stop([.. _legs.Select(l => l.Audio).OfType<LegStream>()]);
+                Audio.Mix = null;
+                _mix = null;
+                mix.Dispose();
+            }
+
             foreach (LegMedia leg in _legs)
             {
                 lock (leg.KeyframeLock)
@@ -444,8 +482,41 @@ internal sealed partial class MeetingMedia : IDisposable
     private void PublishLocked()
     {
         _version++;
-        Audio.Publish(_version, [.. _legs.Select(l => l.Audio).OfType<LegStream>()], _program, _returnFeed);
+        LegStream[] audio = [.. _legs.Select(l => l.Audio).OfType<LegStream>()];
+        ApplyMixLocked(audio);
+        Audio.Publish(_version, audio, _program, _returnFeed);
         Video?.Publish(_version, [.. _legs.Select(l => l.Video).OfType<LegStream>()], _program, _returnFeed);
+    }
+
+    private void ApplyMixLocked(LegStream[] audio)
+    {
+        AudioMixRequest request = _mixRequest;
+        Mixing.AudioCodec? codec = Mixing.AudioCodec.For(Profile.AudioFormat);
+        bool active = !_disposed && request.Enabled && codec is not null
+            && ((_program is not null && _returnFeed is not null) || request.OpenDiscussion);
+        int maxSpeakers = request.MaxSpeakers ?? _options.AudioMix.MaxSpeakers;
+        if (active && _mix is null)
+        {
+            var mix = new Mixing.MeetingMix(Number, Audio, Audio.RtpSocket, codec!, _options.AudioMix, Audio.BatchedSend, _logger);
+            mix.UpdateRoles(audio, _program, _returnFeed, request.OpenDiscussion, maxSpeakers);
+            Volatile.Write(ref _mix, mix);
+            Audio.Mix = mix;
+            mix.Start();
+            Log.MixStarted(_logger, Number, codec!.Name, request.OpenDiscussion);
+        }
+        else if (active)
+        {
+            _mix!.UpdateRoles(audio, _program, _returnFeed, request.OpenDiscussion, maxSpeakers);
+        }
+        else if (_mix is { } mix)
+        {
+            // The forwarding path takes over from where the mix left each leg.
+            mix.Stop(audio);
+            Audio.Mix = null;
+            Volatile.Write(ref _mix, null);
+            mix.Dispose();
+            Log.MixStopped(_logger, Number);
+        }
     }
 
     private static partial class Log
@@ -455,5 +526,11 @@ internal sealed partial class MeetingMedia : IDisposable
 
         [LoggerMessage(EventId = 20112, Level = LogLevel.Warning, Message = "Meeting {Meeting}: picture_fast_update INFO to {Leg} failed")]
         public static partial void InfoFailed(ILogger logger, Exception exception, string meeting, string leg);
+
+        [LoggerMessage(EventId = 17002, Level = LogLevel.Information, Message = "Meeting {Meeting}: audio mixed ({Codec}, open discussion {OpenDiscussion})")]
+        public static partial void MixStarted(ILogger logger, string meeting, string codec, bool openDiscussion);
+
+        [LoggerMessage(EventId = 17003, Level = LogLevel.Information, Message = "Meeting {Meeting}: audio forwarded again, the mix stopped")]
+        public static partial void MixStopped(ILogger logger, string meeting);
     }
 }

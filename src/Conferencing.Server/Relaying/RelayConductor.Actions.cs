@@ -87,6 +87,19 @@ public sealed partial class RelayConductor
         _inputs.Writer.TryWrite(new RedialInput(meetingId, endpointId, Release: true));
     }
 
+    /// <summary>
+    /// Turns open discussion on or off for a meeting: besides the chair and the floor, the loudest
+    /// unmuted sites are heard. Kept by the conductor for as long as the server runs.
+    /// </summary>
+    public void SetOpenDiscussion(Guid meetingId, bool on)
+    {
+        _openDiscussion[meetingId] = on;
+        Refresh();
+    }
+
+    /// <summary>Whether open discussion is on for a meeting.</summary>
+    public bool IsOpenDiscussion(Guid meetingId) => _openDiscussion.TryGetValue(meetingId, out var on) && on;
+
     /// <summary>Stops or resumes forwarding an endpoint's audio at the relay.</summary>
     public async Task<CallLegRoute> SetEndpointAudioMutedAsync(Guid meetingId, Guid endpointId, bool muted, CancellationToken cancellationToken)
     {

@@ -54,5 +54,11 @@ public sealed partial class RelayConductor
 
         [LoggerMessage(EventId = 11218, Level = LogLevel.Information, Message = "Meeting {Number}: {Leg} registered at {Contact} while still being dialled elsewhere; calling it there")]
         public static partial void DialAtContact(ILogger logger, string number, string leg, string contact);
+
+        [LoggerMessage(EventId = 17101, Level = LogLevel.Information, Message = "Meeting {Number} on {Relay}: audio mixed (open discussion {OpenDiscussion})")]
+        public static partial void AudioMixSet(ILogger logger, string number, string relay, bool openDiscussion);
+
+        [LoggerMessage(EventId = 17102, Level = LogLevel.Warning, Message = "Meeting {Number} on {Relay}: the relay does not mix audio ({Reason}); it stays switched")]
+        public static partial void AudioMixRefused(ILogger logger, string number, string relay, string reason);
     }
 }

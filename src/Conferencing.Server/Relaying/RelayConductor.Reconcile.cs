@@ -84,6 +84,10 @@ public sealed partial class RelayConductor
                 }
 
                 EnsureProgram(plan, relay, meeting);
+                if (relay.Key == plan.TopKey)
+                {
+                    EnsureAudioMix(plan, relay, meeting);
+                }
             }
         }
     }
@@ -407,6 +411,43 @@ public sealed partial class RelayConductor
 
             return null;
         });
+
+    /// <summary>
+    /// The top relay of every live meeting mixes its audio (the chair and the floor heard together
+    /// by all; relays below forward what it sends). Open discussion follows the secretariat's switch.
+    /// </summary>
+    private void EnsureAudioMix(MeetingPlan plan, PlannedRelay relay, MeetingView meeting)
+    {
+        bool open = _openDiscussion.TryGetValue(plan.Meeting.Id, out var on) && on;
+        if (meeting.MixRefused || (meeting.AudioMix is { Enabled: true } mix && mix.OpenDiscussion == open))
+        {
+            return;
+        }
+
+        var number = plan.Number;
+        var name = relay.Node.Name;
+        Issue($"{relay.Key}|{number}|audio-mix", relay.Key, async (control, cancellationToken) =>
+        {
+            try
+            {
+                await control.SetAudioMixAsync(number, new AudioMixRequest(true, open), cancellationToken).ConfigureAwait(false);
+                return () =>
+                {
+                    Log.AudioMixSet(_logger, number, name, open);
+                    meeting.AudioMix = new AudioMixInfo(true, open, meeting.AudioMix?.MaxSpeakers ?? AudioMixOptions.DefaultMaxSpeakers, meeting.AudioMix?.Active ?? false);
+                    Touch(number);
+                };
+            }
+            catch (RelayException e) when (e.Kind is RelayErrorKind.Invalid or RelayErrorKind.NotFound)
+            {
+                return () =>
+                {
+                    meeting.MixRefused = true;
+                    Log.AudioMixRefused(_logger, number, name, e.Message);
+                };
+            }
+        });
+    }
 
     private void EnsureProgram(MeetingPlan plan, PlannedRelay relay, MeetingView meeting)
     {

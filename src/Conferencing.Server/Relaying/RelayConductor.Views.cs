@@ -47,6 +47,12 @@ internal sealed class MeetingView(string number, DateTimeOffset openedUtc)
 
     public string? ReturnFeedLegId { get; set; }
 
+    /// <summary>How the relay mixes the meeting's audio, as it last said (null from a relay that does not mix).</summary>
+    public AudioMixInfo? AudioMix { get; set; }
+
+    /// <summary>Set when the relay refused to mix (an older relay): asked once, not again.</summary>
+    public bool MixRefused { get; set; }
+
     public Dictionary<string, LegInfo> Legs { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Last statistics of each connected leg.</summary>
@@ -57,7 +63,7 @@ internal sealed class MeetingView(string number, DateTimeOffset openedUtc)
 
     public static MeetingView From(RelayMeetingInfo info)
     {
-        var view = new MeetingView(info.Number, info.OpenedUtc) { ProgramLegId = info.ProgramLegId, ReturnFeedLegId = info.ReturnFeedLegId };
+        var view = new MeetingView(info.Number, info.OpenedUtc) { ProgramLegId = info.ProgramLegId, ReturnFeedLegId = info.ReturnFeedLegId, AudioMix = info.AudioMix };
         foreach (var leg in info.Legs)
         {
             view.Legs[leg.LegId] = leg;
@@ -141,6 +147,7 @@ public sealed partial class RelayConductor
                 if (view.Meetings.TryGetValue(program.Meeting, out var meeting))
                 {
                     (meeting.ProgramLegId, meeting.ReturnFeedLegId) = (program.ProgramLegId, program.ReturnFeedLegId);
+                    meeting.AudioMix = program.AudioMix ?? meeting.AudioMix;
                     Touch(program.Meeting);
                 }
 

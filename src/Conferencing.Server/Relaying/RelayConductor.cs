@@ -38,6 +38,7 @@ public sealed partial class RelayConductor : SupervisedService
     private const string ParentLeg = "parent";
     private const string CentralLeg = "central";
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> _openDiscussion = new();
     private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
     private readonly MeetingEvents _events;
     private readonly MeetingService _meetingService;

@@ -51,6 +51,10 @@ public static class RelayingApi
         meetings.MapGet("/quality", QualityAsync).ProducesProblem(404).WithSummary("Stored call quality per site; with history=true the 10-second buckets too (site= narrows them).");
         meetings.MapPost("/calls/{endpointId:guid}/redial", RedialAsync).RequireAuthorization(StaffRoles.Policies.Technician).ProducesProblem(404).ProducesProblem(409)
             .WithSummary("Hangs up an endpoint's call (or skips its wait) so that it is dialled again now.");
+        meetings.MapGet("/audio-mix", AudioMixAsync).ProducesProblem(404)
+            .WithSummary("How the meeting's audio is mixed: open discussion on or off.");
+        meetings.MapPut("/audio-mix", SetAudioMixAsync).RequireAuthorization(StaffRoles.Policies.Secretariat).ProducesProblem(404).ProducesValidationProblem()
+            .WithSummary("Turns open discussion on or off: besides the chair and the floor, the loudest unmuted sites are heard.");
         return routes;
     }
 
@@ -104,6 +108,28 @@ public static class RelayingApi
         var sites = await quality.ListAsync(id, cancellationToken).ConfigureAwait(false);
         var buckets = history == true ? await historyStore.ListAsync(id, site, cancellationToken).ConfigureAwait(false) : [];
         return TypedResults.Ok(new QualityResponse(id, sites, buckets));
+    }
+
+    private static async Task<Results<Ok<AudioMixResponse>, ProblemHttpResult>> AudioMixAsync(MeetingService meetings, RelayConductor conductor, Guid id, CancellationToken cancellationToken) =>
+        await meetings.GetAsync(id, cancellationToken).ConfigureAwait(false) is null
+            ? Problems.NotFound("meeting", id.ToString())
+            : TypedResults.Ok(new AudioMixResponse(conductor.IsOpenDiscussion(id)));
+
+    private static async Task<Results<Ok<AudioMixResponse>, ValidationProblem, ProblemHttpResult>> SetAudioMixAsync(
+        MeetingService meetings, RelayConductor conductor, Guid id, AudioMixResponse? input, CancellationToken cancellationToken)
+    {
+        if (input is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["openDiscussion"] = ["A JSON body with openDiscussion true or false is needed."] });
+        }
+
+        if (await meetings.GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound("meeting", id.ToString());
+        }
+
+        conductor.SetOpenDiscussion(id, input.OpenDiscussion);
+        return TypedResults.Ok(new AudioMixResponse(input.OpenDiscussion));
     }
 
     private static async Task<Results<Accepted, ProblemHttpResult>> RedialAsync(LiveCalls live, MeetingService meetings, RelayConductor conductor, Guid id, Guid endpointId, CancellationToken cancellationToken)
@@ -178,3 +204,7 @@ public static class RelayingApi
             status?.Health ?? RelayHealth.Connecting, status?.Error, status?.SinceUtc, status?.Meetings ?? 0, status?.ConnectedLegs ?? 0, r.UpdatedUtc);
     }
 }
+
+/// <summary>A meeting's audio mix as the secretariat sets it.</summary>
+/// <param name="OpenDiscussion">Besides the chair and the floor, the loudest unmuted sites are heard (up to the relay's <c>Relay:AudioMix:MaxSpeakers</c>).</param>
+public sealed record AudioMixResponse(bool OpenDiscussion);

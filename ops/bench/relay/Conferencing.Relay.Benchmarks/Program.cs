@@ -21,6 +21,8 @@ internal static class Program
         return args.FirstOrDefault() switch
         {
             "forward" => Forwarder.Run(Int("--legs", 10), Int("--sink-port", 0), Int("--source-port", 0), options.GetValueOrDefault("--batched", "true") == "true"),
+            "audio" => AudioBench.RunAll(Int("--legs", 150), Int("--seconds", 10), Int("--repeats", 3), options.GetValueOrDefault("--out", "audio-results.md")),
+            "audio-one" => AudioBench.RunOne(Int("--legs", 150), options.GetValueOrDefault("--config", "forward"), Int("--seconds", 10)),
             "run" => Runner.Run(
                 options.GetValueOrDefault("--bin") ?? throw new ArgumentException("--bin DIR with gen, sink and cfwd"),
                 Int("--seconds", 10),
@@ -34,6 +36,7 @@ internal static class Program
     private static int Usage()
     {
         Console.Error.WriteLine("usage: run --bin DIR [--seconds 10] [--repeats 3] [--legs 10,100,300,1000] [--out results.md]");
+        Console.Error.WriteLine("       audio [--legs 150] [--seconds 10] [--repeats 3] [--out audio-results.md]");
         Console.Error.WriteLine("       forward --legs N --sink-port P --source-port S [--batched true|false]");
         return 2;
     }
