@@ -19,6 +19,7 @@ public sealed class RoomAgentConnection : IAsyncDisposable
     private readonly HubConnection _connection;
     private readonly Dictionary<string, DeviceState> _reported = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _lifetime = new();
 
     public RoomAgentConnection(RoomAgentOptions options, ILogger logger, Func<HttpMessageHandler, HttpMessageHandler>? handler = null)
     {
@@ -47,6 +48,27 @@ public sealed class RoomAgentConnection : IAsyncDisposable
             RoomAgentLog.Reconnecting(_logger, e);
             return Task.CompletedTask;
         };
+        // The server closing the connection cleanly (a restart, or this agent replaced) does not trigger
+        // the client's automatic reconnect: start over, with the same backoff, until disposed.
+        _connection.Closed += e =>
+        {
+            if (!_lifetime.IsCancellationRequested)
+            {
+                RoomAgentLog.Reconnecting(_logger, e);
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await ConnectAsync(_lifetime.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                });
+            }
+
+            return Task.CompletedTask;
+        };
         _connection.Reconnected += async _ =>
         {
             RoomAgentLog.Reconnected(_logger);
@@ -61,9 +83,16 @@ public sealed class RoomAgentConnection : IAsyncDisposable
     /// <summary>Connects (retrying with backoff until it works or <paramref name="cancellationToken"/> ends), then sends the full state.</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+        cancellationToken = linked.Token;
         var delay = TimeSpan.FromSeconds(1);
         while (true)
         {
+            if (_connection.State != HubConnectionState.Disconnected)
+            {
+                return; // already connected or reconnecting on its own
+            }
+
             try
             {
                 await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -175,11 +204,19 @@ public sealed class RoomAgentConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _lifetime.CancelAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
         foreach (var device in _devices.Values)
         {
             await device.DisposeAsync().ConfigureAwait(false);
         }
+
+        _lifetime.Dispose();
     }
 
     /// <summary>Capped exponential backoff with jitter, never giving up: a room box has nothing better to do than reconnect.</summary>
