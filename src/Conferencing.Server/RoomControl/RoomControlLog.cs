@@ -19,4 +19,7 @@ internal static partial class RoomControlLog
 
     [LoggerMessage(EventId = 16105, Level = LogLevel.Warning, Message = "Demo room devices for {Site} could not start")]
     public static partial void DemoDevicesFailed(ILogger logger, string site, Exception exception);
+
+    [LoggerMessage(EventId = 16106, Level = LogLevel.Error, Message = "Room actions of meeting {MeetingId} failed")]
+    public static partial void LifecycleFailed(ILogger logger, Guid meetingId, Exception exception);
 }

@@ -15,6 +15,9 @@ public sealed class RoomControlOptions
 
     public int BulkParallelism { get; set; } = DefaultBulkParallelism;
 
+    /// <summary>Power the rooms' displays and projectors off when a meeting ends. Default false: a room often hosts the next meeting.</summary>
+    public bool PowerOffAtEnd { get; set; }
+
     /// <summary>In the demo with simulated rooms, give every simulated room a camera and a projector simulator and an agent. Default true.</summary>
     public bool SimulateDevices { get; set; } = true;
 }

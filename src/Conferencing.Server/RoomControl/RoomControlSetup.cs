@@ -18,6 +18,7 @@ public static class RoomControlSetup
         services.AddSingleton<RoomAgentStore>();
         services.AddSingleton<AgentPresence>();
         services.AddSingleton<RoomDeviceService>();
+        services.AddHostedService<RoomLifecycleService>();
         return services;
     }
 
