@@ -263,6 +263,57 @@ public sealed class RoomAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheRoomComesUpWithTheMeetingAndItsCameraFollowsTheFloor()
+    {
+        var issued = await IssueAsync();
+        await Agent(issued.Key).ConnectAsync(CancellationToken.None).DefaultTimeout();
+        await WaitForDevicesAsync(d => d.Count == 2 && d.All(x => x.AgentOnline));
+        _camera.Camera.Power = false;
+
+        foreach (var code in new[] { "PT", Site })
+        {
+            var endpoint = await _admin.PostAsJsonAsync("/api/endpoints", new { siteCode = code, sipUri = $"sip:{code.ToLowerInvariant()}@127.0.0.1:9", displayName = "Phòng họp " + code }, Json).DefaultTimeout();
+            Assert.Equal(HttpStatusCode.Created, endpoint.StatusCode);
+        }
+
+        var start = DateTimeOffset.UtcNow.AddDays(2);
+        var scheduled = await _admin.PostAsJsonAsync("/api/meetings", new
+        {
+            title = "Hội nghị trực tuyến triển khai nhiệm vụ",
+            kind = "ProvinceHosted",
+            hostSiteCode = "PT",
+            startUtc = start,
+            endUtc = start.AddHours(2),
+            sites = new { subtrees = Array.Empty<string>(), sites = new[] { "PT", Site } },
+        }, Json).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.Created, scheduled.StatusCode);
+        var id = (await scheduled.Content.ReadFromJsonAsync<JsonElement>(Json).DefaultTimeout()).GetProperty("id").GetGuid();
+
+        async Task Until(Func<bool> condition, string what)
+        {
+            var until = DateTime.UtcNow + TaskTimeouts.Default;
+            while (!condition())
+            {
+                Assert.True(DateTime.UtcNow < until, what);
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsJsonAsync($"/api/meetings/{id}/prepare", new { version = 1 }, Json).DefaultTimeout()).StatusCode);
+        await Until(() => _projector.Power == PjLinkPower.On && _projector.Input == "31", "the projector came up on the conference input");
+        await Until(() => _camera.Camera.Power && _camera.Camera.LastRecalledPreset == CameraPresets.Wide, "the camera came up on its wide shot");
+
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsJsonAsync($"/api/meetings/{id}/start", new { }, Json).DefaultTimeout()).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsJsonAsync($"/api/meetings/{id}/floor", new { siteCode = Site }, Json).DefaultTimeout()).StatusCode);
+        await Until(() => _camera.Camera.LastRecalledPreset == CameraPresets.Speaker, "the speaking site's camera framed its speaker");
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsJsonAsync($"/api/meetings/{id}/floor", new { siteCode = (string?)null }, Json).DefaultTimeout()).StatusCode);
+        await Until(() => _camera.Camera.LastRecalledPreset == CameraPresets.Wide, "the camera went back to its wide shot");
+
+        var audit = await _admin.GetFromJsonAsync<JsonElement>($"/api/audit?action=room-device.command&actor=meeting:{id}", Json).DefaultTimeout();
+        Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("summary").GetString() == "RecallPreset 3: Done");
+    }
+
+    [Fact]
     public async Task AnUnknownKeyIsRefusedAndIssuingNeedsAKnownSite()
     {
         await using var stranger = new HubConnectionBuilder()
