@@ -13,6 +13,10 @@ builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloa
 builder.Configuration.AddEnvironmentVariables("CONFERENCING_AGENT_");
 builder.Configuration.AddCommandLine(args);
 
+// --simulate: a VISCA-over-IP camera and a PJLink projector simulator on loopback stand in for the
+// room's devices (the demo and a first try without hardware); the file's devices are replaced.
+await using var simulators = builder.Configuration.GetValue<bool>("simulate") ? await SimulatedRoom.StartAsync(builder.Configuration).ConfigureAwait(false) : null;
+
 // A bad file stops the agent at start with every problem named, not at the first command.
 var errors = builder.Configuration.GetSection(RoomAgentOptions.Section).Get<RoomAgentOptions>()?.Validate().ToList() ?? ["the file has no Agent section"];
 if (errors.Count > 0)
