@@ -18,7 +18,7 @@ namespace Conferencing.Server.Tests.RoomControl;
 /// A real room agent (the worker's own connection class) against the real server on a Kestrel port,
 /// driving a simulated VISCA-over-IP camera and PJLink projector on loopback sockets.
 /// </summary>
-public sealed class RoomAgentTests : IAsyncLifetime
+public class RoomAgentTests : IAsyncLifetime
 {
     private const string Site = "PT-X-HC";
     private ConferencingFactory _factory = null!;
@@ -30,9 +30,12 @@ public sealed class RoomAgentTests : IAsyncLifetime
 
     private static JsonSerializerOptions Json => ConferencingFactory.Json;
 
+    /// <summary>The store under test: SQLite here, PostgreSQL in <see cref="RoomAgentPostgresTests"/>.</summary>
+    protected virtual Task<TestDatabase> CreateDatabaseAsync() => Task.FromResult(TestDatabase.Sqlite());
+
     public async Task InitializeAsync()
     {
-        _factory = new ConferencingFactory(TestDatabase.Sqlite(), settings: new Dictionary<string, string?> { ["RoomControl:CommandTimeout"] = "00:00:05" });
+        _factory = new ConferencingFactory(await CreateDatabaseAsync(), settings: new Dictionary<string, string?> { ["RoomControl:CommandTimeout"] = "00:00:05" });
         _url = BrowserFixture.StartKestrel(_factory);
         _admin = await SignInAsync("admin", ConferencingFactory.AdminPassword);
         using var content = new StringContent(Conferencing.Server.Sites.SiteFiles.ToCsv(Sample.MixedTree()), System.Text.Encoding.UTF8, "text/csv");
@@ -326,4 +329,10 @@ public sealed class RoomAgentTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("site.not-found", await CodeOf(missing));
     }
+}
+
+/// <summary>The same agent tests over PostgreSQL (the store's queries and migration 13 on the production engine).</summary>
+public sealed class RoomAgentPostgresTests : RoomAgentTests
+{
+    protected override Task<TestDatabase> CreateDatabaseAsync() => TestDatabase.PostgresAsync();
 }
