@@ -95,6 +95,7 @@ public static class ServerSetup
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
         services.AddPaperlessRoom();
         services.AddRelaying();
+        RoomControl.RoomControlSetup.AddRoomControl(services);
 
         services.AddDataProtection().SetApplicationName("Conferencing");
         services.AddConferencingSecurity();
@@ -185,6 +186,7 @@ public static class ServerSetup
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapMonitoring();
+        RoomControl.RoomControlSetup.MapRoomControl(app);
         app.MapGet("/lib/signalr/signalr.min.js", (HttpContext http) =>
         {
             // From the npm package, copied next to the binary by the build (see the csproj).

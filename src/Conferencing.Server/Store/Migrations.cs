@@ -34,6 +34,7 @@ public static class Migrations
         new(8, "alarms name their meeting and who cleared them; history by time", V8AlarmHistory),
         new(9, "staff security stamps and site scopes; failed sign-ins kept in the store", V9StaffSessions),
         new(10, "delegate sign-in: PIN attempt throttles and reissued PINs", V10DelegatePins),
+        new(11, "room agents (hashed keys), their devices and each device's last state", V11RoomAgents),
     ];
 
     public static int Latest => All[^1].Version;
@@ -401,6 +402,39 @@ public static class Migrations
             reissued_by TEXT NOT NULL,
             reissued_utc {ts} NOT NULL,
             PRIMARY KEY (meeting_id, delegate_id)
+    private static Task V11RoomAgents(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE room_agents (
+            id TEXT NOT NULL PRIMARY KEY,
+            site_code TEXT NOT NULL REFERENCES sites(code),
+            name TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            key_prefix TEXT NOT NULL,
+            created_utc {ts} NOT NULL,
+            created_by TEXT NOT NULL,
+            revoked_utc {ts} NULL,
+            revoked_by TEXT NULL,
+            last_seen_utc {ts} NULL
+        );
+        CREATE INDEX ix_room_agents_site ON room_agents(site_code);
+        CREATE TABLE room_devices (
+            agent_id TEXT NOT NULL REFERENCES room_agents(id) ON DELETE CASCADE,
+            device_id TEXT NOT NULL,
+            site_code TEXT NOT NULL REFERENCES sites(code),
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            driver TEXT NOT NULL,
+            address TEXT NOT NULL,
+            updated_utc {ts} NOT NULL,
+            PRIMARY KEY (agent_id, device_id)
+        );
+        CREATE INDEX ix_room_devices_site ON room_devices(site_code);
+        CREATE TABLE room_device_states (
+            agent_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            observed_utc {ts} NOT NULL,
+            PRIMARY KEY (agent_id, device_id),
+            FOREIGN KEY (agent_id, device_id) REFERENCES room_devices(agent_id, device_id) ON DELETE CASCADE
         );
         """);
 }

@@ -1,0 +1,32 @@
+using Conferencing.Devices.Agent;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Conferencing.Server.RoomControl;
+
+/// <summary>Composition of room control: agent hub, keys, device API and the demo's simulated devices.</summary>
+public static class RoomControlSetup
+{
+    public static IServiceCollection AddRoomControl(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<RoomControlOptions>().BindConfiguration(RoomControlOptions.Section)
+            .Validate(o => o.CommandTimeout > TimeSpan.Zero && o.BulkParallelism is >= 1 and <= 1024,
+                "RoomControl:CommandTimeout must be positive and RoomControl:BulkParallelism between 1 and 1024.")
+            .ValidateOnStart();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, RoomAgentKeyAuthentication>(RoomAgentKeyAuthentication.SchemeName, null);
+        services.AddSingleton<RoomAgentStore>();
+        services.AddSingleton<AgentPresence>();
+        services.AddSingleton<RoomDeviceService>();
+        services.AddHostedService<RoomLifecycleService>();
+        return services;
+    }
+
+    public static WebApplication MapRoomControl(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHub<RoomAgentHub>(RoomAgentHubRoute.Path);
+        app.MapRoomControlApi();
+        return app;
+    }
+}
