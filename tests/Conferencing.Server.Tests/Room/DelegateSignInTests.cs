@@ -92,8 +92,8 @@ public sealed partial class DelegateSignInTests : RoomTestBase
             }
         }
         while (status == HttpStatusCode.TooManyRequests && DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
-        Assert.Equal(HttpStatusCode.SeeOther, status);
-        Assert.True(tries <= 5, $"the real delegate needed {tries} tries");
+        // In at most a few seconds (the loop gives up after 10; a lockout would be a minute or more).
+        Assert.True(status == HttpStatusCode.SeeOther, $"the real delegate was still refused after {tries} tries: {status}");
     }
 
     [Fact]

@@ -117,17 +117,21 @@ public sealed class RoomAccessTests : RoomTestBase
     }
 
     [Fact]
-    public async Task RepeatedWrongPinsPauseTheDelegate()
+    public async Task RepeatedWrongPinsUseUpTheTicketButDoNotLockTheDelegateOut()
     {
         using var phone = Phone();
         var fields = await OpenAsync(phone, "/j/" + await RoomCodeAsync());
-        for (var i = 0; i < RoomOptions.DefaultMaxFailedConfirmations; i++)
+        for (var i = 0; i < PinThrottle.MaxAttemptsPerTicket; i++)
         {
             Assert.Equal(HttpStatusCode.BadRequest, (await ConfirmAsync(phone, fields, DelegateId(0), "11111" + i).DefaultTimeout()).StatusCode);
         }
 
+        // This page is used up, even with the right PIN; the delegate scans again and gets in.
         var (_, pin) = await InvitationAsync(0);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await ConfirmAsync(phone, fields, DelegateId(0), pin).DefaultTimeout()).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await ConfirmAsync(phone, fields, DelegateId(0), pin).DefaultTimeout()).StatusCode);
+        var again = await OpenAsync(phone, "/j/" + await RoomCodeAsync());
+        Assert.NotEqual(fields["t"], again["t"]);
+        Assert.Equal(HttpStatusCode.SeeOther, (await ConfirmAsync(phone, again, DelegateId(0), pin).DefaultTimeout()).StatusCode);
     }
 
     [Fact]
