@@ -1,3 +1,4 @@
+using Conferencing.Server.Hosting.Supervision;
 using Microsoft.Extensions.Options;
 
 namespace Conferencing.Server.Documents;
@@ -7,13 +8,19 @@ namespace Conferencing.Server.Documents;
 /// every <see cref="DocumentOptions.StampedCopySweepInterval"/>, whether or not anyone opens another
 /// document: a copy must not outlive its purpose on disk because the room went quiet.
 /// </summary>
-public sealed partial class StampedCopySweeper(DocumentService documents, IOptions<DocumentOptions> options, TimeProvider time, ILogger<StampedCopySweeper> logger) : BackgroundService
+public sealed partial class StampedCopySweeper(
+    DocumentService documents, IOptions<DocumentOptions> options, TimeProvider time, LoopSupervisor supervisor, ILogger<StampedCopySweeper> logger)
+    : SupervisedService(supervisor, Loop)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The sweep loop's name under the supervisor.</summary>
+    public const string Loop = "documents.sweep";
+
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.StampedCopySweepInterval, time);
         do
         {
+            Beat();
             SweepOnce();
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));

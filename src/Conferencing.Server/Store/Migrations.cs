@@ -402,6 +402,13 @@ public static class Migrations
             reissued_by TEXT NOT NULL,
             reissued_utc {ts} NOT NULL,
             PRIMARY KEY (meeting_id, delegate_id)
+        );
+        """);
+
+    /// <summary>
+    /// Room agents (only a SHA-256 of each key and its first characters are kept), the devices each
+    /// reports, and each device's last state.
+    /// </summary>
     private static Task V11RoomAgents(MigrationContext m) => m.SqlAsync("""
         CREATE TABLE room_agents (
             id TEXT NOT NULL PRIMARY KEY,
