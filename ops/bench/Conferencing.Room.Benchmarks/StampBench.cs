@@ -21,7 +21,7 @@ internal static class StampBench
         var source = Path.Combine(folder, "source.pdf");
         File.WriteAllBytes(source, Source(pages));
         var stamper = new DocumentStamper();
-        var stamp = new DocumentStamp("Nguyễn Văn An", "UBND xã Hy Cương", DateTimeOffset.UtcNow, "Kế hoạch");
+        var stamp = new DocumentStamp("Nguyễn Văn An", "UBND xã Hy Cương", DateTimeOffset.UtcNow, "Kế hoạch", Guid.NewGuid());
         var stamped = stamper.Stamp(source, stamp);
         var copied = Copy(source);
         for (var i = 0; i < 3; i++)
