@@ -21,7 +21,12 @@ public static class CommandLine
     /// <summary>The arguments the host's configuration should see: none of a command's own.</summary>
     public static string[] HostArguments(string[] args) => IsCommand(args) ? [] : args;
 
-    public static async Task<int> RunAsync(IServiceProvider services, string[] args)
+    /// <summary>Runs a command with the password from <see cref="PasswordVariable"/>, if set.</summary>
+    public static Task<int> RunAsync(IServiceProvider services, string[] args) =>
+        RunAsync(services, args, Environment.GetEnvironmentVariable(PasswordVariable));
+
+    /// <summary>Runs a command with <paramref name="given"/> as the new password, or a generated one when it is null or empty.</summary>
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args, string? given)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Any(a => a.StartsWith("--password", StringComparison.Ordinal)))
@@ -37,7 +42,6 @@ public static class CommandLine
         }
 
         var username = args[1];
-        var given = Environment.GetEnvironmentVariable(PasswordVariable);
         var password = string.IsNullOrEmpty(given) ? DemoSeeder.GeneratePassword() : given;
         var users = services.GetRequiredService<StaffUserStore>();
         try

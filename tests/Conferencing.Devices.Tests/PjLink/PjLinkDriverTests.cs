@@ -7,7 +7,8 @@ namespace Conferencing.Devices.Tests.PjLink;
 
 public class PjLinkDriverTests
 {
-    private static readonly TimeSpan Short = TimeSpan.FromSeconds(1);
+    // Long enough for a loaded machine to answer in time; the tests of silence wait it out once.
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
 
     [Fact]
     public async Task PowerInputMuteAndStatusWithoutAuthentication()

@@ -8,7 +8,8 @@ namespace Conferencing.Devices.Tests.Visca;
 
 public class ViscaDriverTests
 {
-    private static readonly ViscaTimeouts Short = new() { Command = TimeSpan.FromSeconds(1), Retransmit = TimeSpan.FromMilliseconds(100) };
+    // A command gets long enough for a loaded machine; retransmission stays quick so its tests are short.
+    private static readonly ViscaTimeouts Short = new() { Command = TimeSpan.FromSeconds(5), Retransmit = TimeSpan.FromMilliseconds(100) };
 
     [Fact]
     public async Task ViscaOverIpPowersPresetsAndReportsPosition()

@@ -144,7 +144,7 @@ public sealed class StaffSessionTests : IAsyncLifetime
                     .BuildServiceProvider();
                 await using (services)
                 {
-                    Assert.Equal(0, await CommandLine.RunAsync(services, ["reset-password", username, "--password", "mat-khau-moi-12345"]).DefaultTimeout());
+                    Assert.Equal(0, await CommandLine.RunAsync(services, ["reset-password", username], "mat-khau-moi-12345").DefaultTimeout());
                 }
             }
 

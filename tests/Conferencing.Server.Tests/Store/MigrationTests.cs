@@ -151,6 +151,11 @@ public abstract class MigrationTests(StoreProvider provider)
         var hash = new Microsoft.AspNetCore.Identity.PasswordHasher<object>().HashPassword(new object(), "old-password-123");
         await Exec(connection, "INSERT INTO staff_users (username, display_name, role, password_hash, disabled, created_utc) VALUES ('vanphong', 'Văn phòng', 'Secretariat', @h, 0, @t)",
             ("h", hash), ("t", now));
+        if (version >= 9)
+        {
+            // From v9 on the application writes a stamp with every account.
+            await Exec(connection, "UPDATE staff_users SET security_stamp = @s WHERE username = 'vanphong'", ("s", Guid.NewGuid().ToString("N")));
+        }
 
         var startText = Start.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var endText = Start.AddHours(3).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
