@@ -37,8 +37,10 @@ public sealed class SettingsErrorTests
                 Environment =
                 {
                     [variable] = value,
-                    ["DOTNET_ENVIRONMENT"] = "Production",
-                    ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                    // Development: production's own required settings would be refused beside the one under test.
+                    ["DOTNET_ENVIRONMENT"] = "Development",
+                    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                    ["Demo__Enabled"] = "false",
                     ["Sip__Listen"] = variable == "Sip__Listen" ? value : "127.0.0.1:0",
                     ["Relay__Sip"] = "127.0.0.1:0",
                     ["Relay__Http"] = "127.0.0.1:0",

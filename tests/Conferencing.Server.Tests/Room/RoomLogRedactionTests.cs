@@ -131,7 +131,8 @@ public sealed class RoomLogRedactionTests : RoomTestBase
         [
             "/api/sites/{code}", "/api/sites/{code}/display-links", "/api/sites/{code}/calendar", "/api/sites/{code}/calendar.ics",
             "/openapi/{documentName}.json", "/culture/{name}", "/api/users/{username}", "/api/meetings/{id:guid}/roll-call/{siteCode}",
-            "/api/endpoints/{id:guid}/actions/{action}",
+            "/api/endpoints/{id:guid}/actions/{action}", "/api/users/{username}/revoke-sessions",
+            "/api/room-devices/{siteCode}/{deviceId}/commands",
         ];
         var routes = Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern)

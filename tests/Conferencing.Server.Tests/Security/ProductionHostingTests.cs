@@ -66,7 +66,7 @@ public sealed class ProductionHostingTests : IDisposable
     {
         var (code, error) = await RunServerAsync(new Dictionary<string, string?>());
         Assert.Equal(2, code);
-        Assert.Contains("refusing to start", error, StringComparison.Ordinal);
+        Assert.Contains("conferencing: invalid setting: ", error, StringComparison.Ordinal);
         Assert.Contains("AllowedHosts:", error, StringComparison.Ordinal);
         Assert.Contains("Room:PublicBaseUrl:", error, StringComparison.Ordinal);
         Assert.Contains("Security:KeyFile:", error, StringComparison.Ordinal);
