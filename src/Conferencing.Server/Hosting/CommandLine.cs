@@ -14,7 +14,7 @@ public static class CommandLine
     /// <summary>The environment variable a command takes the new password from.</summary>
     public const string PasswordVariable = "CONFERENCING_PASSWORD";
 
-    private static readonly string[] Commands = ["create-admin", "reset-password"];
+    private static readonly string[] Commands = ["create-admin", "reset-password", Room.RoomKeyCommand.Name];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0], StringComparer.Ordinal);
 
@@ -29,6 +29,7 @@ public static class CommandLine
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, string? given)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args[0] == Room.RoomKeyCommand.Name) return await Room.RoomKeyCommand.RunAsync(services, args).ConfigureAwait(false);
         if (args.Any(a => a.StartsWith("--password", StringComparison.Ordinal)))
         {
             await Console.Error.WriteLineAsync($"{args[0]}: --password is refused (it would stay in the shell history and show in process listings). Set {PasswordVariable} in the environment, or leave it unset to get a generated password printed once.").ConfigureAwait(false);

@@ -94,6 +94,25 @@ public static class AccessTokens
     }
 
     /// <summary>
+    /// The kind and meeting a well-formed token claims, its signature not checked: only to choose
+    /// which keys to check it with.
+    /// </summary>
+    public static bool TryPeek(string? text, out AccessTokenKind kind, out Guid meetingId)
+    {
+        Span<byte> bytes = stackalloc byte[BodyLength + TagLength];
+        if (text is null || text.Length != EncodedLength || !TryBase64UrlDecode(text, bytes) || bytes[0] != FormatVersion || bytes[1] is < 1 or > 3)
+        {
+            kind = default;
+            meetingId = Guid.Empty;
+            return false;
+        }
+
+        kind = (AccessTokenKind)bytes[1];
+        meetingId = new Guid(bytes[2..18]);
+        return true;
+    }
+
+    /// <summary>
     /// A delegate's six-digit PIN for one meeting, derived from the room key: printed on the
     /// invitation, never stored, the same on every node. <paramref name="generation"/> counts the
     /// secretariat's reissues; generation 0 derives exactly what PINs were before reissuing existed.

@@ -64,14 +64,18 @@ public sealed partial class DelegateAccess(
 
     /// <summary>Whether <paramref name="code"/> is a genuine room code still in its lifetime.</summary>
     public async Task<bool> IsRoomCodeAsync(string? code, CancellationToken cancellationToken) =>
-        AccessTokens.TryRead(await keys.GetAsync(cancellationToken).ConfigureAwait(false), code, time.GetUtcNow(), out var token, out _) && token.Kind == AccessTokenKind.Room;
+        await keys.ReadAsync(code, cancellationToken).ConfigureAwait(false) is { Refusal: TokenRefusal.None, Token.Kind: AccessTokenKind.Room };
 
-    /// <summary>A delegate's personal invitation code and PIN.</summary>
+    /// <summary>
+    /// A delegate's personal invitation code and PIN, from the key the meeting is pinned to (the
+    /// first one handed out pins it to the current key), so a reprint after a key rotation gives the
+    /// same code and PIN as the paper already printed.
+    /// </summary>
     public async Task<(string Token, string Pin)> InvitationAsync(Meeting meeting, MeetingDelegate person, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(meeting);
         ArgumentNullException.ThrowIfNull(person);
-        var key = await keys.GetAsync(cancellationToken).ConfigureAwait(false);
+        var key = (await keys.ForMeetingAsync(meeting.Id, pin: true, cancellationToken).ConfigureAwait(false)).Secret;
         var current = await pins.GetAsync(meeting.Id, person.Id, cancellationToken).ConfigureAwait(false);
         var expires = current?.InviteExpiresUtc ?? meeting.EndUtc + options.Value.SessionGrace;
         return (AccessTokens.Create(key, AccessTokenKind.Invite, meeting.Id, person.Id, expires), AccessTokens.Pin(key, meeting.Id, person.Id, current?.Generation ?? 0));
@@ -80,7 +84,7 @@ public sealed partial class DelegateAccess(
     public async Task<string> PinAsync(Guid meetingId, Guid delegateId, CancellationToken cancellationToken)
     {
         var generation = (await pins.GetAsync(meetingId, delegateId, cancellationToken).ConfigureAwait(false))?.Generation ?? 0;
-        var key = await keys.GetAsync(cancellationToken).ConfigureAwait(false);
+        var key = (await keys.ForMeetingAsync(meetingId, pin: false, cancellationToken).ConfigureAwait(false)).Secret;
         return AccessTokens.Pin(key, meetingId, delegateId, generation);
     }
 
@@ -126,8 +130,7 @@ public sealed partial class DelegateAccess(
         }
 
         var key = await keys.GetAsync(cancellationToken).ConfigureAwait(false);
-        var readable = AccessTokens.TryRead(key, deviceTicket, time.GetUtcNow(), out var held, out _);
-        if (readable && held!.Kind == AccessTokenKind.Ticket && held.MeetingId == meeting.Id
+        if (await keys.ReadAsync(deviceTicket, cancellationToken).ConfigureAwait(false) is { Refusal: TokenRefusal.None, Token: { } held } && held.Kind == AccessTokenKind.Ticket && held.MeetingId == meeting.Id
             && !await IsSpentAsync(held.Id, cancellationToken).ConfigureAwait(false) && await throttle.TicketHasAttemptsAsync(held.Id, cancellationToken).ConfigureAwait(false))
         {
             return new JoinOffer(meeting, null, deviceTicket!, held.ExpiresUtc);
@@ -338,10 +341,10 @@ public sealed partial class DelegateAccess(
 
     private async Task<AccessToken> ReadAsync(string? code, CancellationToken cancellationToken)
     {
-        var key = await keys.GetAsync(cancellationToken).ConfigureAwait(false);
-        if (AccessTokens.TryRead(key, code, time.GetUtcNow(), out var token, out var refusal))
+        var (token, refusal, _) = await keys.ReadAsync(code, cancellationToken).ConfigureAwait(false);
+        if (refusal == TokenRefusal.None)
         {
-            return token;
+            return token!;
         }
 
         Log.Refused(logger, refusal);

@@ -92,6 +92,23 @@ public static class RoomApi
             await links.RevokeAsync(id, http.Actor(), ct).ConfigureAwait(false);
             return TypedResults.NoContent();
         }).ProducesProblem(404);
+
+        var roomKeys = routes.MapGroup("/api/room-keys").WithTags("Room keys").RequireAuthorization(StaffRoles.Policies.Admin);
+        roomKeys.MapGet("", async (RoomKeys keys, CancellationToken ct) => TypedResults.Ok(await keys.ListAsync(ct).ConfigureAwait(false)));
+        roomKeys.MapPost("/rotate", RotateKeyAsync);
+    }
+
+    /// <summary>A new current room key; the old one is retired (see <see cref="RoomKeys"/> for what it still verifies).</summary>
+    private static async Task<Results<Ok<RoomKeyInfo>, ProblemHttpResult>> RotateKeyAsync(RoomKeys keys, HttpContext http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return TypedResults.Ok(await keys.RotateAsync(http.Actor(), cancellationToken).ConfigureAwait(false));
+        }
+        catch (DomainException e) when (e.Code == "room-key.rotating")
+        {
+            return TypedResults.Problem(ProblemDetailsExceptionHandler.FromDomain(e));
+        }
     }
 
     /// <summary>A new PIN and invitation for one delegate; the old ones stop working.</summary>

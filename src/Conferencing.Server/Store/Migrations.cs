@@ -35,6 +35,7 @@ public static class Migrations
         new(9, "staff security stamps and site scopes; failed sign-ins kept in the store", V9StaffSessions),
         new(10, "delegate sign-in: PIN attempt throttles and reissued PINs", V10DelegatePins),
         new(11, "room agents (hashed keys), their devices and each device's last state", V11RoomAgents),
+        new(12, "room key ring: retired keys and the key each meeting's PINs use", V12RoomKeyRing),
     ];
 
     public static int Latest => All[^1].Version;
@@ -444,4 +445,29 @@ public static class Migrations
             FOREIGN KEY (agent_id, device_id) REFERENCES room_devices(agent_id, device_id) ON DELETE CASCADE
         );
         """);
+
+    /// <summary>
+    /// The room key becomes a ring: at most one current key (<c>is_current</c> = 1, unique; retired
+    /// keys hold NULL), retired keys keep their retirement time. Each meeting records the key its
+    /// PINs and invitations were derived with; meetings that exist already keep the one key there was.
+    /// </summary>
+    private static async Task V12RoomKeyRing(MigrationContext m)
+    {
+        await m.SqlAsync("""
+            ALTER TABLE room_keys ADD COLUMN is_current INTEGER NULL;
+            ALTER TABLE room_keys ADD COLUMN retired_utc {ts} NULL;
+            ALTER TABLE room_keys ADD COLUMN retired_by TEXT NULL;
+            UPDATE room_keys SET is_current = 1;
+            CREATE UNIQUE INDEX ux_room_keys_current ON room_keys(is_current);
+            CREATE TABLE meeting_room_keys (
+                meeting_id TEXT NOT NULL PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+                key_name TEXT NOT NULL REFERENCES room_keys(name),
+                pinned_utc {ts} NOT NULL
+            );
+            CREATE INDEX ix_meeting_room_keys_key ON meeting_room_keys(key_name);
+            """);
+        await m.Connection.ExecuteAsync(m.Transaction,
+            "INSERT INTO meeting_room_keys (meeting_id, key_name, pinned_utc) SELECT id, 'room-signing', @now FROM meetings WHERE EXISTS (SELECT 1 FROM room_keys WHERE name = 'room-signing')",
+            m.CancellationToken, ("now", m.Database.ToDb(DateTimeOffset.UtcNow))).ConfigureAwait(false);
+    }
 }

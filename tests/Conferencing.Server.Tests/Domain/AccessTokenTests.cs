@@ -56,4 +56,24 @@ public sealed class AccessTokenTests
         var person = Guid.NewGuid();
         Assert.Equal(AccessTokens.Pin(Key, meeting, person), AccessTokens.Pin(Key, meeting, person));
     }
+
+    [Fact]
+    public void PeekingNamesTheKindAndMeetingOfAWellFormedTokenOnlyAndSaysNothingOfItsKey()
+    {
+        var meeting = Guid.NewGuid();
+        var text = AccessTokens.Create(Key, AccessTokenKind.Ticket, meeting, Guid.NewGuid(), Now.AddMinutes(5));
+        Assert.True(AccessTokens.TryPeek(text, out var kind, out var peeked));
+        Assert.Equal((AccessTokenKind.Ticket, meeting), (kind, peeked));
+
+        // Signed with another key it peeks the same (the verifier chooses keys from it), and fails to read.
+        var other = AccessTokens.Create(new byte[32], AccessTokenKind.Ticket, meeting, Guid.NewGuid(), Now.AddMinutes(5));
+        Assert.True(AccessTokens.TryPeek(other, out _, out _));
+        Assert.False(AccessTokens.TryRead(Key, other, Now, out _, out var refusal));
+        Assert.Equal(TokenRefusal.Tampered, refusal);
+
+        foreach (var bad in new[] { null, "", text[..^1], text + "A", "A" + text[1..^1] + "!", new string('A', AccessTokens.EncodedLength) })
+        {
+            Assert.False(AccessTokens.TryPeek(bad, out _, out _), bad);
+        }
+    }
 }

@@ -84,6 +84,16 @@ public abstract class MigrationTests(StoreProvider provider)
             Assert.Contains(listed, d => d.Title == "Tài liệu cũ" && d.Confidential);
         }
 
+        // v12: the key made before the ring is the current one, and meetings from before keep deriving PINs from it.
+        if (version is >= 5 and < 12)
+        {
+            await using var connection = await database.OpenAsync(CancellationToken.None);
+            Assert.Equal(1L, Convert.ToInt64(await connection.ScalarAsync(null, "SELECT is_current FROM room_keys WHERE name = 'room-signing'", CancellationToken.None).DefaultTimeout(), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("room-signing", await connection.ScalarAsync(null, "SELECT key_name FROM meeting_room_keys WHERE meeting_id = @m", CancellationToken.None, ("m", MeetingId.ToString())).DefaultTimeout());
+            // Only one key can be current.
+            await Assert.ThrowsAnyAsync<DbException>(() => Exec(connection, "INSERT INTO room_keys (name, value, created_utc, is_current) VALUES ('k2', 'v', @t, 1)", ("t", database.ToDb(DateTimeOffset.UtcNow)))).DefaultTimeout();
+        }
+
         // The upgraded meeting takes quality summaries (v6) and they reach the report.
         var quality = new Conferencing.Server.Reports.MeetingQualityStore(database, TimeProvider.System);
         await quality.UpsertAsync(new Conferencing.Server.Reports.MeetingSiteQuality(MeetingId, "PT-X-PC", 600, 600, 0.5, 12, null, null), CancellationToken.None).DefaultTimeout();
@@ -149,13 +159,11 @@ public abstract class MigrationTests(StoreProvider provider)
             ("id", Guid.NewGuid().ToString()), ("t", now));
 
         var hash = new Microsoft.AspNetCore.Identity.PasswordHasher<object>().HashPassword(new object(), "old-password-123");
-        await Exec(connection, "INSERT INTO staff_users (username, display_name, role, password_hash, disabled, created_utc) VALUES ('vanphong', 'Văn phòng', 'Secretariat', @h, 0, @t)",
-            ("h", hash), ("t", now));
-        if (version >= 9)
-        {
-            // From v9 on the application writes a stamp with every account.
-            await Exec(connection, "UPDATE staff_users SET security_stamp = @s WHERE username = 'vanphong'", ("s", Guid.NewGuid().ToString("N")));
-        }
+        // From v9 a build writes each account's security stamp itself (the v9 backfill only covers accounts from before).
+        await Exec(connection, version >= 9
+                ? "INSERT INTO staff_users (username, display_name, role, password_hash, disabled, created_utc, security_stamp) VALUES ('vanphong', 'Văn phòng', 'Secretariat', @h, 0, @t, @st)"
+                : "INSERT INTO staff_users (username, display_name, role, password_hash, disabled, created_utc) VALUES ('vanphong', 'Văn phòng', 'Secretariat', @h, 0, @t)",
+            ("h", hash), ("t", now), ("st", Guid.NewGuid().ToString("N")));
 
         var startText = Start.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var endText = Start.AddHours(3).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
@@ -179,6 +187,12 @@ public abstract class MigrationTests(StoreProvider provider)
         {
             await Exec(connection, "INSERT INTO alarms (id, kind, severity, endpoint_id, site_code, message, raised_utc) VALUES (@id, 'endpoint.offline', 'Major', NULL, 'PT-X-PC', 'old alarm', @t)",
                 ("id", Guid.NewGuid().ToString()), ("t", now));
+        }
+
+        if (version is >= 5 and < 12)
+        {
+            // The one room key of before v12 (its value is only carried, never decrypted here).
+            await Exec(connection, "INSERT INTO room_keys (name, value, created_utc) VALUES ('room-signing', 'protected-key', @t)", ("t", now));
         }
 
         if (version >= 5)
