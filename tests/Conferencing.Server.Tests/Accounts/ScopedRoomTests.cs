@@ -16,7 +16,7 @@ namespace Conferencing.Server.Tests.Accounts;
 /// a meeting of Hy Cương and Đoan Hùng (wholly outside), the province's meeting with xã Lâm Thao
 /// (read-only) and its own district's meeting (run).
 /// </summary>
-public sealed class ScopedRoomTests : IAsyncLifetime
+public sealed class ScopedRoomTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private const string District = "PT-H-LT";
 
@@ -56,12 +56,15 @@ public sealed class ScopedRoomTests : IAsyncLifetime
         return (client, cookies);
     }
 
-    private async Task<(HttpClient Client, CookieContainer Cookies)> ScopedAsync(string role, string scope)
+    private async Task<(HttpClient Client, CookieContainer Cookies)> ScopedAsync(string role, string scope) =>
+        await SignInAsync(await ScopedUserAsync(role, scope), ConferencingFactory.StaffPassword);
+
+    private async Task<string> ScopedUserAsync(string role, string scope)
     {
         var username = role.ToLowerInvariant()[..3] + "-" + scope.ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..6];
         var created = await _admin.PostAsJsonAsync("/api/users", new { username, displayName = role + " " + scope, role, password = ConferencingFactory.StaffPassword, scopeSiteCode = scope }, ConferencingFactory.Json).DefaultTimeout();
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return await SignInAsync(username, ConferencingFactory.StaffPassword);
+        return username;
     }
 
     /// <summary>A meeting starting within the hour (so the dashboard follows it), prepared so that its votes can open.</summary>
@@ -215,6 +218,32 @@ public sealed class ScopedRoomTests : IAsyncLifetime
 
         Assert.All(scopedLists, l => Assert.DoesNotContain(elsewhere, Ids(l)));
         Assert.All(scopedLists, l => Assert.DoesNotContain("Hy Cương", l.GetRawText(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheChairPageShowsAScopedSecretariatOnlyWhatItMayReadAndRunsNothingElse()
+    {
+        var username = await ScopedUserAsync(StaffRoles.Secretariat, District);
+        var elsewhere = await MeetingAsync("Hội nghị xã Hy Cương", "PT-X-HC", "CommuneLevel", 1, "PT-X-DH");
+        var province = await MeetingAsync("Hội nghị toàn tỉnh", "PT", "ProvinceHosted", 3, "PT-X-LT", "PT-X-PC");
+        await FurnishAsync(province);
+
+        await using var context = await browser.Browser.NewContextAsync().DefaultTimeout();
+        var page = await context.NewPageAsync().DefaultTimeout();
+        await BrowserFixture.SignInAsync(page, _url, username, ConferencingFactory.StaffPassword);
+        await page.GotoAsync($"{_url}/meetings/{elsewhere}/room").DefaultTimeout();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("out-of-scope")).ToBeVisibleAsync().DefaultTimeout();
+        Assert.Equal(0, await page.GetByTestId("chair-meeting-title").CountAsync().DefaultTimeout());
+        Assert.DoesNotContain("Hy Cương", await page.ContentAsync().DefaultTimeout(), StringComparison.Ordinal);
+
+        // Read-only: seen, and a command is refused in place with nothing changed.
+        await page.GotoAsync($"{_url}/meetings/{province}/room").DefaultTimeout();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("read-only-scope")).ToBeVisibleAsync().DefaultTimeout();
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("[data-testid='voting-panel'][data-ready='true']")).ToBeVisibleAsync().DefaultTimeout();
+        await page.GetByTestId("vote-open").ClickAsync().DefaultTimeout();
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("[data-testid='voting-panel'] [role='alert']")).ToHaveTextAsync("Hội nghị có điểm cầu ngoài phạm vi của bạn: chỉ xem.").DefaultTimeout();
+        var polls = await JsonOf(await _admin.GetAsync(new Uri($"/api/meetings/{province}/votes", UriKind.Relative)).DefaultTimeout());
+        Assert.Equal(["Draft"], polls.EnumerateArray().Select(p => p.GetProperty("status").GetString()));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
