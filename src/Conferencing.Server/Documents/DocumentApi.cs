@@ -1,6 +1,7 @@
 using Conferencing.Server.Accounts;
 using Conferencing.Server.Common;
 using Conferencing.Server.Hosting;
+using Conferencing.Server.Meetings;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
@@ -44,7 +45,7 @@ public static class DocumentApi
         var limit = routes.ServiceProvider.GetRequiredService<IOptions<DocumentOptions>>().Value.MaxUploadBytes + FormOverheadBytes;
         var uploadLimit = new UploadLimit(limit);
 
-        var meeting = routes.MapGroup("/api/meetings/{meetingId:guid}").WithTags("Documents").RequireAuthorization(StaffRoles.Policies.Secretariat);
+        var meeting = routes.MapGroup("/api/meetings/{meetingId:guid}").WithTags("Documents").RequireAuthorization(StaffRoles.Policies.Secretariat).RequireMeetingScope();
         meeting.MapGet("/documents", async (DocumentService documents, Guid meetingId, CancellationToken ct) =>
             TypedResults.Ok((await documents.ListAsync(meetingId, ct).ConfigureAwait(false)).Select(ToResponse).ToList()));
         // Staff cookies are SameSite=Strict, so a cross-site form cannot carry them: no antiforgery token needed for the API.
@@ -56,7 +57,10 @@ public static class DocumentApi
         meeting.MapGet("/document-opens", async (DocumentStore store, Guid meetingId, Guid? documentId, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await store.ListOpensAsync(meetingId, documentId, Math.Clamp(limit ?? 500, 1, 5000), ct).ConfigureAwait(false)));
 
-        var document = routes.MapGroup("/api/documents/{id:guid}").WithTags("Documents").RequireAuthorization(StaffRoles.Policies.Secretariat);
+        var document = routes.MapGroup("/api/documents/{id:guid}").WithTags("Documents").RequireAuthorization(StaffRoles.Policies.Secretariat)
+            .RequireMeetingScope(async (http, ct) => Guid.TryParse(http.Request.RouteValues["id"]?.ToString(), out var id)
+                ? (await http.RequestServices.GetRequiredService<DocumentService>().GetAsync(id, ct).ConfigureAwait(false))?.MeetingId
+                : null);
         document.MapGet("/", GetAsync);
         document.MapPut("/", async (DocumentService documents, HttpContext http, Guid id, DocumentUpdateRequest request, CancellationToken ct) =>
             TypedResults.Ok(ToResponse(await documents.UpdateAsync(id, new DocumentChanges(request.Title, request.Confidential, request.AgendaItemId, request.ClearAgendaItem ?? false), http.Actor(), ct).ConfigureAwait(false))))

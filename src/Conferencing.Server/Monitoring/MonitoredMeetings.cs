@@ -36,6 +36,17 @@ public sealed partial class MonitoredMeetings(MeetingService meetings, MeetingEv
     public FrozenSet<string>? SitesOf(Guid meetingId) => _state.Sites.GetValueOrDefault(meetingId);
 
     /// <summary>The watched meetings a site takes part in.</summary>
+    /// <summary>
+    /// The meetings of <paramref name="list"/> a dashboard of this scope may see: host or any site
+    /// inside. A meeting no longer followed is left out, so a late list never leaks one.
+    /// </summary>
+    public IReadOnlyList<MonitoredMeeting> VisibleTo(Accounts.SiteScope scope, IReadOnlyList<MonitoredMeeting> list)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(list);
+        return scope.IsEverything ? list : [.. list.Where(m => SitesOf(m.Id) is { } touched && touched.Any(scope.Contains))];
+    }
+
     public MeetingStatus? StatusOf(Guid meetingId) => _state.Status.TryGetValue(meetingId, out var status) ? status : null;
 
     public IReadOnlyList<Guid> MeetingsOf(string siteCode) => _state.BySite.TryGetValue(siteCode, out var ids) ? ids : [];

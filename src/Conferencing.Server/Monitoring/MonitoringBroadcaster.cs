@@ -15,7 +15,7 @@ namespace Conferencing.Server.Monitoring;
 /// </summary>
 public sealed partial class MonitoringBroadcaster(
     PresenceService presence, LiveCalls live, MonitoringRoutes routes, MonitoredMeetings meetings, IHubContext<MonitoringHub, IMonitoringClient> hub,
-    TimeProvider time, LoopSupervisor supervisor, ILogger<MonitoringBroadcaster> logger) : SupervisedService(supervisor, Loop)
+    MeetingListAudience audience, Sites.SiteStore sites, TimeProvider time, LoopSupervisor supervisor, ILogger<MonitoringBroadcaster> logger) : SupervisedService(supervisor, Loop)
 {
     /// <summary>The push loop's name under the supervisor.</summary>
     public const string Loop = "monitoring.push";
@@ -143,9 +143,17 @@ public sealed partial class MonitoringBroadcaster(
     {
         try
         {
-            await hub.Clients.All.MeetingsChanged(list).ConfigureAwait(false);
+            await hub.Clients.Group(MeetingListAudience.Group(null)).MeetingsChanged(list).ConfigureAwait(false);
+            if (audience.Roots is { Count: > 0 } roots)
+            {
+                var tree = await sites.LoadTreeAsync(CancellationToken.None).ConfigureAwait(false);
+                foreach (var root in roots)
+                {
+                    await hub.Clients.Group(MeetingListAudience.Group(root)).MeetingsChanged(meetings.VisibleTo(new Accounts.SiteScope(root, tree), list)).ConfigureAwait(false);
+                }
+            }
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.Data.Common.DbException or TimeoutException)
         {
             Log.FlushFailed(logger, e);
         }

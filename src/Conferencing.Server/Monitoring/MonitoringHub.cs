@@ -18,9 +18,20 @@ namespace Conferencing.Server.Monitoring;
 [Authorize(Policy = StaffRoles.Policies.Staff)]
 public sealed class MonitoringHub(
     PresenceService presence, SiteStore sites, EndpointStore endpoints, AlarmService alarms, LiveCalls live,
-    MonitoredMeetings meetings, MonitoringRoutes routes, TimeProvider time) : Hub<IMonitoringClient>
+    MonitoredMeetings meetings, MonitoringRoutes routes, MeetingListAudience audience, TimeProvider time) : Hub<IMonitoringClient>
 {
     private const string GroupKey = "monitoring.group";
+    private const string ListScopeKey = "monitoring.list-scope";
+
+    /// <summary>Joins the group that receives the monitored-meetings list cut to the caller's scope.</summary>
+    public override async Task OnConnectedAsync()
+    {
+        var root = StaffScopes.ScopeOf(Context.User);
+        Context.Items[ListScopeKey] = root;
+        audience.Join(root);
+        await Groups.AddToGroupAsync(Context.ConnectionId, MeetingListAudience.Group(root), Context.ConnectionAborted).ConfigureAwait(false);
+        await base.OnConnectedAsync().ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Watches the province (both null), a subtree, or one meeting's sites; returns the snapshot. A
@@ -101,7 +112,7 @@ public sealed class MonitoringHub(
             statuses,
             calls,
             active,
-            scope.IsEverything ? meetings.List : [.. meetings.List.Where(m => meetings.SitesOf(m.Id) is { } touched && touched.Any(scope.Contains))],
+            meetings.VisibleTo(scope, meetings.List),
             CanAct());
     }
 
@@ -116,6 +127,11 @@ public sealed class MonitoringHub(
         if (Context.Items.Remove(GroupKey, out var old) && old is string group)
         {
             routes.Unwatch(group);
+        }
+
+        if (Context.Items.Remove(ListScopeKey, out var root))
+        {
+            audience.Leave(root as string);
         }
 
         return base.OnDisconnectedAsync(exception);

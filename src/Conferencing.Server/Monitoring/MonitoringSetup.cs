@@ -14,6 +14,7 @@ public static class MonitoringSetup
         services.AddSingleton<MonitoredMeetings>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoredMeetings>());
         services.AddSingleton<MonitoringRoutes>();
+        services.AddSingleton<MeetingListAudience>();
         services.AddSingleton<MonitoringBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoringBroadcaster>());
         services.AddOptions<AlarmOptions>().BindConfiguration(AlarmOptions.Section).ValidateOnStart();

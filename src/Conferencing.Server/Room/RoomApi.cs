@@ -26,7 +26,7 @@ public static class RoomApi
 
     public static void MapRoomApi(this IEndpointRouteBuilder routes)
     {
-        var meeting = routes.MapGroup("/api/meetings/{meetingId:guid}").WithTags("Room").RequireAuthorization(StaffRoles.Policies.Secretariat);
+        var meeting = routes.MapGroup("/api/meetings/{meetingId:guid}").WithTags("Room").RequireAuthorization(StaffRoles.Policies.Secretariat).RequireMeetingScope();
         meeting.MapGet("/room", async (RoomDirectory directory, HttpContext http, Guid meetingId, CancellationToken ct) =>
             await directory.SnapshotAsync(meetingId, new RoomMe("staff", null, http.Actor(), null, null), ct).ConfigureAwait(false) is { } s
                 ? (Results<Ok<RoomSnapshot>, ProblemHttpResult>)TypedResults.Ok(s)
@@ -62,33 +62,51 @@ public static class RoomApi
             TypedResults.Ok(await access.ListSessionsAsync(meetingId, ct).ConfigureAwait(false)));
         meeting.MapPost("/delegates/{delegateId:guid}/sign-out", async (DelegateAccess access, HttpContext http, Guid meetingId, Guid delegateId, CancellationToken ct) =>
             TypedResults.Ok(new { devices = await access.RevokeAsync(meetingId, delegateId, http.Actor(), ct).ConfigureAwait(false) }));
-        meeting.MapGet("/delegates/{delegateId:guid}/invitation", InvitationAsync).ProducesProblem(404);
+        meeting.MapGet("/delegates/{delegateId:guid}/invitation", InvitationAsync).ProducesProblem(404).RequireMeetingScope(alwaysChange: true);
         meeting.MapPost("/delegates/{delegateId:guid}/pin", ReissuePinAsync).ProducesProblem(404);
         meeting.MapGet("/delegates/{delegateId:guid}/invitation.png", async (MeetingService meetings, DelegateAccess access, IOptions<RoomOptions> options, HttpContext http, Guid meetingId, Guid delegateId, CancellationToken ct) =>
             await InvitationAsync(meetings, access, options, http, meetingId, delegateId, ct).ConfigureAwait(false) is { Result: Ok<InvitationResponse> ok }
                 ? (Results<FileContentHttpResult, ProblemHttpResult>)TypedResults.File(QrCodes.Png(ok.Value!.Url), "image/png")
-                : Problems.NotFound("delegate", delegateId.ToString()));
+                : Problems.NotFound("delegate", delegateId.ToString()))
+            .RequireMeetingScope(alwaysChange: true);
         meeting.MapGet("/delegates/{delegateId:guid}/invitation.svg", async (MeetingService meetings, DelegateAccess access, IOptions<RoomOptions> options, HttpContext http, Guid meetingId, Guid delegateId, CancellationToken ct) =>
             await InvitationAsync(meetings, access, options, http, meetingId, delegateId, ct).ConfigureAwait(false) is { Result: Ok<InvitationResponse> ok }
                 ? (Results<ContentHttpResult, ProblemHttpResult>)TypedResults.Content(QrCodes.Svg(ok.Value!.Url), "image/svg+xml")
-                : Problems.NotFound("delegate", delegateId.ToString()));
+                : Problems.NotFound("delegate", delegateId.ToString()))
+            .RequireMeetingScope(alwaysChange: true);
 
-        var votes = routes.MapGroup("/api/votes/{pollId:guid}").WithTags("Room").RequireAuthorization(StaffRoles.Policies.Secretariat);
+        var votes = routes.MapGroup("/api/votes/{pollId:guid}").WithTags("Room").RequireAuthorization(StaffRoles.Policies.Secretariat)
+            .RequireMeetingScope(async (http, ct) => Guid.TryParse(http.Request.RouteValues["pollId"]?.ToString(), out var pollId)
+                ? (await http.RequestServices.GetRequiredService<VotingService>().GetAsync(pollId, withBallots: false, ct).ConfigureAwait(false))?.MeetingId
+                : null);
         votes.MapPost("/open", async (VotingService voting, HttpContext http, Guid pollId, CancellationToken ct) =>
             TypedResults.Ok(await voting.OpenAsync(pollId, http.Actor(), ct).ConfigureAwait(false))).ProducesProblem(409);
         votes.MapPost("/close", async (VotingService voting, HttpContext http, Guid pollId, CancellationToken ct) =>
             TypedResults.Ok(await voting.CloseAsync(pollId, http.Actor(), ct).ConfigureAwait(false))).ProducesProblem(409);
 
         var displays = routes.MapGroup("/api").WithTags("Room displays").RequireAuthorization(StaffRoles.Policies.Secretariat);
-        displays.MapGet("/display-links", async (DisplayLinks links, string? site, CancellationToken ct) =>
-            TypedResults.Ok(await links.ListAsync(site, ct).ConfigureAwait(false)));
-        displays.MapPost("/sites/{code}/display-links", async (DisplayLinks links, IOptions<RoomOptions> options, HttpContext http, string code, DisplayLinkRequest? request, CancellationToken ct) =>
+        displays.MapGet("/display-links", async (DisplayLinks links, StaffScopes scopes, HttpContext http, string? site, CancellationToken ct) =>
         {
+            var scope = await scopes.ForAsync(http.User, ct).ConfigureAwait(false);
+            return TypedResults.Ok((await links.ListAsync(site, ct).ConfigureAwait(false)).Where(l => scope.Contains(l.SiteCode)).ToList());
+        });
+        displays.MapPost("/sites/{code}/display-links", async Task<Results<Created<DisplayLinkCreated>, ProblemHttpResult>> (DisplayLinks links, StaffScopes scopes, IOptions<RoomOptions> options, HttpContext http, string code, DisplayLinkRequest? request, CancellationToken ct) =>
+        {
+            if (!(await scopes.ForAsync(http.User, ct).ConfigureAwait(false)).Contains(code))
+            {
+                return StaffScopes.Forbidden($"Site '{code}' is outside your scope.");
+            }
+
             var (link, token) = await links.CreateAsync(code, request?.Label, http.Actor(), ct).ConfigureAwait(false);
             return TypedResults.Created($"/api/display-links/{link.Id}", new DisplayLinkCreated(link, RoomPages.BaseUrl(options.Value, http) + "/display/link/" + token));
         }).ProducesValidationProblem();
-        displays.MapDelete("/display-links/{id:guid}", async (DisplayLinks links, HttpContext http, Guid id, CancellationToken ct) =>
+        displays.MapDelete("/display-links/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (DisplayLinks links, StaffScopes scopes, HttpContext http, Guid id, CancellationToken ct) =>
         {
+            if (await links.GetAsync(id, ct).ConfigureAwait(false) is { } link && !(await scopes.ForAsync(http.User, ct).ConfigureAwait(false)).Contains(link.SiteCode))
+            {
+                return StaffScopes.Forbidden($"Site '{link.SiteCode}' is outside your scope.");
+            }
+
             await links.RevokeAsync(id, http.Actor(), ct).ConfigureAwait(false);
             return TypedResults.NoContent();
         }).ProducesProblem(404);

@@ -36,7 +36,7 @@ public static class RoomGroups
 /// HTTP API, which answers with problem details.
 /// </summary>
 [Authorize(Policy = RoomAuth.RoomPolicy)]
-public sealed class RoomHub(RoomDirectory directory, DisplayLinks displays) : Hub<IRoomClient>
+public sealed class RoomHub(RoomDirectory directory, DisplayLinks displays, IServiceProvider services) : Hub<IRoomClient>
 {
     /// <summary>Joins the room of the caller's meeting as <paramref name="role"/>: delegate, display or staff.</summary>
     public async Task<RoomSnapshot> Join(string role, Guid? meetingId)
@@ -67,7 +67,15 @@ public sealed class RoomHub(RoomDirectory directory, DisplayLinks displays) : Hu
                     throw new HubException("Sign in as staff first.");
                 }
 
-                snapshot = await directory.SnapshotAsync(meetingId ?? throw new HubException("Name the meeting."), new RoomMe("staff", null, staff.Name ?? "", null, null), Context.ConnectionAborted).ConfigureAwait(false);
+                var watched = meetingId ?? throw new HubException("Name the meeting.");
+
+                // A meeting read-only to a scoped account may still be watched: the hub only pushes state, changes go through the API.
+                if (!await Meetings.MeetingAccess.AllowsAsync(services, user, watched, change: false, Context.ConnectionAborted).ConfigureAwait(false))
+                {
+                    throw new HubException($"{StaffScopes.OutOfScopeCode}: The meeting has no site within your scope.");
+                }
+
+                snapshot = await directory.SnapshotAsync(watched, new RoomMe("staff", null, staff.Name ?? "", null, null), Context.ConnectionAborted).ConfigureAwait(false);
                 break;
             default:
                 throw new HubException("Join as delegate, display or staff.");

@@ -27,9 +27,10 @@ public static partial class RoomPages
         routes.MapGet("/d", (HttpContext http) => Locked(http, Page<DelegatePage>(null))).RequireAuthorization(RoomAuth.DelegatePolicy).ExcludeFromDescription();
         routes.MapGet("/display/link/{token}", DisplaySignInAsync).AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/display", (HttpContext http) => Locked(http, Page<DisplayPage>(null))).RequireAuthorization(RoomAuth.DisplayPolicy).ExcludeFromDescription();
-        routes.MapGet("/meetings/{meetingId:guid}/invitations", InvitationsAsync).RequireAuthorization(StaffRoles.Policies.Secretariat).ExcludeFromDescription();
+        routes.MapGet("/meetings/{meetingId:guid}/invitations", InvitationsAsync).RequireAuthorization(StaffRoles.Policies.Secretariat)
+            .RequireMeetingScope(alwaysChange: true).ExcludeFromDescription();
         routes.MapPost("/meetings/{meetingId:guid}/invitations/{delegateId:guid}/reissue", ReissueAsync).RequireAuthorization(StaffRoles.Policies.Secretariat)
-            .DisableAntiforgery().ExcludeFromDescription();
+            .RequireMeetingScope().DisableAntiforgery().ExcludeFromDescription();
         ClientLibraries.Map(routes);
     }
 

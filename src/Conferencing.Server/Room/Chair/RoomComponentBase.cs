@@ -23,6 +23,10 @@ public abstract class RoomComponentBase : ComponentBase, IDisposable
 
     [Inject] protected MeetingEvents MeetingEvents { get; set; } = default!;
 
+    [Inject] private IServiceProvider Services { get; set; } = default!;
+
+    [Inject] private Microsoft.Extensions.Localization.IStringLocalizer<Ui> Text { get; set; } = default!;
+
     /// <summary>
     /// True once the component runs over the circuit (not just prerendered HTML): the panels say so
     /// in <c>data-ready</c>, so a person (and a test) knows the buttons answer.
@@ -54,13 +58,24 @@ public abstract class RoomComponentBase : ComponentBase, IDisposable
         await LoadAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Runs a command; a refusal becomes the message shown, never an error page.</summary>
+    /// <summary>
+    /// Runs a command; a refusal becomes the message shown, never an error page. Every command of
+    /// the chair's panels passes here, so this is where a scoped account meets the meeting's scope
+    /// (the page hides nothing it may read, but runs nothing it may not).
+    /// </summary>
     protected async Task RunAsync(Func<Task> command)
     {
         ArgumentNullException.ThrowIfNull(command);
         Error = null;
         try
         {
+            var user = Authentication is null ? null : (await Authentication.ConfigureAwait(false)).User;
+            if (!await MeetingAccess.AllowsAsync(Services, user, MeetingId, change: true, CancellationToken.None).ConfigureAwait(false))
+            {
+                Error = Text["AccReadOnlyOutOfScope"];
+                return;
+            }
+
             await command().ConfigureAwait(false);
         }
         catch (DomainException e)
