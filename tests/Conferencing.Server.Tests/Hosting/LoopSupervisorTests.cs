@@ -28,14 +28,24 @@ public sealed class LoopSupervisorTests
         await WaitUntilAsync(() => supervisor.StatusOf("sample")?.Restarts == 1);
         Assert.False(supervisor.StatusOf("sample")!.Running);
 
-        // 1 s, then 2 s, then 4 s: nothing runs before each delay is over.
+        // 1 s, then 2 s, then 4 s. The clock moves in small steps, because the supervisor sets its
+        // delay a moment after it counts the failure: the restart comes once the delay has passed,
+        // never before, and within a few steps after.
+        var step = TimeSpan.FromMilliseconds(100);
         foreach (var delay in new[] { 1, 2, 4 })
         {
             var before = Volatile.Read(ref runs);
-            time.Advance(TimeSpan.FromSeconds(delay) - TimeSpan.FromMilliseconds(1));
-            await Task.Delay(50);
-            Assert.Equal(before, Volatile.Read(ref runs));
-            time.Advance(TimeSpan.FromMilliseconds(1));
+            var waited = TimeSpan.Zero;
+            var deadline = DateTime.UtcNow + TaskTimeouts.Default;
+            while (Volatile.Read(ref runs) == before)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"no restart after {waited} of the {delay} s delay");
+                time.Advance(step);
+                waited += step;
+                await Task.Delay(5);
+            }
+
+            Assert.InRange(waited, TimeSpan.FromSeconds(delay), TimeSpan.FromSeconds(delay) + (10 * step));
             await started.WaitAsync().DefaultTimeout();
             await WaitUntilAsync(() => supervisor.StatusOf("sample")?.Restarts == before + 1);
         }
