@@ -120,7 +120,7 @@ public static class EndpointActionsApi
                     await conductor.RedialEndpointAsync(meetingId, id).ConfigureAwait(false);
                     break;
                 case "hang-up":
-                    relay = (await conductor.HangUpEndpointAsync(meetingId, id, cancellationToken).ConfigureAwait(false)).Relay;
+                    relay = (await conductor.HangUpEndpointAsync(meetingId, id, actor, cancellationToken).ConfigureAwait(false)).Relay;
                     break;
                 case "mute":
                 case "unmute":

@@ -1,63 +1,67 @@
-using System.Collections.Concurrent;
 using Conferencing.Relay;
 using Conferencing.Server.Common;
 using Conferencing.Server.Meetings;
 
 namespace Conferencing.Server.Relaying;
 
-/// <summary>Where a technician's action on an endpoint's call goes: the relay, the meeting there, and the leg.</summary>
-/// <param name="Control">The relay that carries the call.</param>
+/// <summary>Where a technician's action on an endpoint's call went: the relay, the meeting there, and the leg.</summary>
+/// <param name="RelayKey">The relay's key.</param>
 /// <param name="Relay">Its name.</param>
 /// <param name="Number">The meeting's number on it.</param>
-/// <param name="LegId">The endpoint's connected leg.</param>
-public sealed record CallLegRoute(IRelayControl Control, string Relay, string Number, string LegId);
+/// <param name="LegId">The endpoint's leg.</param>
+public sealed record CallLegRoute(string RelayKey, string Relay, string Number, string LegId);
 
 /// <summary>Where a test call to an endpoint goes: the relay that serves its site and the address it is called at.</summary>
-/// <param name="Control">The relay.</param>
+/// <param name="RelayKey">The relay's key, for the commands sent through the conductor.</param>
 /// <param name="Relay">Its name.</param>
 /// <param name="Target">The endpoint's registered contact, else its SIP URI.</param>
 /// <param name="LegId">The leg id a meeting would give it.</param>
-public sealed record TestCallRoute(IRelayControl Control, string Relay, string Target, string LegId);
+/// <param name="Reads">What the test reads from the relay (a meeting's legs and statistics); writes go through the conductor.</param>
+public sealed record TestCallRoute(string RelayKey, string Relay, string Target, string LegId, RelayReads Reads);
+
+/// <summary>The reading half of a relay's control: what a test call polls. It cannot change the relay.</summary>
+public sealed class RelayReads(IRelayControl control)
+{
+    public Task<RelayMeetingInfo> GetMeetingAsync(string number, CancellationToken cancellationToken) => control.GetMeetingAsync(number, cancellationToken);
+
+    public Task<IReadOnlyList<LegStatistics>> GetStatisticsAsync(string number, CancellationToken cancellationToken) => control.GetStatisticsAsync(number, cancellationToken);
+}
 
 /// <summary>
 /// Technicians' actions on one endpoint's call (the dashboard): hang up and hold, redial, mute,
-/// keyframe, and the route for a test call. What the loop owns (plans, relay views, connections)
-/// is read on the loop (<see cref="OnLoopAsync{T}"/>); the relay command then runs outside it.
+/// keyframe, and test calls. What the loop owns is read on the loop (<see cref="OnLoopAsync{T}"/>);
+/// every change to a relay is a command through the loop's executor (<see cref="SendAsync"/>), so
+/// the relays have one writer. Holds are stored (<see cref="CallHoldStore"/>) before they count.
 /// </summary>
 public sealed partial class RelayConductor
 {
-    // Endpoints a technician hung up: the reconciliation does not dial them until a redial.
-    private readonly ConcurrentDictionary<(Guid Meeting, Guid Endpoint), DateTimeOffset> _held = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> _openDiscussion = new();
 
     /// <summary>The length of a test call's meeting number; meetings' own are 7 digits.</summary>
-    public const int TestCallNumberLength = 12;
+    public const int TestCallNumberLength = ConductorPlanner.TestCallNumberLength;
 
     /// <summary>The prefix of a test call's meeting number.</summary>
-    public const string TestCallNumberPrefix = "99";
+    public const string TestCallNumberPrefix = ConductorPlanner.TestCallNumberPrefix;
 
     /// <summary>A test call's own short meeting on a relay, which the reconciliation leaves alone (the test closes it).</summary>
-    public static bool IsTestCallNumber(string number) =>
-        number.Length == TestCallNumberLength && number.StartsWith(TestCallNumberPrefix, StringComparison.Ordinal);
+    public static bool IsTestCallNumber(string number) => ConductorPlanner.IsTestCallNumber(number);
 
     /// <summary>Whether a technician's hang-up holds the endpoint out of the meeting.</summary>
-    public bool IsHeld(Guid meetingId, Guid endpointId) => _held.ContainsKey((meetingId, endpointId));
+    public bool IsHeld(Guid meetingId, Guid endpointId) => _states.TryGetValue(meetingId, out var state) && state.Held.Contains(endpointId);
 
-    /// <summary>Hangs up an endpoint's call in a meeting and keeps it out until <see cref="RedialEndpointAsync"/>.</summary>
+    /// <summary>Hangs up an endpoint's call in a meeting and keeps it out until <see cref="RedialEndpointAsync"/>; the hold is stored first.</summary>
     /// <exception cref="DomainException">The meeting does not run on the relays, or the endpoint has no call in it.</exception>
-    public async Task<CallLegRoute> HangUpEndpointAsync(Guid meetingId, Guid endpointId, CancellationToken cancellationToken)
+    public async Task<CallLegRoute> HangUpEndpointAsync(Guid meetingId, Guid endpointId, string actor, CancellationToken cancellationToken)
     {
         var route = await RouteOfCallAsync(meetingId, endpointId, requireConnected: false).ConfigureAwait(false);
-        _held[(meetingId, endpointId)] = _time.GetUtcNow();
-        try
+        await _holds.HoldAsync(new CallHold(meetingId, endpointId, _time.GetUtcNow(), actor), cancellationToken).ConfigureAwait(false);
+        await OnLoopAsync(() =>
         {
-            await route.Control.HangUpAsync(route.Number, route.LegId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RelayException e) when (e.Kind == RelayErrorKind.NotFound)
-        {
-            // Gone between the look-up and the command: held all the same.
-        }
-
-        Refresh();
+            var state = StateOf(meetingId);
+            state.Held = state.Held.Add(endpointId);
+            return true;
+        }).ConfigureAwait(false);
+        await SendAsync(new HangUpCommand(route.RelayKey, route.Number, route.LegId, HangUpReason.Operator, actor), cancellationToken).ConfigureAwait(false);
         return route;
     }
 
@@ -82,6 +86,8 @@ public sealed partial class RelayConductor
 
             return true;
         }).ConfigureAwait(false);
+        await _holds.ReleaseAsync(meetingId, endpointId, CancellationToken.None).ConfigureAwait(false);
+
         // A held endpoint has no leg, so the redial's pass dials it; one in a call is hung up and dialled.
         // The release happens on the loop, with the redial (see HandleAsync).
         _inputs.Writer.TryWrite(new RedialInput(meetingId, endpointId, Release: true));
@@ -104,7 +110,7 @@ public sealed partial class RelayConductor
     public async Task<CallLegRoute> SetEndpointAudioMutedAsync(Guid meetingId, Guid endpointId, bool muted, CancellationToken cancellationToken)
     {
         var route = await RouteOfCallAsync(meetingId, endpointId, requireConnected: true).ConfigureAwait(false);
-        await route.Control.SetAudioMutedAsync(route.Number, route.LegId, muted, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new SetAudioMutedCommand(route.RelayKey, route.Number, route.LegId, muted), cancellationToken).ConfigureAwait(false);
         return route;
     }
 
@@ -112,8 +118,21 @@ public sealed partial class RelayConductor
     public async Task<CallLegRoute> RequestEndpointKeyframeAsync(Guid meetingId, Guid endpointId, CancellationToken cancellationToken)
     {
         var route = await RouteOfCallAsync(meetingId, endpointId, requireConnected: true).ConfigureAwait(false);
-        await route.Control.RequestKeyframeAsync(route.Number, route.LegId, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new RequestKeyframeCommand(route.RelayKey, route.Number, route.LegId), cancellationToken).ConfigureAwait(false);
         return route;
+    }
+
+    /// <summary>Runs a test call's command (open, dial, program, keyframe, close) through the conductor, the relays' one writer.</summary>
+    /// <exception cref="RelayException">The relay refused or failed it.</exception>
+    public Task SendTestCallCommandAsync(RelayCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (!IsTestCallNumber(command.Number))
+        {
+            throw new ArgumentException("Only a test call's own meeting is commanded from outside the conductor.", nameof(command));
+        }
+
+        return SendAsync(command, cancellationToken);
     }
 
     /// <summary>The relay that serves an endpoint's site and where to call it, for a test call outside any meeting.</summary>
@@ -137,7 +156,7 @@ public sealed partial class RelayConductor
                 throw new DomainException(DomainErrorKind.Conflict, "relay.unavailable", $"Relay {relay.Name}, which serves the site, is not reachable.");
             }
 
-            return new TestCallRoute(connection.Control, relay.Name, DialTarget(info), info.LegId);
+            return new TestCallRoute(relay.Key, relay.Name, ContactOf(info.Id) ?? info.SipUri, info.LegId, new RelayReads(connection.Control));
         });
     }
 
@@ -154,22 +173,75 @@ public sealed partial class RelayConductor
         }
 
         if (!_views.TryGetValue(planned.RelayKey, out var view) || !view.Meetings.TryGetValue(plan.Number, out var meeting)
-            || !_connections.TryGetValue(planned.RelayKey, out var connection))
+            || !_connections.ContainsKey(planned.RelayKey))
         {
             throw new DomainException(DomainErrorKind.Conflict, "endpoint.not-in-call", "The endpoint has no call: its relay does not run the meeting.");
         }
 
-        var leg = EndpointLegOf(meeting, endpoint);
+        var leg = ConductorPlanner.EndpointLegOf(meeting, endpoint);
         if (leg is null && !requireConnected)
         {
             // Ringing or dialling: hanging up cancels it.
-            leg = meeting.Legs.TryGetValue(endpoint.LegId, out var pending) && !IsFinal(pending) ? pending.LegId : null;
+            leg = meeting.Legs.TryGetValue(endpoint.LegId, out var pending) && !ConductorPlanner.IsFinal(pending) ? pending.LegId : null;
         }
 
         return leg is null
             ? throw new DomainException(DomainErrorKind.Conflict, "endpoint.not-in-call", "The endpoint has no call in this meeting.")
-            : new CallLegRoute(connection.Control, view.Name, plan.Number, leg);
+            : new CallLegRoute(planned.RelayKey, view.Name, plan.Number, leg);
     });
+
+    /// <summary>Releases a hold on the loop; true when there was one.</summary>
+    private bool Release(Guid meetingId, Guid endpointId)
+    {
+        if (!_states.TryGetValue(meetingId, out var state) || !state.Held.Contains(endpointId))
+        {
+            return false;
+        }
+
+        state.Held = state.Held.Remove(endpointId);
+        return true;
+    }
+
+    private void OnRedial(Guid meetingId, Guid endpointId, bool hangUp)
+    {
+        if (!_plans.TryGetValue(meetingId, out var plan) || !_endpoints.TryGetValue(endpointId, out var endpoint)
+            || !plan.EndpointsByLeg.TryGetValue(endpoint.LegId, out var planned))
+        {
+            return;
+        }
+
+        Log.Redial(_logger, plan.Number, endpoint.LegId);
+        StateOf(meetingId).Wake(new LegKey(planned.RelayKey, plan.Number, endpoint.LegId), _time.GetUtcNow(), resetFailures: true);
+        if (hangUp && _views.TryGetValue(planned.RelayKey, out var view) && view.Meetings.TryGetValue(plan.Number, out var meeting))
+        {
+            foreach (var leg in meeting.Legs.Values.Where(l => !ConductorPlanner.IsFinal(l) && (l.LegId == endpoint.LegId
+                || (endpoint.DigestUser is { } user && l.Direction == LegDirection.Incoming && l.AuthenticatedUser == user))))
+            {
+                Issue(new HangUpCommand(planned.RelayKey, plan.Number, leg.LegId, HangUpReason.Redial));
+            }
+        }
+    }
+
+    /// <summary>An ended meeting closed on every relay: its state, holds and quality are done with.</summary>
+    private void Forget(MeetingPlan plan)
+    {
+        _plans.Remove(plan.MeetingId);
+        _plansByNumber.Remove(plan.Number);
+        _meetings.Remove(plan.MeetingId);
+        _states.TryRemove(plan.MeetingId, out _);
+        _openDiscussion.TryRemove(plan.MeetingId, out _);
+        foreach (var key in _degraded.Keys.Where(k => k.Meeting == plan.MeetingId).ToList())
+        {
+            _degraded.Remove(key);
+        }
+
+        _writes.Writer.TryWrite(cancellationToken => _holds.ReleaseMeetingAsync(plan.MeetingId, cancellationToken));
+
+        FlushMeeting(plan.MeetingId);
+        _dirty.Remove(plan.MeetingId);
+        _live.Publish(BuildCall(plan), CallChangeKind.Removed);
+        Log.Forgotten(_logger, plan.MeetingId, plan.Number);
+    }
 
     /// <summary>Runs <paramref name="work"/> on the loop, which owns the state it reads, and returns its result.</summary>
     private Task<T> OnLoopAsync<T>(Func<T> work)

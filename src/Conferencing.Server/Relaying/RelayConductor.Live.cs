@@ -8,7 +8,7 @@ namespace Conferencing.Server.Relaying;
 public sealed partial class RelayConductor
 {
     private readonly Dictionary<(Guid Meeting, Guid Endpoint), LossWatch> _degraded = [];
-    private readonly Dictionary<string, (long Packets, DateTimeOffset Since)> _silence = new(StringComparer.Ordinal);
+    private readonly Dictionary<LegKey, (long Packets, DateTimeOffset Since)> _silence = [];
     private readonly Dictionary<Guid, EndpointState> _reported = [];
 
     /// <summary>
@@ -138,7 +138,7 @@ public sealed partial class RelayConductor
             return;
         }
 
-        var key = BackoffKey(relay, number, leg.LegId);
+        var key = new LegKey(relay, number, leg.LegId);
         if (!_silence.TryGetValue(key, out var last) || leg.PacketsIn > last.Packets)
         {
             _silence[key] = (leg.PacketsIn, now);
@@ -147,7 +147,7 @@ public sealed partial class RelayConductor
         {
             Log.Silent(_logger, number, leg.LegId, (int)(now - last.Since).TotalSeconds);
             _silence.Remove(key);
-            HangUp(relay, number, leg.LegId);
+            Issue(new HangUpCommand(relay, number, leg.LegId, HangUpReason.Silent));
         }
     }
 
@@ -183,7 +183,7 @@ public sealed partial class RelayConductor
                     continue;
                 }
 
-                foreach (var endpoint in relay.Endpoints.Where(e => EndpointLegOf(meeting, e) is not null))
+                foreach (var endpoint in relay.Endpoints.Where(e => ConductorPlanner.EndpointLegOf(meeting, e) is not null))
                 {
                     var degraded = _degraded.TryGetValue((plan.MeetingId, endpoint.Id), out var watch) && watch.Degraded;
                     if (!inCall.TryGetValue(endpoint.Id, out var state) || state == EndpointState.InCall)
@@ -252,8 +252,7 @@ public sealed partial class RelayConductor
 
     private EndpointCall EndpointCallOf(MeetingPlan plan, PlannedRelay relay, RelayView? view, MeetingView? meeting, EndpointInfo endpoint, DateTimeOffset now)
     {
-        var key = BackoffKey(relay.Key, plan.Number, endpoint.LegId);
-        var backoff = _backoff.GetValueOrDefault(key);
+        DialBackoff? backoff = _states.TryGetValue(plan.MeetingId, out var conducted) && conducted.Backoff.TryGetValue(new LegKey(relay.Key, plan.Number, endpoint.LegId), out var b) ? b : null;
         var attempts = backoff?.Attempts ?? 0;
         var degraded = _degraded.TryGetValue((plan.MeetingId, endpoint.Id), out var watch) && watch.Degraded;
         EndpointCall Waiting(string reason) => new(endpoint.Id, endpoint.SiteCode, relay.Node.Name, endpoint.LegId, CallState.Waiting, false, null, reason,
@@ -278,11 +277,11 @@ public sealed partial class RelayConductor
             ? meeting.Legs.Values.Where(l => l.Direction == LegDirection.Incoming && l.AuthenticatedUser == user).OrderByDescending(l => l.CreatedUtc).FirstOrDefault()
             : null;
         var outgoing = meeting.Legs.GetValueOrDefault(endpoint.LegId);
-        var leg = incoming is not null && (!IsFinal(incoming) || outgoing is null) ? incoming : outgoing;
+        var leg = incoming is not null && (!ConductorPlanner.IsFinal(incoming) || outgoing is null) ? incoming : outgoing;
         if (leg is null)
         {
             return Waiting(plan.Meeting.Status == MeetingStatus.Preparing ? "dialled when the meeting starts"
-                : backoff is { } b && b.NextUtc > now ? $"next attempt in {(int)Math.Ceiling((b.NextUtc - now).TotalSeconds)} s" : "about to dial");
+                : backoff is { } wait && wait.NextUtc > now ? $"next attempt in {(int)Math.Ceiling((wait.NextUtc - now).TotalSeconds)} s" : "about to dial");
         }
 
         var state = StateOf(leg);
@@ -321,7 +320,7 @@ public sealed partial class RelayConductor
 
             if (plan.CentralFeed && key == plan.TopKey)
             {
-                centralConnected = CentralLegOf(meeting) is not null;
+                centralConnected = ConductorPlanner.CentralLegOf(meeting, _options.CentralUser) is not null;
             }
 
             if (meeting.ProgramLegId is not { } program || !meeting.Legs.TryGetValue(program, out var leg))

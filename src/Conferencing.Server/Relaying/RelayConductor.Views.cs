@@ -199,7 +199,7 @@ public sealed partial class RelayConductor
         }
 
         meeting.Legs[leg.LegId] = leg.Leg;
-        var key = BackoffKey(relay, leg.Meeting, leg.LegId);
+        var key = new LegKey(relay, leg.Meeting, leg.LegId);
         if (leg.Kind is LegEventKind.Answered or LegEventKind.Failed or LegEventKind.Ended)
         {
             // A leg id comes back with its counters at zero; the silence watch starts over.
@@ -209,12 +209,7 @@ public sealed partial class RelayConductor
         switch (leg.Kind)
         {
             case LegEventKind.Answered:
-                if (_backoff.TryGetValue(key, out var reset))
-                {
-                    reset.Failures = 0;
-                }
-
-                _halfLinks.Remove(key);
+                StateOfNumber(leg.Meeting)?.Answered(key);
                 break;
             case LegEventKind.Failed or LegEventKind.Ended:
                 meeting.Statistics.Remove(leg.LegId);
@@ -238,23 +233,14 @@ public sealed partial class RelayConductor
     /// A failed dial waits before the next one, doubling up to <see cref="RelayingOptions.MaxRetryDelay"/>;
     /// a call that was up and ended is redialled after the first delay.
     /// </summary>
-    private void RecordFailure(string key, bool wasUp)
-    {
-        if (!_backoff.TryGetValue(key, out var backoff))
-        {
-            _backoff[key] = backoff = new Backoff();
-        }
-
-        backoff.Failures = wasUp ? 1 : backoff.Failures + 1;
-        var delay = TimeSpan.FromTicks(Math.Min(_options.MaxRetryDelay.Ticks, _options.RetryDelay.Ticks * (1L << Math.Min(backoff.Failures - 1, 16))));
-        backoff.NextUtc = _time.GetUtcNow() + delay;
-    }
+    private void RecordFailure(LegKey key, bool wasUp) =>
+        StateOfNumber(key.Number)?.RecordFailure(key, wasUp, _time.GetUtcNow(), _options.RetryDelay, _options.MaxRetryDelay);
 
     private void OnLegsGone(string relay, MeetingView meeting)
     {
         foreach (var leg in meeting.Legs.Values.Where(l => l.State == LegState.Connected && l.Direction == LegDirection.Outgoing))
         {
-            RecordFailure(BackoffKey(relay, meeting.Number, leg.LegId), wasUp: true);
+            RecordFailure(new LegKey(relay, meeting.Number, leg.LegId), wasUp: true);
         }
     }
 
@@ -274,9 +260,8 @@ public sealed partial class RelayConductor
                 continue;
             }
 
-            if (_backoff.TryGetValue(BackoffKey(planned.RelayKey, plan.Number, endpoint.LegId), out var backoff) && backoff.NextUtc > _time.GetUtcNow())
+            if (StateOf(plan.MeetingId).Wake(new LegKey(planned.RelayKey, plan.Number, endpoint.LegId), _time.GetUtcNow(), resetFailures: false))
             {
-                backoff.NextUtc = _time.GetUtcNow();
                 woke = true;
             }
 
@@ -288,7 +273,7 @@ public sealed partial class RelayConductor
                 && !string.Equals(leg.RemoteUri, contact, StringComparison.OrdinalIgnoreCase))
             {
                 Log.DialAtContact(_logger, plan.Number, endpoint.LegId, contact);
-                HangUp(planned.RelayKey, plan.Number, leg.LegId);
+                Issue(new HangUpCommand(planned.RelayKey, plan.Number, leg.LegId, HangUpReason.DialAtContact, contact));
                 woke = true;
             }
         }
@@ -303,6 +288,4 @@ public sealed partial class RelayConductor
             _dirty.Add(plan.MeetingId);
         }
     }
-
-    private static string BackoffKey(string relay, string number, string legId) => $"{relay}|{number}|{legId}";
 }

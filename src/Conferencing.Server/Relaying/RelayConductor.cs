@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Conferencing.Relay;
 using Conferencing.Server.Endpoints;
@@ -35,10 +36,8 @@ public sealed partial class RelayConductor : SupervisedService
     /// <summary>The loop that writes call history and quality to the store.</summary>
     public const string WriteLoop = "conductor.writes";
 
-    private const string ParentLeg = "parent";
-    private const string CentralLeg = "central";
+    private const string ParentLeg = ConductorPlanner.ParentLeg;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> _openDiscussion = new();
     private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
     private readonly MeetingEvents _events;
     private readonly MeetingService _meetingService;
@@ -50,6 +49,7 @@ public sealed partial class RelayConductor : SupervisedService
     private readonly LiveCalls _live;
     private readonly CallHistoryStore _history;
     private readonly MeetingQualityStore _quality;
+    private readonly CallHoldStore _holds;
     private readonly RelayingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -61,11 +61,11 @@ public sealed partial class RelayConductor : SupervisedService
     private readonly Dictionary<Guid, Meeting> _meetings = [];
     private readonly Dictionary<Guid, MeetingPlan> _plans = [];
     private readonly Dictionary<string, MeetingPlan> _plansByNumber = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _inflight = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Backoff> _backoff = new(StringComparer.Ordinal);
-    private readonly HashSet<(string Relay, string Number)> _relink = [];
-    private readonly Dictionary<string, DateTimeOffset> _halfLinks = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _lastErrors = new(StringComparer.Ordinal);
+    private readonly RelayCommandExecutor _executor;
+
+    // Per meeting, what the passes remember (read from other threads only for holds).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, MeetingConductorState> _states = new();
+    private Dictionary<Guid, System.Collections.Immutable.ImmutableHashSet<Guid>> _storedHolds = [];
     private readonly HashSet<Guid> _dirty = [];
     private readonly CallQualityAccumulator _accumulator;
     private readonly Channel<Func<CancellationToken, Task>> _writes = Channel.CreateUnbounded<Func<CancellationToken, Task>>(new UnboundedChannelOptions { SingleReader = true });
@@ -82,7 +82,7 @@ public sealed partial class RelayConductor : SupervisedService
 
     public RelayConductor(
         MeetingEvents events, MeetingService meetings, SiteStore sites, EndpointStore endpoints, RegisteredRelayStore relays, PresenceService presence,
-        RelayNode local, LiveCalls live, CallHistoryStore history, MeetingQualityStore quality, IOptions<RelayingOptions> options, TimeProvider time,
+        RelayNode local, LiveCalls live, CallHistoryStore history, MeetingQualityStore quality, CallHoldStore holds, IOptions<RelayingOptions> options, TimeProvider time,
         LoopSupervisor supervisor, ILoggerFactory loggers)
         : base(supervisor, Loop)
     {
@@ -98,11 +98,19 @@ public sealed partial class RelayConductor : SupervisedService
         _live = live;
         _history = history;
         _quality = quality;
+        _holds = holds;
         _options = options.Value;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<RelayConductor>();
         _accumulator = new CallQualityAccumulator(_options.HistoryBucket);
+        _executor = new RelayCommandExecutor((completed, completion) =>
+        {
+            if (!_inputs.Writer.TryWrite(new CommandInput(completed, completion)))
+            {
+                completion?.TrySetException(new InvalidOperationException("The relay conductor has stopped."));
+            }
+        });
     }
 
     /// <summary>The health of every relay the server knows, by name (the in-process one included).</summary>
@@ -167,7 +175,7 @@ public sealed partial class RelayConductor : SupervisedService
 
             _connections.Clear();
             _views.Clear();
-            _inflight.Clear();
+            _executor.Clear();
             _worldLoaded = false;
             await ticker.ConfigureAwait(false);
             if (stoppingToken.IsCancellationRequested)
@@ -233,26 +241,19 @@ public sealed partial class RelayConductor : SupervisedService
                 return OnRelayEvent(e);
             case HealthInput h:
                 return OnHealth(h);
-            case CommandDone c:
-                _inflight.Remove(c.Key);
-                if (c.Generation == GenerationOf(c.Relay))
-                {
-                    c.Apply?.Invoke();
-                }
-
-                if (c.Error is not null)
-                {
-                    OnCommandFailed(c);
-                }
-
+            case CommandInput c:
+                OnCommandCompleted(c.Completed, c.Completion);
                 return true;
+            case SubmitInput submit:
+                Submit(submit.Command, submit.Completion);
+                return false;
             case PresenceInput p:
                 return OnPresence(p.Presence);
             case RedialInput redial:
                 // A held endpoint has no call: releasing it is enough for this pass to dial it. Done
                 // here, on the loop, so no pass between the release and the redial dials it only for
                 // the redial to hang that fresh call up again.
-                var wasHeld = redial.Release && _held.TryRemove((redial.MeetingId, redial.EndpointId), out _);
+                var wasHeld = redial.Release && Release(redial.MeetingId, redial.EndpointId);
                 OnRedial(redial.MeetingId, redial.EndpointId, hangUp: !wasHeld);
                 return true;
             case LoopInput work:
@@ -331,8 +332,10 @@ public sealed partial class RelayConductor : SupervisedService
         IReadOnlyList<SipEndpoint> endpoints;
         IReadOnlyList<RegisteredRelay> relays;
         List<Meeting> active;
+        IReadOnlyList<CallHold> holds;
         try
         {
+            holds = await _holds.ListAsync(cancellationToken).ConfigureAwait(false);
             tree = await _sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
             endpoints = await _endpointStore.ListAsync(null, cancellationToken).ConfigureAwait(false);
             relays = await _relayStore.ListAsync(cancellationToken).ConfigureAwait(false);
@@ -353,6 +356,13 @@ public sealed partial class RelayConductor : SupervisedService
             // The relays keep what they have; the next refresh tries again.
             Log.RefreshFailed(_logger, e);
             return;
+        }
+
+        _storedHolds = holds.GroupBy(h => h.MeetingId).ToDictionary(g => g.Key, g => g.Select(h => h.EndpointId).ToImmutableHashSet());
+        foreach (var state in _states.Values)
+        {
+            // The store is the authority: a hold set or released by another node (or before a restart) holds here too.
+            state.Held = _storedHolds.GetValueOrDefault(state.MeetingId, []);
         }
 
         _endpointRecords.Clear();
@@ -556,62 +566,6 @@ public sealed partial class RelayConductor : SupervisedService
         Volatile.Write(ref _statuses, statuses);
     }
 
-    // ---- commands -------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Runs a command on a relay in the background, once at a time per key; its outcome comes back
-    /// to the loop, where <paramref name="command"/>'s returned action (if any) is applied.
-    /// </summary>
-    private void Issue(string key, string relay, Func<IRelayControl, CancellationToken, Task<Action?>> command)
-    {
-        if (!_connections.TryGetValue(relay, out var connection) || !_inflight.Add(key))
-        {
-            return;
-        }
-
-        var generation = connection.Generation;
-        _ = Task.Run(async () =>
-        {
-            Action? apply = null;
-            Exception? error = null;
-            try
-            {
-                apply = await command(connection.Control, _stopping).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                // Whatever went wrong comes back to the loop as this command's failure, so its key is
-                // freed and the command is tried again: an exception lost here would hold the leg forever.
-                error = e;
-            }
-
-            _inputs.Writer.TryWrite(new CommandDone(key, relay, generation, apply, error));
-        });
-    }
-
-    private void OnCommandFailed(CommandDone done)
-    {
-        var message = done.Error!.Message;
-        if (!_lastErrors.TryGetValue(done.Key, out var last) || last != message)
-        {
-            _lastErrors[done.Key] = message;
-            Log.CommandFailed(_logger, done.Key, _views.GetValueOrDefault(done.Relay)?.Name ?? done.Relay, message);
-        }
-
-        if (done.Error is RelayException { Kind: RelayErrorKind.Unavailable, Code: "relay.unreachable" or "relay.timeout" } && _views.TryGetValue(done.Relay, out var view) && view.Health == RelayHealth.Up)
-        {
-            // The probe will say when it is back; until then nothing more is sent its way.
-            view.SetHealth(RelayHealth.Down, message, _time.GetUtcNow());
-            PublishStatuses();
-        }
-        else if (done.Error is RelayException { Code: "relay.meeting-not-found" } && _views.TryGetValue(done.Relay, out var stale))
-        {
-            // The relay lost the meeting (restarted between two events): open it again.
-            var number = done.Key.Split('|')[1];
-            stale.Meetings.Remove(number);
-        }
-    }
-
     private async Task WriteLoopAsync(CancellationToken stoppingToken)
     {
         await foreach (var write in _writes.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -634,15 +588,6 @@ public sealed partial class RelayConductor : SupervisedService
         }
     }
 
-    private sealed class Backoff
-    {
-        public int Failures { get; set; }
-
-        public int Attempts { get; set; }
-
-        public DateTimeOffset NextUtc { get; set; }
-    }
-
     private abstract record Input;
 
     private sealed record RefreshInput : Input;
@@ -654,8 +599,6 @@ public sealed partial class RelayConductor : SupervisedService
     private sealed record RelayEventInput(string Relay, int Generation, RelayEvent Event) : Input;
 
     private sealed record HealthInput(string Relay, int Generation, RelayHealth Health, string? Error) : Input;
-
-    private sealed record CommandDone(string Key, string Relay, int Generation, Action? Apply, Exception? Error) : Input;
 
     private sealed record PresenceInput(EndpointPresence Presence) : Input;
 

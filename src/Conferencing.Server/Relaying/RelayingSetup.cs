@@ -21,6 +21,7 @@ public static class RelayingSetup
         services.AddSingleton<IValidateOptions<RelayingOptions>, RelayingOptionsValidator>();
         services.AddSingleton<RegisteredRelayStore>();
         services.AddSingleton<CallHistoryStore>();
+        services.AddSingleton<CallHoldStore>();
         services.AddSingleton<LiveCalls>();
         services.AddSingleton<RelayConductor>();
         services.AddHostedService(sp => sp.GetRequiredService<RelayConductor>());

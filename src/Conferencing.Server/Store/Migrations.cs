@@ -36,6 +36,7 @@ public static class Migrations
         new(10, "delegate sign-in: PIN attempt throttles and reissued PINs", V10DelegatePins),
         new(11, "room agents (hashed keys), their devices and each device's last state", V11RoomAgents),
         new(12, "room key ring: retired keys and the key each meeting's PINs use", V12RoomKeyRing),
+        new(14, "technicians' call holds and the latest test call of each endpoint", V14CallHoldsAndTestCalls),
     ];
 
     public static int Latest => All[^1].Version;
@@ -470,4 +471,24 @@ public static class Migrations
             "INSERT INTO meeting_room_keys (meeting_id, key_name, pinned_utc) SELECT id, 'room-signing', @now FROM meetings WHERE EXISTS (SELECT 1 FROM room_keys WHERE name = 'room-signing')",
             m.CancellationToken, ("now", m.Database.ToDb(DateTimeOffset.UtcNow))).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// What the relay conductor must not forget across a restart or a failover: the endpoints a
+    /// technician hung up and holds out of a meeting until a redial, and each endpoint's latest test
+    /// call (readiness counts it for a few hours, whichever node ran it).
+    /// </summary>
+    private static Task V14CallHoldsAndTestCalls(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE call_holds (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+            held_utc {ts} NOT NULL,
+            held_by TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, endpoint_id)
+        );
+        CREATE TABLE test_call_results (
+            endpoint_id TEXT NOT NULL PRIMARY KEY REFERENCES endpoints(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            ended_utc {ts} NOT NULL
+        );
+        """);
 }

@@ -138,7 +138,9 @@ public sealed partial class TestCallService(
     private async Task<TestCallMeasurement> MeasureAsync(TestCallRoute route, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var control = route.Control;
+        var reads = route.Reads;
+        var relay = route.RelayKey;
+        Task SendAsync(RelayCommand command, CancellationToken ct) => conductor.SendTestCallCommandAsync(command, ct);
 
         // Test meetings have numbers of their own shape (RelayConductor.IsTestCallNumber), which the conductor leaves alone.
         var number = RelayConductor.TestCallNumberPrefix + RandomNumberGenerator.GetInt32(0, 1_000_000_000).ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
@@ -146,19 +148,20 @@ public sealed partial class TestCallService(
         await using var pattern = new SimulatedRoom("kiem-tra", "-", new SipEndPoint(SipProtocol.Udp, new IPEndPoint(bind, 0)), TimeSpan.FromMinutes(1),
             _logger, media: new SimulatedMediaOptions { SourceTag = "kiem-tra" }, register: false);
         pattern.Start();
-        await control.OpenMeetingAsync(new OpenMeetingRequest(number), cancellationToken).ConfigureAwait(false);
+        // Every change goes through the conductor, the relays' one writer; only reads go straight to the relay.
+        await SendAsync(new OpenMeetingCommand(relay, number, null, null, null), cancellationToken).ConfigureAwait(false);
         try
         {
             var at = pattern.EndPoint!.Value.Address;
-            await control.DialAsync(number, new DialRequest($"sip:kiem-tra@{(at.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{at.Address}]" : at.Address.ToString())}:{at.Port}", PatternLeg), cancellationToken).ConfigureAwait(false);
-            await control.DialAsync(number, new DialRequest(route.Target, route.LegId), cancellationToken).ConfigureAwait(false);
+            await SendAsync(new DialCommand(relay, number, PatternLeg, $"sip:kiem-tra@{(at.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{at.Address}]" : at.Address.ToString())}:{at.Port}", LegRole.Endpoint), cancellationToken).ConfigureAwait(false);
+            await SendAsync(new DialCommand(relay, number, route.LegId, route.Target, LegRole.Endpoint), cancellationToken).ConfigureAwait(false);
 
             // Wait for the endpoint to answer (or fail), polling the relay: a test is short and rare.
             var deadline = time.GetUtcNow() + settings.AnswerTimeout;
             LegInfo? leg = null;
             while (time.GetUtcNow() < deadline)
             {
-                var info = await control.GetMeetingAsync(number, cancellationToken).ConfigureAwait(false);
+                var info = await reads.GetMeetingAsync(number, cancellationToken).ConfigureAwait(false);
                 leg = info.Legs.FirstOrDefault(l => l.LegId == route.LegId);
                 var source = info.Legs.FirstOrDefault(l => l.LegId == PatternLeg);
                 if (leg?.State is LegState.Failed or LegState.Ended)
@@ -179,8 +182,8 @@ public sealed partial class TestCallService(
                 return Unanswered(408, "no answer in " + settings.AnswerTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + " s");
             }
 
-            await control.SetProgramAsync(number, new ProgramRequest(PatternLeg, route.LegId), cancellationToken).ConfigureAwait(false);
-            await control.RequestKeyframeAsync(number, route.LegId, cancellationToken).ConfigureAwait(false);
+            await SendAsync(new SetProgramCommand(relay, number, PatternLeg, route.LegId), cancellationToken).ConfigureAwait(false);
+            await SendAsync(new RequestKeyframeCommand(relay, number, route.LegId), cancellationToken).ConfigureAwait(false);
 
             // Packets are counted over the measured window; loss, jitter and round trip are the last second's.
             // The far end's first receiver report is the only proof that what the relay sends arrives,
@@ -195,7 +198,7 @@ public sealed partial class TestCallService(
                    || (time.GetUtcNow() < waitForReportUntil && last is not null && last.Audio?.LossOutPercent is null && last.Video?.LossOutPercent is null))
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
-                var statistics = (await control.GetStatisticsAsync(number, cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.LegId == route.LegId);
+                var statistics = (await reads.GetStatisticsAsync(number, cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.LegId == route.LegId);
                 if (statistics is null)
                 {
                     // It hung up while measured.
@@ -220,9 +223,9 @@ public sealed partial class TestCallService(
             try
             {
                 using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await control.CloseMeetingAsync(number, closing.Token).ConfigureAwait(false);
+                await SendAsync(new CloseMeetingCommand(relay, number), closing.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RelayException or HttpRequestException or OperationCanceledException)
+            catch (Exception e) when (e is RelayException or HttpRequestException or OperationCanceledException or DomainException or InvalidOperationException)
             {
                 Log.CloseFailed(_logger, e, number);
             }
