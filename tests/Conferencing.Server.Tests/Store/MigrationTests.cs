@@ -98,6 +98,16 @@ public abstract class MigrationTests(StoreProvider provider)
         var quality = new Conferencing.Server.Reports.MeetingQualityStore(database, TimeProvider.System);
         await quality.UpsertAsync(new Conferencing.Server.Reports.MeetingSiteQuality(MeetingId, "PT-X-PC", 600, 600, 0.5, 12, null, null), CancellationToken.None).DefaultTimeout();
         Assert.Equal(0.5, Assert.Single(await quality.ListAsync(MeetingId, CancellationToken.None).DefaultTimeout()).LossPercent);
+
+        // v14: the upgraded meeting takes a technician's hold on its endpoint, which a restart reads back; ending the meeting drops it.
+        var holds = new Conferencing.Server.Relaying.CallHoldStore(database);
+        var paco = Assert.Single(await node.Endpoints.ListAsync("PT-X-PC", CancellationToken.None).DefaultTimeout());
+        await holds.HoldAsync(new Conferencing.Server.Relaying.CallHold(MeetingId, paco.Id, Start, "kythuat"), CancellationToken.None).DefaultTimeout();
+        await holds.HoldAsync(new Conferencing.Server.Relaying.CallHold(MeetingId, paco.Id, Start.AddMinutes(1), "kythuat2"), CancellationToken.None).DefaultTimeout();
+        Assert.Equal(new Conferencing.Server.Relaying.CallHold(MeetingId, paco.Id, Start.AddMinutes(1), "kythuat2"), Assert.Single(await holds.ListAsync(CancellationToken.None).DefaultTimeout()));
+        await holds.ReleaseMeetingAsync(MeetingId, CancellationToken.None).DefaultTimeout();
+        Assert.Empty(await holds.ListAsync(CancellationToken.None).DefaultTimeout());
+        Assert.False(await holds.ReleaseAsync(MeetingId, paco.Id, CancellationToken.None).DefaultTimeout());
     }
 
     private static Conferencing.Server.Documents.MeetingDocument SampleDocument(Guid id, string title) => new(
@@ -116,6 +126,7 @@ public abstract class MigrationTests(StoreProvider provider)
         Assert.Single(await new Conferencing.Server.Documents.DocumentStore(database).ListAsync(MeetingId, CancellationToken.None).DefaultTimeout());
         var quality = await new Conferencing.Server.Reports.MeetingQualityStore(database, TimeProvider.System).ListAsync(MeetingId, CancellationToken.None).DefaultTimeout();
         Assert.Equal((1800, 1.25), (Assert.Single(quality).ConnectedSeconds, quality[0].LossPercent));
+        Assert.Equal("kythuat", Assert.Single(await new Conferencing.Server.Relaying.CallHoldStore(database).ListAsync(CancellationToken.None).DefaultTimeout()).HeldBy);
     }
 
     [Fact]
@@ -202,6 +213,11 @@ public abstract class MigrationTests(StoreProvider provider)
         }
 
         await PopulateQualityAsync(connection, database, version);
+        if (version >= 14)
+        {
+            await Exec(connection, "INSERT INTO call_holds (meeting_id, endpoint_id, held_utc, held_by) SELECT @m, id, @t, 'kythuat' FROM endpoints WHERE site_code = 'PT-X-PC'",
+                ("m", MeetingId.ToString()), ("t", now));
+        }
         if (version >= 3)
         {
             await Exec(connection, "INSERT INTO audit_log (id, at_utc, actor, action, entity_type, entity_id, summary) VALUES (@id, @t, 'old', 'meeting.scheduled', 'meeting', @m, 'x')",
