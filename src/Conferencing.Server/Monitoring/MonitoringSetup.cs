@@ -23,6 +23,7 @@ public static class MonitoringSetup
         services.AddHostedService(sp => sp.GetRequiredService<AlarmService>());
         services.AddOptions<Readiness.ReadinessOptions>().BindConfiguration(Readiness.ReadinessOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Readiness.ReadinessOptions>, Readiness.ReadinessOptionsValidator>();
+        services.AddSingleton<Readiness.TestCallResultStore>();
         services.AddSingleton<Readiness.TestCallService>();
         services.AddSingleton<Readiness.ReadinessService>();
         services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Pages.MeetingMonitoringPanel), Meetings.Pages.MeetingPanelPlace.Side, 20));

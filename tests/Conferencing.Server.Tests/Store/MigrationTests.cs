@@ -108,6 +108,15 @@ public abstract class MigrationTests(StoreProvider provider)
         await holds.ReleaseMeetingAsync(MeetingId, CancellationToken.None).DefaultTimeout();
         Assert.Empty(await holds.ListAsync(CancellationToken.None).DefaultTimeout());
         Assert.False(await holds.ReleaseAsync(MeetingId, paco.Id, CancellationToken.None).DefaultTimeout());
+
+        // v14: an endpoint's latest test call is kept; an older one does not replace it.
+        var tests = new Conferencing.Server.Monitoring.Readiness.TestCallResultStore(database);
+        var measured = new Conferencing.Server.Monitoring.Readiness.TestCallMeasurement(true, null, null, 100, 100, 300, 300, 0.5, 0.25, 12, 40);
+        var verdict = Conferencing.Server.Monitoring.Readiness.ReadinessRule.Judge(measured);
+        await tests.SaveAsync(new(paco.Id, "PT-X-PC", "tinh", Start, Start.AddSeconds(30), "kythuat", measured, verdict), CancellationToken.None).DefaultTimeout();
+        await tests.SaveAsync(new(paco.Id, "PT-X-PC", "tinh", Start.AddHours(-1), Start.AddHours(-1), "kythuat", measured, verdict), CancellationToken.None).DefaultTimeout();
+        var kept = Assert.Single(await tests.ListAsync(CancellationToken.None).DefaultTimeout());
+        Assert.Equal((Start.AddSeconds(30), verdict.Color, 0.25), (kept.EndedUtc, kept.Verdict.Color, kept.Measurement.LossOutPercent));
     }
 
     private static Conferencing.Server.Documents.MeetingDocument SampleDocument(Guid id, string title) => new(

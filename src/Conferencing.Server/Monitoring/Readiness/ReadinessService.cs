@@ -41,6 +41,7 @@ public sealed class ReadinessService(
     public async Task<ReadinessBoard> BoardAsync(Guid meetingId, CancellationToken cancellationToken)
     {
         var meeting = await meetings.GetAsync(meetingId, cancellationToken).ConfigureAwait(false) ?? throw DomainException.NotFound("meeting", meetingId.ToString());
+        await tests.LoadAsync(cancellationToken).ConfigureAwait(false);
         var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
         var all = await endpoints.ListAsync(null, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();

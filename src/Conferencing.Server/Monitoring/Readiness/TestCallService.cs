@@ -85,19 +85,52 @@ public sealed record TestCallResult(
 /// the meeting is then closed. Results are kept in memory per endpoint (the latest).
 /// </summary>
 public sealed partial class TestCallService(
-    RelayConductor conductor, LiveCalls live, EndpointStore endpoints, RelayNode local, Endpoints.Presence.PresenceService presence,
+    RelayConductor conductor, LiveCalls live, EndpointStore endpoints, RelayNode local, Endpoints.Presence.PresenceService presence, TestCallResultStore stored,
     IOptions<ReadinessOptions> options, TimeProvider time, ILoggerFactory loggers)
 {
     private const string PatternLeg = "test-pattern";
     private readonly ConcurrentDictionary<Guid, TestCallResult> _results = new();
     private readonly ConcurrentDictionary<Guid, byte> _running = new();
     private readonly ILogger _logger = loggers.CreateLogger<TestCallService>();
+    private readonly Lock _gate = new();
+    private Task? _load;
 
     /// <summary>Raised after each finished test call.</summary>
     public event Action<TestCallResult>? Finished;
 
     /// <summary>The latest result of an endpoint, if any.</summary>
     public TestCallResult? Latest(Guid endpointId) => _results.GetValueOrDefault(endpointId);
+
+    /// <summary>Reads the stored results once (after a restart, or what another node tested); a newer one in memory wins.</summary>
+    public Task LoadAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _load ??= LoadOnceAsync();
+            return _load.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task LoadOnceAsync()
+    {
+        try
+        {
+            foreach (var result in await stored.ListAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                _results.AddOrUpdate(result.EndpointId, result, (_, known) => known.EndedUtc >= result.EndedUtc ? known : result);
+            }
+        }
+        catch
+        {
+            // Tried again by the next caller.
+            lock (_gate)
+            {
+                _load = null;
+            }
+
+            throw;
+        }
+    }
 
     /// <summary>Whether a test call to the endpoint is under way.</summary>
     public bool IsRunning(Guid endpointId) => _running.ContainsKey(endpointId);
@@ -125,6 +158,7 @@ public sealed partial class TestCallService(
             var measurement = await MeasureAsync(route, cancellationToken).ConfigureAwait(false);
             var result = new TestCallResult(endpointId, endpoint.SiteCode, route.Relay, started, time.GetUtcNow(), actor, measurement, ReadinessRule.Judge(measurement));
             _results[endpointId] = result;
+            await stored.SaveAsync(result, CancellationToken.None).ConfigureAwait(false);
             Log.Finished(_logger, endpoint.SipUri, result.Verdict.Color, result.Verdict.Reason);
             Finished?.Invoke(result);
             return result;
