@@ -211,6 +211,9 @@ internal static partial class RoomDevicesLog
         Message = "Demo room devices are off: {Protocol} port {Port} on 127.0.0.1 (for site {Site}) is taken. The {Rooms} demo rooms need ports {First}-{Last} (UDP and TCP); set RoomControl:DemoDevicePortBase to a free range, or 0 for system-chosen ports")]
     public static partial void DemoPortTaken(ILogger logger, string protocol, int port, string site, int rooms, int first, int last, Exception exception);
 
+    [LoggerMessage(EventId = 19003, Level = LogLevel.Warning, Message = "Room agent {AgentId}'s presence could not be given to the alarm rules")]
+    public static partial void AlarmFeedFailed(ILogger logger, Guid agentId, Exception exception);
+
     [LoggerMessage(EventId = 19002, Level = LogLevel.Information, Message = "Demo room devices are off: the server has no http address its in-process agents could connect to")]
     public static partial void NoServerAddress(ILogger logger);
 }

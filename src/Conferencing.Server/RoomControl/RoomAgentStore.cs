@@ -121,8 +121,9 @@ public sealed class RoomAgentStore(Database database, AuditLog audit, TimeProvid
         }, cancellationToken);
 
     /// <summary>Replaces the agent's devices and states with what it just reported (its resync after a connect).</summary>
-    public Task SynchronizeAsync(RoomAgent agent, AgentSnapshot snapshot, CancellationToken cancellationToken) =>
-        database.InTransactionAsync(async (c, t) =>
+    public async Task SynchronizeAsync(RoomAgent agent, AgentSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        await database.InTransactionAsync(async (c, t) =>
         {
             var now = database.ToDb(time.GetUtcNow());
             await c.ExecuteAsync(t, "DELETE FROM room_device_states WHERE agent_id = @a", cancellationToken, ("a", agent.Id.ToString())).ConfigureAwait(false);
@@ -140,18 +141,36 @@ public sealed class RoomAgentStore(Database database, AuditLog audit, TimeProvid
             }
 
             await c.ExecuteAsync(t, "UPDATE room_agents SET last_seen_utc = @at WHERE id = @a", cancellationToken, ("at", now), ("a", agent.Id.ToString())).ConfigureAwait(false);
-        }, cancellationToken);
-
-    public Task SaveStateAsync(Guid agentId, DeviceState state, CancellationToken cancellationToken) =>
-        database.InTransactionAsync(async (c, t) =>
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var s in snapshot.States.Where(s => snapshot.Devices.Any(d => d.Id == s.DeviceId)))
         {
-            var known = await c.ScalarAsync(t, "SELECT COUNT(*) FROM room_devices WHERE agent_id = @a AND device_id = @d", cancellationToken, ("a", agentId.ToString()), ("d", state.DeviceId)).ConfigureAwait(false);
-            if (Convert.ToInt64(known, System.Globalization.CultureInfo.InvariantCulture) == 1)
+            StateSaved?.Invoke(agent.Id, agent.SiteCode, s);
+        }
+    }
+
+    /// <summary>A device's state was stored (agent id, site, state): for alarms and pages that follow devices.</summary>
+    public event Action<Guid, string, DeviceState>? StateSaved;
+
+    public async Task SaveStateAsync(Guid agentId, DeviceState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var site = await database.InTransactionAsync<string?>(async (c, t) =>
+        {
+            var rows = await c.QueryAsync(t, "SELECT site_code FROM room_devices WHERE agent_id = @a AND device_id = @d", r => r.GetString(0), cancellationToken,
+                ("a", agentId.ToString()), ("d", state.DeviceId)).ConfigureAwait(false);
+            if (rows.Count == 1)
             {
                 await c.ExecuteAsync(t, "DELETE FROM room_device_states WHERE agent_id = @a AND device_id = @d", cancellationToken, ("a", agentId.ToString()), ("d", state.DeviceId)).ConfigureAwait(false);
                 await WriteStateAsync(c, t, agentId, state, cancellationToken).ConfigureAwait(false);
             }
-        }, cancellationToken);
+
+            return rows.Count == 1 ? rows[0] : null;
+        }, cancellationToken).ConfigureAwait(false);
+        if (site is not null)
+        {
+            StateSaved?.Invoke(agentId, site, state);
+        }
+    }
 
     /// <summary>Every device of the given sites (all sites when null), with its state.</summary>
     public async Task<IReadOnlyList<SiteDevice>> DevicesAsync(IReadOnlyCollection<string>? siteCodes, CancellationToken cancellationToken)

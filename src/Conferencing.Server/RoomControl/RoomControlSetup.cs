@@ -22,6 +22,9 @@ public static class RoomControlSetup
         services.AddSingleton<AgentPresence>();
         services.AddSingleton<RoomDeviceService>();
         services.AddHostedService<RoomLifecycleService>();
+        services.AddSingleton<Monitoring.Readiness.ISiteReadinessCheck, DeviceReadinessCheck>();
+        services.AddHostedService<RoomAlarmFeed>();
+        services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Pages.DevicePanel), Meetings.Pages.MeetingPanelPlace.Main, 30));
         services.AddSingleton<DemoRoomDevices>();
         services.AddHostedService(sp => sp.GetRequiredService<DemoRoomDevices>());
         return services;
