@@ -67,7 +67,19 @@ public static class AlarmKinds
     /// </summary>
     public const string EndpointAddedDuringMeeting = "endpoint.added-during-meeting";
 
-    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting];
+    /// <summary>A room agent (it drives the room's camera and displays) is not connected. The alarm's endpoint id is the agent's id.</summary>
+    public const string RoomAgentOffline = "room-agent.offline";
+
+    /// <summary>A room device its agent cannot reach. The alarm's endpoint id is the device's subject id (<c>AlarmRules.DeviceSubject</c>).</summary>
+    public const string RoomDeviceUnreachable = "room-device.unreachable";
+
+    /// <summary>A projector reports a warning or error in its PJLink error status (ERST: fan, lamp, temperature, cover, filter, other).</summary>
+    public const string ProjectorError = "room-device.projector-error";
+
+    /// <summary>A projector's lamp has burnt at least <c>Alarms:LampHoursLimit</c> hours.</summary>
+    public const string LampEndOfLife = "room-device.lamp-end-of-life";
+
+    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting, RoomAgentOffline, RoomDeviceUnreachable, ProjectorError, LampEndOfLife];
 }
 
 /// <summary>Which alarms a query returns by state.</summary>

@@ -41,6 +41,31 @@ public sealed class AlarmOptions
     /// <summary>The default time the cause must be gone before an alarm clears itself: 10 s, so a flapping link does not raise and clear every second.</summary>
     public static readonly TimeSpan DefaultClearAfter = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The default time a room agent may stay disconnected before the alarm: 60 s. An agent reconnects
+    /// within seconds of a blip (backoff from 0.5 s); a minute means the room box or its network is down.
+    /// </summary>
+    public static readonly TimeSpan DefaultRoomAgentOfflineAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>The default time a room device may stay unreachable before the alarm: 60 s (two of the agent's 30 s polls).</summary>
+    public static readonly TimeSpan DefaultRoomDeviceUnreachableAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The default lamp hours from which a projector's lamp is near the end of its life: 3,000. Usual
+    /// UHP lamps are rated 3,000 to 5,000 hours in normal mode; an alarm at the low end leaves time to
+    /// order a lamp before it fails in a meeting.
+    /// </summary>
+    public const int DefaultLampHoursLimit = 3000;
+
+    /// <summary>How long a room agent may stay disconnected. The default is <see cref="DefaultRoomAgentOfflineAfter"/>.</summary>
+    public TimeSpan RoomAgentOfflineAfter { get; set; } = DefaultRoomAgentOfflineAfter;
+
+    /// <summary>How long a room device may stay unreachable. The default is <see cref="DefaultRoomDeviceUnreachableAfter"/>.</summary>
+    public TimeSpan RoomDeviceUnreachableAfter { get; set; } = DefaultRoomDeviceUnreachableAfter;
+
+    /// <summary>Lamp hours from which the lamp alarm is raised. The default is <see cref="DefaultLampHoursLimit"/>.</summary>
+    public int LampHoursLimit { get; set; } = DefaultLampHoursLimit;
+
     /// <summary>How long an endpoint must stay offline. The default is <see cref="DefaultOfflineAfter"/>.</summary>
     public TimeSpan OfflineAfter { get; set; } = DefaultOfflineAfter;
 
@@ -79,6 +104,12 @@ public sealed class AlarmOptionsValidator : IValidateOptions<AlarmOptions>
         Range(nameof(options.LossAfter), options.LossAfter, TimeSpan.Zero, TimeSpan.FromHours(1));
         Range(nameof(options.NoMediaAfter), options.NoMediaAfter, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         Range(nameof(options.ClearAfter), options.ClearAfter, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(nameof(options.RoomAgentOfflineAfter), options.RoomAgentOfflineAfter, TimeSpan.Zero, TimeSpan.FromHours(24));
+        Range(nameof(options.RoomDeviceUnreachableAfter), options.RoomDeviceUnreachableAfter, TimeSpan.Zero, TimeSpan.FromHours(24));
+        if (options.LampHoursLimit is < 1 or > 100_000)
+        {
+            failures.Add("Alarms:LampHoursLimit must be between 1 and 100000 hours.");
+        }
         if (double.IsNaN(options.LossPercent) || options.LossPercent is <= 0 or > 100)
         {
             failures.Add("Alarms:LossPercent must be above 0 and at most 100.");

@@ -101,6 +101,57 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
         }
     }
 
+    /// <summary>A room agent connected or disconnected; a connection is proof it is back.</summary>
+    public void ObserveRoomAgent(Guid agentId, string siteCode, string agentName, bool online, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            Set(agentId, AlarmKinds.RoomAgentOffline, siteCode, null, !online, online, $"room agent {agentName} is not connected", now);
+        }
+    }
+
+    /// <summary>
+    /// A room device's state as its agent reported it: reachable or not, the projector's ERST digits
+    /// (fan, lamp, temperature, cover, filter, other; 0 fine, 1 warning, 2 error) and its lamp hours.
+    /// </summary>
+    public void ObserveRoomDevice(Guid subjectId, string siteCode, string deviceName, bool reachable, string? errorStatus, int? lampHours, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            Set(subjectId, AlarmKinds.RoomDeviceUnreachable, siteCode, null, !reachable, reachable, $"{deviceName}: unreachable", now);
+            if (!reachable)
+            {
+                return; // what an unreachable projector last said of itself is not news
+            }
+
+            var faults = ProjectorFaults(errorStatus);
+            Set(subjectId, AlarmKinds.ProjectorError, siteCode, null, faults.Length > 0, true, $"{deviceName}: error status {errorStatus} ({faults})", now);
+            Set(subjectId, AlarmKinds.LampEndOfLife, siteCode, null, lampHours >= options.LampHoursLimit, true,
+                string.Create(CultureInfo.InvariantCulture, $"{deviceName}: lamp at {lampHours} hours (limit {options.LampHoursLimit})"), now);
+        }
+    }
+
+    /// <summary>The id a device's alarms carry in place of an endpoint id: stable per agent and device.</summary>
+    public static Guid DeviceSubject(Guid agentId, string deviceId)
+    {
+        ArgumentNullException.ThrowIfNull(deviceId);
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{agentId:N}/{deviceId}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    /// <summary>The ERST positions that are not 0, named; empty when all are fine or the status is not six digits.</summary>
+    internal static string ProjectorFaults(string? errorStatus)
+    {
+        string[] names = ["fan", "lamp", "temperature", "cover", "filter", "other"];
+        if (errorStatus is not { Length: 6 })
+        {
+            return "";
+        }
+
+        return string.Join(", ", errorStatus.Select((c, i) => (c, i)).Where(x => x.c is '1' or '2')
+            .Select(x => names[x.i] + (x.c == '2' ? " error" : " warning")));
+    }
+
     /// <summary>
     /// An endpoint added to <paramref name="siteCode"/> while meetings of that site run: one alarm on
     /// each meeting that is preparing or live (a meeting only scheduled draws its plan when it
@@ -172,6 +223,10 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
         AlarmKinds.EndpointOffline => options.OfflineAfter,
         AlarmKinds.RegistrationLost => options.RegistrationLostAfter,
         AlarmKinds.CallLoss => options.LossAfter,
+        AlarmKinds.RoomAgentOffline => options.RoomAgentOfflineAfter,
+        AlarmKinds.RoomDeviceUnreachable => options.RoomDeviceUnreachableAfter,
+        // A projector says its own fault and lamp hours: nothing to wait out.
+        AlarmKinds.ProjectorError or AlarmKinds.LampEndOfLife => TimeSpan.Zero,
         _ => options.NoMediaAfter,
     };
 
@@ -184,6 +239,10 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
         AlarmKinds.EndpointOffline => inLiveMeeting(site) ? AlarmSeverity.Critical : AlarmSeverity.Major,
         AlarmKinds.RegistrationLost => inLiveMeeting(site) ? AlarmSeverity.Major : AlarmSeverity.Minor,
         AlarmKinds.CallLoss => AlarmSeverity.Major,
+        // Room devices: the call goes on without them, but a live meeting's room needs its display now.
+        AlarmKinds.RoomAgentOffline or AlarmKinds.RoomDeviceUnreachable => inLiveMeeting(site) ? AlarmSeverity.Major : AlarmSeverity.Minor,
+        AlarmKinds.ProjectorError => AlarmSeverity.Major,
+        AlarmKinds.LampEndOfLife => AlarmSeverity.Minor,
         _ => AlarmSeverity.Critical,
     };
 
@@ -208,7 +267,7 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
         }
 
         // An offline room that answers is back for sure; call causes and registrations wait ClearAfter.
-        watch.Proven = !condition && proof && kind == AlarmKinds.EndpointOffline;
+        watch.Proven = !condition && proof && kind is AlarmKinds.EndpointOffline or AlarmKinds.RoomAgentOffline or AlarmKinds.RoomDeviceUnreachable;
         if (condition)
         {
             watch.Message = message;

@@ -29,6 +29,14 @@ public sealed partial class AlarmService(
 
     private readonly AlarmRules _rules = new(options.Value, meetings.IsInLiveMeeting);
 
+    /// <summary>A room agent connected or disconnected (room control feeds this; the rules decide).</summary>
+    public void ObserveRoomAgent(Guid agentId, string siteCode, string agentName, bool online) =>
+        _rules.ObserveRoomAgent(agentId, siteCode, agentName, online, time.GetUtcNow());
+
+    /// <summary>A room device's reported state (room control feeds this; the rules decide).</summary>
+    public void ObserveRoomDevice(Guid subjectId, string siteCode, string deviceName, bool reachable, string? errorStatus, int? lampHours) =>
+        _rules.ObserveRoomDevice(subjectId, siteCode, deviceName, reachable, errorStatus, lampHours, time.GetUtcNow());
+
     /// <summary>One alarm, or null.</summary>
     public async Task<Alarm?> GetAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -26,12 +26,14 @@ public sealed class RoomAgentStore(Database database, AuditLog audit, TimeProvid
     private const string Columns = "id, site_code, name, key_prefix, created_utc, created_by, revoked_utc, last_seen_utc";
     private static readonly JsonSerializerOptions Json = CreateJson();
 
+    private static string NewKey() => KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>Issues a key for a site's agent; returns the agent and the key, which is not kept.</summary>
     public async Task<(RoomAgent Agent, string Key)> IssueAsync(string siteCode, string name, string actor, CancellationToken cancellationToken)
     {
-        var key = KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var key = NewKey();
         var agent = new RoomAgent(Guid.NewGuid(), siteCode, name, key[..(KeyPrefix.Length + 6)], time.GetUtcNow(), actor, null, null);
         await database.InTransactionAsync(async (c, t) =>
         {
@@ -41,6 +43,41 @@ public sealed class RoomAgentStore(Database database, AuditLog audit, TimeProvid
             await audit.WriteAsync(c, t, actor, "room-agent.issued", "room-agent", agent.Id.ToString(), $"key {agent.KeyPrefix}… for site {siteCode} ({name})", cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         return (agent, key);
+    }
+
+    /// <summary>
+    /// Gives the demo's in-process agent of each site a fresh key, reusing the site's demo agent row
+    /// when there is one (so a restart neither piles up agents nor leaves old keys valid), in one
+    /// transaction with one audit entry for all of them.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> IssueDemoKeysAsync(IReadOnlyList<string> siteCodes, string name, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(siteCodes);
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        await database.InTransactionAsync(async (c, t) =>
+        {
+            var existing = await c.QueryAsync(t, $"SELECT {Columns} FROM room_agents WHERE name = @n AND revoked_utc IS NULL", Read, cancellationToken, ("n", name)).ConfigureAwait(false);
+            var bySite = existing.GroupBy(a => a.SiteCode, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            foreach (var site in siteCodes)
+            {
+                var key = NewKey();
+                keys[site] = key;
+                if (bySite.TryGetValue(site, out var agent))
+                {
+                    await c.ExecuteAsync(t, "UPDATE room_agents SET key_hash = @hash, key_prefix = @prefix WHERE id = @id", cancellationToken,
+                        ("hash", Hash(key)), ("prefix", key[..(KeyPrefix.Length + 6)]), ("id", agent.Id.ToString())).ConfigureAwait(false);
+                }
+                else
+                {
+                    await c.ExecuteAsync(t, "INSERT INTO room_agents (id, site_code, name, key_hash, key_prefix, created_utc, created_by) VALUES (@id, @site, @name, @hash, @prefix, @at, @by)",
+                        cancellationToken, ("id", Guid.NewGuid().ToString()), ("site", site), ("name", name), ("hash", Hash(key)), ("prefix", key[..(KeyPrefix.Length + 6)]),
+                        ("at", database.ToDb(time.GetUtcNow())), ("by", actor)).ConfigureAwait(false);
+                }
+            }
+
+            await audit.WriteAsync(c, t, actor, "room-agent.demo-keys", "room-agent", "demo", $"fresh keys for the demo agents of {siteCodes.Count} sites", cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return keys;
     }
 
     /// <summary>The agent a key belongs to, or null for an unknown or revoked key.</summary>
@@ -84,8 +121,9 @@ public sealed class RoomAgentStore(Database database, AuditLog audit, TimeProvid
         }, cancellationToken);
 
     /// <summary>Replaces the agent's devices and states with what it just reported (its resync after a connect).</summary>
-    public Task SynchronizeAsync(RoomAgent agent, AgentSnapshot snapshot, CancellationToken cancellationToken) =>
-        database.InTransactionAsync(async (c, t) =>
+    public async Task SynchronizeAsync(RoomAgent agent, AgentSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        await database.InTransactionAsync(async (c, t) =>
         {
             var now = database.ToDb(time.GetUtcNow());
             await c.ExecuteAsync(t, "DELETE FROM room_device_states WHERE agent_id = @a", cancellationToken, ("a", agent.Id.ToString())).ConfigureAwait(false);
@@ -103,18 +141,36 @@ public sealed class RoomAgentStore(Database database, AuditLog audit, TimeProvid
             }
 
             await c.ExecuteAsync(t, "UPDATE room_agents SET last_seen_utc = @at WHERE id = @a", cancellationToken, ("at", now), ("a", agent.Id.ToString())).ConfigureAwait(false);
-        }, cancellationToken);
-
-    public Task SaveStateAsync(Guid agentId, DeviceState state, CancellationToken cancellationToken) =>
-        database.InTransactionAsync(async (c, t) =>
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var s in snapshot.States.Where(s => snapshot.Devices.Any(d => d.Id == s.DeviceId)))
         {
-            var known = await c.ScalarAsync(t, "SELECT COUNT(*) FROM room_devices WHERE agent_id = @a AND device_id = @d", cancellationToken, ("a", agentId.ToString()), ("d", state.DeviceId)).ConfigureAwait(false);
-            if (Convert.ToInt64(known, System.Globalization.CultureInfo.InvariantCulture) == 1)
+            StateSaved?.Invoke(agent.Id, agent.SiteCode, s);
+        }
+    }
+
+    /// <summary>A device's state was stored (agent id, site, state): for alarms and pages that follow devices.</summary>
+    public event Action<Guid, string, DeviceState>? StateSaved;
+
+    public async Task SaveStateAsync(Guid agentId, DeviceState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var site = await database.InTransactionAsync<string?>(async (c, t) =>
+        {
+            var rows = await c.QueryAsync(t, "SELECT site_code FROM room_devices WHERE agent_id = @a AND device_id = @d", r => r.GetString(0), cancellationToken,
+                ("a", agentId.ToString()), ("d", state.DeviceId)).ConfigureAwait(false);
+            if (rows.Count == 1)
             {
                 await c.ExecuteAsync(t, "DELETE FROM room_device_states WHERE agent_id = @a AND device_id = @d", cancellationToken, ("a", agentId.ToString()), ("d", state.DeviceId)).ConfigureAwait(false);
                 await WriteStateAsync(c, t, agentId, state, cancellationToken).ConfigureAwait(false);
             }
-        }, cancellationToken);
+
+            return rows.Count == 1 ? rows[0] : null;
+        }, cancellationToken).ConfigureAwait(false);
+        if (site is not null)
+        {
+            StateSaved?.Invoke(agentId, site, state);
+        }
+    }
 
     /// <summary>Every device of the given sites (all sites when null), with its state.</summary>
     public async Task<IReadOnlyList<SiteDevice>> DevicesAsync(IReadOnlyCollection<string>? siteCodes, CancellationToken cancellationToken)

@@ -20,4 +20,19 @@ public sealed class RoomControlOptions
 
     /// <summary>In the demo with simulated rooms, give every simulated room a camera and a projector simulator and an agent. Default true.</summary>
     public bool SimulateDevices { get; set; } = true;
+
+    /// <summary>
+    /// The default first port of the demo's simulated devices: 14400. Room i (sites in code order) gets
+    /// its camera on UDP 14400+i and its projector on TCP 14400+i, below Linux's ephemeral range
+    /// (32768 up) so that outgoing connections never take them first.
+    /// </summary>
+    public const int DefaultDemoDevicePortBase = 14400;
+
+    /// <summary>The demo devices' first port (see <see cref="DefaultDemoDevicePortBase"/>); 0 lets the system pick each port (tests running side by side).</summary>
+    public int DemoDevicePortBase { get; set; } = DefaultDemoDevicePortBase;
+
+    /// <summary>The default time between polls of the demo rooms' devices: 30 s, as a real agent.</summary>
+    public static readonly TimeSpan DefaultDemoPollInterval = TimeSpan.FromSeconds(30);
+
+    public TimeSpan DemoPollInterval { get; set; } = DefaultDemoPollInterval;
 }

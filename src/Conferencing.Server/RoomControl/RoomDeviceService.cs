@@ -27,6 +27,13 @@ public sealed class RoomDeviceService(
         return await RunAsync(device, siteCode, deviceId, action, argument, actor, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Runs one action on a device already looked up (a page that lists devices and acts on many, one by one).</summary>
+    public Task<CommandAttempt> RunAsync(SiteDevice device, DeviceAction action, string? argument, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return RunAsync(device, device.SiteCode, device.Device.Id, action, argument, actor, cancellationToken);
+    }
+
     /// <summary>Runs one action on many devices at once (bounded), e.g. every display of a subtree.</summary>
     public async Task<IReadOnlyList<CommandAttempt>> RunManyAsync(IReadOnlyList<SiteDevice> devices, DeviceAction action, string? argument, string actor, CancellationToken cancellationToken)
     {

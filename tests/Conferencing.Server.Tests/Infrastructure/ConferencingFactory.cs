@@ -32,6 +32,8 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Demo:Enabled", demo ? "true" : "false");
         builder.UseSetting("Demo:SimulateRooms", simulateRooms ? "true" : "false");
+        // The demo's simulated room devices take fixed ports; tests that want them turn them on with ports of their own.
+        builder.UseSetting("RoomControl:SimulateDevices", "false");
         builder.UseSetting("Serilog:MinimumLevel:Default", Environment.GetEnvironmentVariable("CONFERENCING_TEST_LOG") ?? "Warning");
         builder.UseSetting("Sip:Listen", "127.0.0.1:0");
         builder.UseSetting("Sip:KeepaliveInterval", "00:00:00.300");

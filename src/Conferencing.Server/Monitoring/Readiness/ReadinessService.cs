@@ -33,7 +33,7 @@ public sealed record ReadinessBoard(Guid MeetingId, bool AllGreen, int Green, in
 /// </summary>
 public sealed class ReadinessService(
     MeetingService meetings, SiteStore sites, EndpointStore endpoints, TestCallService tests, Database database, AuditLog audit,
-    IOptions<ReadinessOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
+    IOptions<ReadinessOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, IEnumerable<ISiteReadinessCheck> checks)
 {
     private readonly ConcurrentDictionary<Guid, Task> _runs = new();
 
@@ -65,10 +65,31 @@ public sealed class ReadinessService(
                 : new(code, name, best.Verdict.Color, best.Verdict.Code, best.Verdict.Reason, best.EndpointId, best.EndedUtc, testing, best.Measurement));
         }
 
+        foreach (var check in checks)
+        {
+            var verdicts = await check.CheckAsync(meeting.Status, list.Select(s => s.SiteCode).ToList(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (verdicts.TryGetValue(list[i].SiteCode, out var verdict))
+                {
+                    list[i] = WithCheck(list[i], verdict);
+                }
+            }
+        }
+
         int Count(ReadinessColor c) => list.Count(s => s.Color == c);
         return new ReadinessBoard(meetingId, list.Count > 0 && list.All(s => s.Color == ReadinessColor.Green),
             Count(ReadinessColor.Green), Count(ReadinessColor.Yellow), Count(ReadinessColor.Red), Count(ReadinessColor.Untested),
             _runs.ContainsKey(meetingId), list);
+    }
+
+    /// <summary>A check's verdict on a site: it replaces the test call's when worse, or when the site is untested and the check found a fault.</summary>
+    public static SiteReadiness WithCheck(SiteReadiness site, ReadinessVerdict verdict)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        ArgumentNullException.ThrowIfNull(verdict);
+        var replaces = verdict.Color != ReadinessColor.Green && (site.Color == ReadinessColor.Untested || verdict.Color < site.Color);
+        return replaces ? site with { Color = verdict.Color, Code = verdict.Code, Reason = verdict.Reason } : site;
     }
 
     /// <summary>
