@@ -67,7 +67,10 @@ public static class AlarmKinds
     /// </summary>
     public const string EndpointAddedDuringMeeting = "endpoint.added-during-meeting";
 
-    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting];
+    /// <summary>The recordings' disk fell under its free-space threshold: recording stopped. Cleared by hand.</summary>
+    public const string RecordingDiskLow = "recording.disk-low";
+
+    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting, RecordingDiskLow];
 }
 
 /// <summary>Which alarms a query returns by state.</summary>
