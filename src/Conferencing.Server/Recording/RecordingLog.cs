@@ -24,7 +24,7 @@ internal static partial class RecordingLog
     [LoggerMessage(EventId = 17206, Level = LogLevel.Error, Message = "Recording {RecordingId}: ffmpeg did not start")]
     public static partial void FfmpegStartFailed(ILogger logger, Exception exception, Guid recordingId);
 
-    [LoggerMessage(EventId = 17207, Level = LogLevel.Debug, Message = "Recording {RecordingId}: ffmpeg: {Line}")]
+    [LoggerMessage(EventId = 17207, Level = LogLevel.Warning, Message = "Recording {RecordingId}: ffmpeg: {Line}")]
     public static partial void FfmpegSaid(ILogger logger, Guid recordingId, string line);
 
     [LoggerMessage(EventId = 17208, Level = LogLevel.Warning, Message = "Recording {RecordingId}: the relay's call was refused ({Status}): {Reason}")]
