@@ -27,6 +27,7 @@ internal sealed partial class RecorderProcess : IAsyncDisposable
     private Process? _process;
     private bool _stopping;
     private int _restarts;
+    private string? _lastError;
 
     private RecorderProcess(Guid recordingId, string folder, RecordingOptions options, ILogger logger, int audioPort, int? videoPort)
     {
@@ -153,6 +154,7 @@ internal sealed partial class RecorderProcess : IAsyncDisposable
         {
             if (!string.IsNullOrWhiteSpace(e.Data))
             {
+                Volatile.Write(ref _lastError, e.Data);
                 RecordingLog.FfmpegSaid(_logger, RecordingId, e.Data);
             }
         };
@@ -219,7 +221,7 @@ internal sealed partial class RecorderProcess : IAsyncDisposable
 
         process.Dispose();
         Interlocked.Increment(ref _restarts);
-        RecordingLog.FfmpegDied(_logger, RecordingId, code);
+        RecordingLog.FfmpegDied(_logger, RecordingId, code, Volatile.Read(ref _lastError) ?? "");
         _ = Task.Run(async () =>
         {
             await Task.Delay(RestartDelay).ConfigureAwait(false);

@@ -18,13 +18,13 @@ internal static partial class RecordingLog
     [LoggerMessage(EventId = 17204, Level = LogLevel.Information, Message = "Recording {RecordingId}: ffmpeg {Pid} listens on audio {AudioPort}, video {VideoPort}, from segment {Segment}")]
     public static partial void FfmpegStarted(ILogger logger, Guid recordingId, int pid, int audioPort, int? videoPort, int segment);
 
-    [LoggerMessage(EventId = 17205, Level = LogLevel.Warning, Message = "Recording {RecordingId}: ffmpeg exited with {Code}; starting it again")]
-    public static partial void FfmpegDied(ILogger logger, Guid recordingId, int code);
+    [LoggerMessage(EventId = 17205, Level = LogLevel.Warning, Message = "Recording {RecordingId}: ffmpeg exited with {Code} ({LastError}); starting it again")]
+    public static partial void FfmpegDied(ILogger logger, Guid recordingId, int code, string lastError);
 
     [LoggerMessage(EventId = 17206, Level = LogLevel.Error, Message = "Recording {RecordingId}: ffmpeg did not start")]
     public static partial void FfmpegStartFailed(ILogger logger, Exception exception, Guid recordingId);
 
-    [LoggerMessage(EventId = 17207, Level = LogLevel.Warning, Message = "Recording {RecordingId}: ffmpeg: {Line}")]
+    [LoggerMessage(EventId = 17207, Level = LogLevel.Debug, Message = "Recording {RecordingId}: ffmpeg: {Line}")]
     public static partial void FfmpegSaid(ILogger logger, Guid recordingId, string line);
 
     [LoggerMessage(EventId = 17208, Level = LogLevel.Warning, Message = "Recording {RecordingId}: the relay's call was refused ({Status}): {Reason}")]

@@ -243,7 +243,6 @@ public sealed partial class RecordingService : SupervisedService
 
     private async Task StopAsync(Guid meetingId, ActiveRecording active, string reason)
     {
-        _active.TryRemove(meetingId, out _);
         RecordingLog.Stopped(_logger, active.Row.Id, reason);
         if (active.Process is { } process)
         {
@@ -255,10 +254,13 @@ public sealed partial class RecordingService : SupervisedService
             await call.HangUpAsync("recording stopped: " + reason).ConfigureAwait(false);
         }
 
-        _byRecording.TryRemove(active.Row.Id, out _);
         var row = active.Row with { Status = RecordingStatus.Finishing, EndedUtc = _time.GetUtcNow(), StopReason = reason };
         await _store.UpdateAsync(row, CancellationToken.None).ConfigureAwait(false);
         Track(row.Id, () => FinishAsync(row, active.Folder));
+
+        // Gone from the running ones only once its finishing is tracked: whoever sees it stopped can wait for its file.
+        _byRecording.TryRemove(active.Row.Id, out _);
+        _active.TryRemove(meetingId, out _);
     }
 
     private void Track(Guid recordingId, Func<Task> work)
