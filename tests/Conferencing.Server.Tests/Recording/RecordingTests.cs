@@ -48,22 +48,24 @@ public sealed class RecordingTests(ITestOutputHelper output) : RelayTestBase(out
         await Until(() => Recorder.RecorderProcessId(meeting) is not null && SegmentsOf(meeting).Count > 0, "ffmpeg to write its first segment");
         var firstPid = Recorder.RecorderProcessId(meeting)!.Value;
 
-        // The floor to Hy Cương and back: the recording follows the program.
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        await CommandAsync(meeting, "floor", new { siteCode = "PT-X-HC" });
-        await WaitForCallsAsync(meeting, c => c.ProgramSiteCode == "PT-X-HC", "the floor at Hy Cương");
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        await CommandAsync(meeting, "floor", new { siteCode = (string?)null });
-        await WaitForCallsAsync(meeting, c => c.ProgramSiteCode == "PT", "the floor back at the host");
-
         // A crash of the recorder: ffmpeg is started again on the same ports and the leg carries on.
+        await Task.Delay(TimeSpan.FromSeconds(1));
         using (var ffmpeg = Process.GetProcessById(firstPid))
         {
             ffmpeg.Kill();
         }
 
         await Until(() => Recorder.RecorderProcessId(meeting) is { } pid && pid != firstPid, "ffmpeg to be started again");
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        var before = SegmentsOf(meeting).Count;
+        await Until(() => SegmentsOf(meeting).Count > before, "the restarted ffmpeg to write", TimeSpan.FromSeconds(20));
+
+        // The floor to Hy Cương and back: the recording follows the program.
+        await CommandAsync(meeting, "floor", new { siteCode = "PT-X-HC" });
+        await WaitForCallsAsync(meeting, c => c.ProgramSiteCode == "PT-X-HC", "the floor at Hy Cương");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await CommandAsync(meeting, "floor", new { siteCode = (string?)null });
+        await WaitForCallsAsync(meeting, c => c.ProgramSiteCode == "PT", "the floor back at the host");
+        await Task.Delay(TimeSpan.FromSeconds(2));
         await CommandAsync(meeting, "end");
         var recorded = started.Elapsed;
         await Until(() => Recorder.ActiveRecordingId(meeting) is null, "the recording to stop");
