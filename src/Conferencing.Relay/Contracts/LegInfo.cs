@@ -43,6 +43,12 @@ public enum LegRole
 
     /// <summary>A relay below this one, which fans the program out again.</summary>
     ChildRelay,
+
+    /// <summary>
+    /// A recorder: it receives what every listener receives (the program and the common mix) and
+    /// sends nothing; the controller dials it and keeps it apart from the meeting's sites.
+    /// </summary>
+    Recorder,
 }
 
 /// <summary>One leg of a relay meeting.</summary>

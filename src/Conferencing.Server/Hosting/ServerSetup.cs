@@ -95,6 +95,7 @@ public static class ServerSetup
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
         services.AddPaperlessRoom();
         services.AddRelaying();
+        Recording.RecordingSetup.AddRecording(services);
         RoomControl.RoomControlSetup.AddRoomControl(services);
 
         services.AddDataProtection().SetApplicationName("Conferencing");
@@ -180,6 +181,7 @@ public static class ServerSetup
         app.MapMeetingApi();
         app.MapPaperlessRoom();
         app.UseRelaying();
+        Recording.RecordingSetup.MapRecording(app);
         Reports.ReportApi.MapReportApi(app);
         app.MapAuditApi();
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();

@@ -79,7 +79,10 @@ public static class AlarmKinds
     /// <summary>A projector's lamp has burnt at least <c>Alarms:LampHoursLimit</c> hours.</summary>
     public const string LampEndOfLife = "room-device.lamp-end-of-life";
 
-    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting, RoomAgentOffline, RoomDeviceUnreachable, ProjectorError, LampEndOfLife];
+    /// <summary>The recordings' disk fell under its free-space threshold: recording stopped. Cleared by hand.</summary>
+    public const string RecordingDiskLow = "recording.disk-low";
+
+    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting, RoomAgentOffline, RoomDeviceUnreachable, ProjectorError, LampEndOfLife, RecordingDiskLow];
 }
 
 /// <summary>Which alarms a query returns by state.</summary>

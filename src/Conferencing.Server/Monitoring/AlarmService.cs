@@ -234,6 +234,13 @@ public sealed partial class AlarmService(
         }
     }
 
+    /// <summary>
+    /// Raises an alarm about no endpoint (the recorder's disk guard), unless one of its kind is open:
+    /// a guard that trips again while a technician has not cleared the first stays one alarm.
+    /// </summary>
+    public Task RaiseSystemAsync(string kind, string siteCode, Guid? meetingId, AlarmSeverity severity, string message, CancellationToken cancellationToken) =>
+        RaiseAsync(new AlarmDecision(AlarmAction.Raise, kind, Guid.Empty, siteCode, meetingId, severity, message), cancellationToken);
+
     private async Task RaiseAsync(AlarmDecision decision, CancellationToken cancellationToken)
     {
         var alarm = await database.InTransactionAsync(async (connection, transaction) =>

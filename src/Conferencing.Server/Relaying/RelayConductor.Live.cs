@@ -40,7 +40,12 @@ public sealed partial class RelayConductor
         var bySite = new Dictionary<string, CallSecond>(StringComparer.Ordinal);
         foreach (var leg in statistics.Legs)
         {
-            WatchSilence(relay, plan.Number, leg, now);
+            // A recorder only listens: its silence is no sign of a dead call.
+            if (!(meeting.Legs.TryGetValue(leg.LegId, out var info) && info.Role == LegRole.Recorder))
+            {
+                WatchSilence(relay, plan.Number, leg, now);
+            }
+
             if (EndpointOfLeg(plan, meeting, leg.LegId) is not { } endpoint)
             {
                 continue;

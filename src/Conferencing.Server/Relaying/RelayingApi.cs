@@ -110,13 +110,13 @@ public static class RelayingApi
         return TypedResults.Ok(new QualityResponse(id, sites, buckets));
     }
 
-    private static async Task<Results<Ok<AudioMixResponse>, ProblemHttpResult>> AudioMixAsync(MeetingService meetings, RelayConductor conductor, Guid id, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<AudioMixResponse>, ProblemHttpResult>> AudioMixAsync(MeetingService meetings, MeetingMediaSettingsStore settings, Guid id, CancellationToken cancellationToken) =>
         await meetings.GetAsync(id, cancellationToken).ConfigureAwait(false) is null
             ? Problems.NotFound("meeting", id.ToString())
-            : TypedResults.Ok(new AudioMixResponse(conductor.IsOpenDiscussion(id)));
+            : TypedResults.Ok(new AudioMixResponse((await settings.SettingsAsync(id, cancellationToken).ConfigureAwait(false)).OpenDiscussion));
 
     private static async Task<Results<Ok<AudioMixResponse>, ValidationProblem, ProblemHttpResult>> SetAudioMixAsync(
-        MeetingService meetings, RelayConductor conductor, Guid id, AudioMixResponse? input, CancellationToken cancellationToken)
+        HttpContext http, MeetingService meetings, MeetingMediaSettingsStore settings, RelayConductor conductor, Guid id, AudioMixResponse? input, CancellationToken cancellationToken)
     {
         if (input is null)
         {
@@ -128,6 +128,8 @@ public static class RelayingApi
             return Problems.NotFound("meeting", id.ToString());
         }
 
+        // Stored first, so the mode outlives a restart (AudioModeRestore hands it back to the conductor).
+        await settings.SetOpenDiscussionAsync(id, input.OpenDiscussion, http.Actor(), cancellationToken).ConfigureAwait(false);
         conductor.SetOpenDiscussion(id, input.OpenDiscussion);
         return TypedResults.Ok(new AudioMixResponse(input.OpenDiscussion));
     }

@@ -1,4 +1,6 @@
 using Conferencing.Relay;
+using Conferencing.Server.Meetings;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Conferencing.Server.Relaying;
@@ -25,6 +27,9 @@ public static class RelayingSetup
         services.AddSingleton<LiveCalls>();
         services.AddSingleton<RelayConductor>();
         services.AddHostedService(sp => sp.GetRequiredService<RelayConductor>());
+        services.TryAddSingleton<MeetingMediaSettingsStore>();
+        services.AddHostedService<AudioModeRestore>();
+        services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Pages.MeetingAudioPanel), Meetings.Pages.MeetingPanelPlace.Side, 5));
         return services;
     }
 

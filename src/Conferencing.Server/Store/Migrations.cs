@@ -37,6 +37,7 @@ public static class Migrations
         new(11, "room agents (hashed keys), their devices and each device's last state", V11RoomAgents),
         new(12, "room key ring: retired keys and the key each meeting's PINs use", V12RoomKeyRing),
         new(14, "technicians' call holds and the latest test call of each endpoint", V14CallHoldsAndTestCalls),
+        new(18, "meeting recordings, and each meeting's recording switch and open-discussion mode", V18Recordings),
     ];
 
     public static int Latest => All[^1].Version;
@@ -490,5 +491,34 @@ public static class Migrations
             body TEXT NOT NULL,
             ended_utc {ts} NOT NULL
         );
+        """);
+
+    /// <summary>
+    /// Recording and open discussion are set per meeting by the secretariat beside the meeting's
+    /// document (a NULL recording switch means the default for its kind); each recording is a row
+    /// whose file lives under <c>Recording:Directory</c>.
+    /// </summary>
+    private static Task V18Recordings(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE meeting_media_settings (
+            meeting_id TEXT NOT NULL PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+            recording_enabled INTEGER NULL,
+            open_discussion INTEGER NOT NULL DEFAULT 0,
+            updated_utc {ts} NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        CREATE TABLE recordings (
+            id TEXT NOT NULL PRIMARY KEY,
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            status TEXT NOT NULL,
+            started_utc {ts} NOT NULL,
+            ended_utc {ts} NULL,
+            file_name TEXT NULL,
+            size_bytes BIGINT NULL,
+            duration_ms BIGINT NULL,
+            segments INTEGER NOT NULL DEFAULT 0,
+            stop_reason TEXT NULL
+        );
+        CREATE INDEX ix_recordings_meeting ON recordings(meeting_id, started_utc);
+        CREATE INDEX ix_recordings_ended ON recordings(ended_utc);
         """);
 }

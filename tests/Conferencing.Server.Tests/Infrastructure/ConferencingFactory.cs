@@ -23,6 +23,9 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
     /// <summary>This server's document storage, a fresh temporary folder.</summary>
     public string DocumentsPath { get; } = Path.Combine(Path.GetTempPath(), "conferencing-tests", "documents", Guid.NewGuid().ToString("N"));
 
+    /// <summary>This server's recordings, a fresh temporary folder.</summary>
+    public string RecordingsPath { get; } = Path.Combine(Path.GetTempPath(), "conferencing-tests", "recordings", Guid.NewGuid().ToString("N"));
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         // Development is what `dotnet run` uses, and what makes the framework serve blazor.web.js from a build (not publish) output.
@@ -41,6 +44,10 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
         builder.UseSetting("Sip:ProbeTimeout", "00:00:00.500");
         builder.UseSetting("Alarms:OfflineAfter", "00:00:01");
         builder.UseSetting("Documents:StoragePath", DocumentsPath);
+
+        // Recording starts by itself in meetings relayed from central; tests about recording turn it on.
+        builder.UseSetting("Recording:Enabled", "false");
+        builder.UseSetting("Recording:Directory", RecordingsPath);
         builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(Path.GetTempPath(), "conferencing-tests", "logs", "server-.json"));
 
         // The in-process relay on loopback, on ports the system picks: test servers run side by side.

@@ -31,7 +31,7 @@ internal static class AudioBench
         string self = Environment.ProcessPath!;
         string dll = typeof(AudioBench).Assembly.Location;
         var rows = new List<string>();
-        foreach (string config in new[] { "forward", "mix2", "mix4" })
+        foreach (string config in new[] { "forward", "mix2", "mix4", "mix2rec" })
         {
             var runs = new List<Dictionary<string, double>>();
             for (int r = 0; r < repeats; r++)
@@ -60,15 +60,16 @@ internal static class AudioBench
 
             double Median(string key) => runs.Select(v => v[key]).Order().ElementAt(runs.Count / 2);
             string Range(string key, string format) => $"{Median(key).ToString(format, CultureInfo.InvariantCulture)} [{runs.Min(v => v[key]).ToString(format, CultureInfo.InvariantCulture)}-{runs.Max(v => v[key]).ToString(format, CultureInfo.InvariantCulture)}]";
-            rows.Add($"| {config} | {Range("cpu", "F1")} % | {Median("p50"):F1} ms | {Median("p99"):F1} ms | {Median("pathbytes"):F2} B | {Median("mixbytes"):F2} B | {Median("sent"):F0} |");
+            string recorder = runs[0].ContainsKey("reccpu") ? Range("reccpu", "F1") + " %" : "-";
+            rows.Add($"| {config} | {Range("cpu", "F1")} % | {recorder} | {Median("p50"):F1} ms | {Median("p99"):F1} ms | {Median("pathbytes"):F2} B | {Median("mixbytes"):F2} B | {Median("sent"):F0} |");
         }
 
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"One meeting of {legs} legs, PCMU, {seconds} s per run after a 2 s warm-up, {repeats} runs each; medians, [min-max] of CPU.");
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, shared with other work while it ran.");
         md.AppendLine();
-        md.AppendLine("| audio | CPU (share of one core) | added latency p50 | p99 | allocated per packet: receive path | per frame: mix thread | packets sent to legs per s |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| audio | CPU (share of one core) | recorder's ffmpeg CPU | added latency p50 | p99 | allocated per packet: receive path | per frame: mix thread | packets sent to legs per s |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (string row in rows)
         {
             md.AppendLine(row);
@@ -114,6 +115,7 @@ internal static class AudioBench
             media.Add(Leg("leg" + k, new IPEndPoint(address, sinkPort)));
         }
 
+        Recorder? recorder = null;
         Sender pulse;
         if (config == "forward")
         {
@@ -124,6 +126,12 @@ internal static class AudioBench
         {
             media.SetProgram(legMedia["floor"], legMedia["central"]);
             media.SetAudioMix(new AudioMixRequest(true, OpenDiscussion: config == "mix4", MaxSpeakers: 2));
+            if (config == "mix2rec")
+            {
+                // The recorder as the server runs it: a leg like any listener, into ffmpeg (the common mix to AAC, MPEG-TS segments).
+                recorder = Recorder.Start();
+                media.Add(Leg("recorder", new IPEndPoint(IPAddress.Loopback, recorder.Port)));
+            }
             pulse = senders[1];
             senders[0].Start(Quiet, pulse: false);
             if (config == "mix4")
@@ -190,11 +198,14 @@ internal static class AudioBench
         long packetsInBefore = legMedia.Values.Sum(l => l.Audio!.PacketsIn);
         long outBefore = OutPackets(media);
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        double recorderBefore = recorder?.CpuSeconds() ?? 0;
         latencies.Clear();
         var watch = Stopwatch.StartNew();
         Thread.Sleep(seconds * 1000);
         double elapsed = watch.Elapsed.TotalSeconds;
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / elapsed * 100;
+        string recorderCpu = recorder is null ? "" : string.Create(CultureInfo.InvariantCulture, $" reccpu {(recorder.CpuSeconds() - recorderBefore) / elapsed * 100:F2}");
+        recorder?.Dispose();
         long packetsIn = legMedia.Values.Sum(l => l.Audio!.PacketsIn) - packetsInBefore;
         long frames = (mix?.FramesSent ?? 0) - framesBefore;
         double pathBytes = (double)(media.Audio.PacketPathAllocatedBytes - pathBefore) / Math.Max(1, packetsIn);
@@ -208,7 +219,7 @@ internal static class AudioBench
 
         double[] sorted = [.. latencies.Order()];
         double P(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result cpu {cpu:F2} p50 {P(0.5):F2} p99 {P(0.99):F2} pathbytes {pathBytes:F3} mixbytes {mixBytes:F3} sent {sent:F0} pulses {sorted.Length}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result cpu {cpu:F2} p50 {P(0.5):F2} p99 {P(0.99):F2} pathbytes {pathBytes:F3} mixbytes {mixBytes:F3} sent {sent:F0} pulses {sorted.Length}{recorderCpu}"));
         return 0;
     }
 
@@ -273,6 +284,65 @@ internal static class AudioBench
 
                 socket.SendTo(packet, relay);
             }
+        }
+    }
+
+    /// <summary>Debian's ffmpeg reading the recorder leg's RTP from an SDP, as the server's recorder starts it.</summary>
+    private sealed class Recorder : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string _folder;
+
+        private Recorder(Process process, string folder, int port)
+        {
+            _process = process;
+            _folder = folder;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public static Recorder Start()
+        {
+            string folder = Path.Combine(Path.GetTempPath(), "recorder-bench-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            int port;
+            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                port = ((IPEndPoint)probe.LocalEndPoint!).Port & ~1;
+            }
+
+            File.WriteAllText(Path.Combine(folder, "session.sdp"), string.Create(CultureInfo.InvariantCulture,
+                $"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=bench\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=recvonly\r\n"));
+            var start = new ProcessStartInfo("ffmpeg") { WorkingDirectory = folder, RedirectStandardInput = true, UseShellExecute = false };
+            foreach (string a in new[]
+            {
+                "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file,udp,rtp", "-i", "session.sdp", "-map", "0", "-c:a", "aac", "-ar", "48000", "-b:a", "64k",
+                "-f", "segment", "-segment_time", "60", "-segment_format", "mpegts", "seg-%05d.ts",
+            })
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            var process = Process.Start(start)!;
+            Thread.Sleep(500);
+            return new Recorder(process, folder, port);
+        }
+
+        /// <summary>ffmpeg's user + system CPU from /proc, in seconds.</summary>
+        public double CpuSeconds()
+        {
+            string[] stat = File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return (long.Parse(stat[11], CultureInfo.InvariantCulture) + long.Parse(stat[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+
+        public void Dispose()
+        {
+            _process.Kill();
+            _process.WaitForExit();
+            _process.Dispose();
+            Directory.Delete(_folder, recursive: true);
         }
     }
 }
