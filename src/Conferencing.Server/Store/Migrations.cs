@@ -36,6 +36,7 @@ public static class Migrations
         new(10, "delegate sign-in: PIN attempt throttles and reissued PINs", V10DelegatePins),
         new(11, "room agents (hashed keys), their devices and each device's last state", V11RoomAgents),
         new(12, "room key ring: retired keys and the key each meeting's PINs use", V12RoomKeyRing),
+        new(19, "cluster roles; one open vote per meeting and one active request to speak per delegate, kept by the store", V19ClusterRoles),
     ];
 
     public static int Latest => All[^1].Version;
@@ -469,5 +470,22 @@ public static class Migrations
         await m.Connection.ExecuteAsync(m.Transaction,
             "INSERT INTO meeting_room_keys (meeting_id, key_name, pinned_utc) SELECT id, 'room-signing', @now FROM meetings WHERE EXISTS (SELECT 1 FROM room_keys WHERE name = 'room-signing')",
             m.CancellationToken, ("now", m.Database.ToDb(DateTimeOffset.UtcNow))).ConfigureAwait(false);
+    }
+
+    private static async Task V19ClusterRoles(MigrationContext m)
+    {
+        // One row per one-per-cluster job; the holder renews until_ticks (UTC ticks), another node
+        // takes the row once it is in the past. epoch grows at each change of hands.
+        await m.SqlAsync("""
+            CREATE TABLE cluster_roles (
+                role TEXT NOT NULL PRIMARY KEY,
+                holder TEXT NOT NULL,
+                epoch BIGINT NOT NULL,
+                until_ticks BIGINT NOT NULL,
+                acquired_utc {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_polls_one_open ON polls(meeting_id) WHERE status = 'Open';
+            CREATE UNIQUE INDEX ux_speak_requests_one_active ON speak_requests(meeting_id, delegate_id) WHERE status IN ('Waiting', 'Granted');
+            """);
     }
 }

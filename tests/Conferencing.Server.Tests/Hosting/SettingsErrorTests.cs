@@ -24,13 +24,14 @@ public sealed class SettingsErrorTests
     };
 
     /// <summary>A port held by this test process for its whole run, so a server asked to use it finds it taken.</summary>
+    private static readonly System.Net.Sockets.TcpListener PortHolder = new(System.Net.IPAddress.Loopback, 0);
+
     private static readonly Lazy<string> TakenPort = new(() =>
     {
         PortHolder.Start();
-        return ((System.Net.IPEndPoint)PortHolder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ((System.Net.IPEndPoint)PortHolder.LocalEndpoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     });
 
-    private static readonly System.Net.Sockets.TcpListener PortHolder = new(System.Net.IPAddress.Loopback, 0);
 
     [Theory]
     [MemberData(nameof(RefusedSettings))]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Conferencing.Server.Hosting.Supervision;
+using Orleans.Concurrency;
 
 namespace Conferencing.Server.Hosting.Cluster;
 
@@ -81,6 +82,9 @@ public sealed partial class ClusterFeed(IGrainFactory grains, ClusterNode node, 
     /// <summary>The other nodes this one currently sends to.</summary>
     public IReadOnlyList<string> Peers => [.. Volatile.Read(ref _peers).Select(p => p.Node)];
 
+    /// <summary>Raised with the other nodes' names when the set of peers changes.</summary>
+    public event Action<IReadOnlyList<string>>? PeersChanged;
+
     /// <summary>Handles changes of <paramref name="topic"/> that other nodes send.</summary>
     public void On(string topic, Func<string, CancellationToken, Task> handler) => _handlers[topic] = handler;
 
@@ -136,7 +140,14 @@ public sealed partial class ClusterFeed(IGrainFactory grains, ClusterNode node, 
                 try
                 {
                     var all = await directory.JoinAsync(new ClusterPeer(node.Name, _self)).WaitAsync(ClusterCalls.ResponseTimeout, stoppingToken).ConfigureAwait(false);
-                    Volatile.Write(ref _peers, [.. all.Where(p => p.Node != node.Name)]);
+                    var before = Volatile.Read(ref _peers);
+                    IReadOnlyList<ClusterPeer> now = [.. all.Where(p => p.Node != node.Name)];
+                    Volatile.Write(ref _peers, now);
+                    if (!before.Select(p => p.Node).Order(StringComparer.Ordinal).SequenceEqual(now.Select(p => p.Node).Order(StringComparer.Ordinal), StringComparer.Ordinal))
+                    {
+                        PeersChanged?.Invoke([.. now.Select(p => p.Node)]);
+                    }
+
                     Beat();
                 }
                 catch (Exception e) when (ClusterCalls.IsUnavailable(e))

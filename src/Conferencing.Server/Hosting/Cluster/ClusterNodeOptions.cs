@@ -41,9 +41,13 @@ public sealed class ClusterNodeOptions
     /// <summary>
     /// Roles this node may take: <c>conductor</c> (drives the relays, alarms) and <c>registrar</c>
     /// (the SIP registrar and the in-process relay). Exactly one node holds each role at a time;
-    /// another eligible node takes it when the holder dies.
+    /// another eligible node takes it when the holder dies. Unset: both; set to a list (possibly
+    /// <c>none</c>) to keep a node out of a role.
     /// </summary>
-    public string[] Roles { get; set; } = [ClusterRoles.Conductor, ClusterRoles.Registrar];
+    public string[]? Roles { get; set; }
+
+    /// <summary>The roles this node may take, <see cref="Roles"/> or both when unset.</summary>
+    public IReadOnlyList<string> EligibleRoles => Roles is null ? ClusterRoles.All : [.. Roles.Where(r => r != "none")];
 
     /// <summary>How long a node waits for an answer from another before it counts a missed probe.</summary>
     public TimeSpan ProbeTimeout { get; set; } = DefaultProbeTimeout;
@@ -92,11 +96,11 @@ public sealed class ClusterNodeOptions
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"Cluster:RoleLease is {RoleLease}; it must be at least one second."));
         }
 
-        foreach (var role in Roles)
+        foreach (var role in Roles ?? [])
         {
-            if (!ClusterRoles.All.Contains(role, StringComparer.Ordinal))
+            if (role != "none" && !ClusterRoles.All.Contains(role, StringComparer.Ordinal))
             {
-                problems.Add($"Cluster:Roles names '{role}'; the roles are {string.Join(", ", ClusterRoles.All)}.");
+                problems.Add($"Cluster:Roles names '{role}'; the roles are {string.Join(", ", ClusterRoles.All)} (or none).");
             }
         }
 

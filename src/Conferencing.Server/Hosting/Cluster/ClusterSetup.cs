@@ -24,6 +24,13 @@ public static class ClusterSetup
             ? string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{port}")
             : settings.NodeName, port);
         builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton<ClusterRoleLeases>();
+        builder.Services.AddSingleton<Supervision.IRoleGate>(sp => sp.GetRequiredService<ClusterRoleLeases>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterRoleLeases>());
+        builder.Services.AddSingleton<ClusterFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterFeed>());
+        builder.Services.AddHostedService<ClusterBridges>();
+        builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.Services.AddOptions<ClusterNodeOptions>().BindConfiguration(ClusterNodeOptions.Section)
             .CheckAll(o => o.Problems())
             .Check(o => !o.IsCluster || ClusterConnectionString(o, builder.Configuration) is { Length: > 0 } cs && cs.Contains("Host=", StringComparison.OrdinalIgnoreCase),
