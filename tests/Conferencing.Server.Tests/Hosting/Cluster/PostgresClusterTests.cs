@@ -54,7 +54,7 @@ public sealed class PostgresClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task WhenTheSiloHostingAGrainIsKilledTheSurvivorDeclaresItDeadAndTheGrainComesBack()
+    public async Task WhenTheSiloHostingAGrainIsKilledTheSurvivorSeesItDeadAndTheGrainComesBackThere()
     {
         await using var test = await PostgresClusterStorageTests.MigratedAsync();
         var cluster = await DeployAsync(test);
@@ -76,7 +76,9 @@ public sealed class PostgresClusterTests(ITestOutputHelper output)
             var tableSaysDead = clock.Elapsed;
             output.WriteLine($"kill returned after {killed.TotalMilliseconds:F0} ms; survivor saw Dead at {survivorSawDead.TotalMilliseconds:F0} ms; table said Dead by {tableSaysDead.TotalMilliseconds:F0} ms");
             var row = (await MembersAsync(test, cluster)).Single(m => m.Silo == victim.SiloAddress.ToParsableString());
-            output.WriteLine($"victim's suspect_times: {row.SuspectTimes ?? "(none: it wrote Dead itself)"}");
+            // An in-process kill still runs the silo's ungraceful stop, which writes its own Dead row (its
+            // address is the vote here); a silo lost without a word is left to the survivor's probes.
+            output.WriteLine($"victim's suspect_times: {row.SuspectTimes ?? "(none)"}");
 
             // The client may have used the victim as its gateway: it moves to the survivor from the table.
             SiloAddress? now = null;
