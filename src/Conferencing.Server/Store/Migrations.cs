@@ -20,7 +20,7 @@ public sealed record Migration(int Version, string Name, Func<MigrationContext, 
 /// is upgraded in place. Steps read stored JSON as raw documents, never through today's model types,
 /// so an old step keeps meaning the same thing after the model moves on.
 /// </summary>
-public static class Migrations
+public static partial class Migrations
 {
     public static IReadOnlyList<Migration> All { get; } =
     [
@@ -36,6 +36,7 @@ public static class Migrations
         new(10, "delegate sign-in: PIN attempt throttles and reissued PINs", V10DelegatePins),
         new(11, "room agents (hashed keys), their devices and each device's last state", V11RoomAgents),
         new(12, "room key ring: retired keys and the key each meeting's PINs use", V12RoomKeyRing),
+        new(13, "Orleans cluster membership and reminders", V13OrleansCluster),
         new(19, "cluster roles; one open vote per meeting and one active request to speak per delegate, kept by the store", V19ClusterRoles),
     ];
 
