@@ -191,7 +191,6 @@ public sealed class TwoNodeClusterTests(ITestOutputHelper output) : IAsyncLifeti
     {
         ["Cluster:Mode"] = "Postgres",
         ["Cluster:NodeName"] = name,
-        ["Cluster:RoleLease"] = "00:00:03",
         ["Cluster:ProbeTimeout"] = "00:00:01",
     };
 
