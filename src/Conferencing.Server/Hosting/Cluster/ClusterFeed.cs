@@ -66,7 +66,7 @@ public sealed class ClusterPeersGrain(TimeProvider time) : Grain, IClusterPeersG
 /// (<see cref="On"/>); each node's own broadcasters then push to their own SignalR clients. One
 /// node alone has no peers, and forwarding costs nothing.
 /// </summary>
-public sealed partial class ClusterFeed(IGrainFactory grains, ClusterNode node, LoopSupervisor supervisor, ILogger<ClusterFeed> logger)
+public sealed partial class ClusterFeed(IGrainFactory grains, ClusterNode node, IHostApplicationLifetime lifetime, LoopSupervisor supervisor, ILogger<ClusterFeed> logger)
     : SupervisedService(supervisor, Loop), IClusterFeedObserver
 {
     /// <summary>The peer-discovery loop's name under the supervisor.</summary>
@@ -131,6 +131,13 @@ public sealed partial class ClusterFeed(IGrainFactory grains, ClusterNode node, 
 
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
+        // The silo takes grain calls once the host has started (the silo starts first among the hosted services).
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+
         _self ??= grains.CreateObjectReference<IClusterFeedObserver>(this);
         var directory = grains.GetGrain<IClusterPeersGrain>(0);
         try

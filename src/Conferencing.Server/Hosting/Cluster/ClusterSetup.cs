@@ -19,7 +19,9 @@ public static class ClusterSetup
         var settings = builder.Configuration.GetSection(ClusterNodeOptions.Section).Get<ClusterNodeOptions>() ?? new ClusterNodeOptions();
 
         // Port 0 is resolved here, once, so that the check, the silo and the node's name agree on it.
+        // The check is made now, before anything listens: checked later, the silo's own socket would fail it.
         var port = settings.SiloPort == 0 ? FreeTcpPort() : settings.SiloPort;
+        var taken = settings.SiloPort != 0 && IPAddress.TryParse(settings.AdvertisedAddress, out _) && !PortIsFree(settings.AdvertisedAddress, port);
         var node = new ClusterNode(string.IsNullOrWhiteSpace(settings.NodeName)
             ? string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{port}")
             : settings.NodeName, port);
@@ -35,7 +37,7 @@ public static class ClusterSetup
             .CheckAll(o => o.Problems())
             .Check(o => !o.IsCluster || ClusterConnectionString(o, builder.Configuration) is { Length: > 0 } cs && cs.Contains("Host=", StringComparison.OrdinalIgnoreCase),
                 o => "Cluster:Mode is Postgres but neither Cluster:ConnectionString nor Store:ConnectionString names a PostgreSQL server (Host=...).")
-            .Check(o => o.Problems().Count > 0 || PortIsFree(o.AdvertisedAddress, port),
+            .Check(o => !taken,
                 o => string.Create(CultureInfo.InvariantCulture, $"Cluster:SiloPort {port} on {o.AdvertisedAddress} is taken by another process; free it or choose another port (0 picks a free one)."))
             .ValidateOnStart();
 
