@@ -19,6 +19,7 @@ public sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServic
         {
             DomainException e => FromDomain(e),
             BadHttpRequestException e => FromBadRequest(e),
+            Cluster.ClusterUnavailableException e => Unavailable(httpContext, e),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -50,6 +51,20 @@ public sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServic
             ProblemDetails = problem,
             Exception = exception,
         }).ConfigureAwait(false);
+    }
+
+    private static ProblemDetails Unavailable(HttpContext httpContext, Cluster.ClusterUnavailableException e)
+    {
+        httpContext.Response.Headers.RetryAfter = Cluster.ClusterCalls.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Control plane changing hands",
+            Detail = e.Message,
+        };
+        problem.Extensions["code"] = "cluster.unavailable";
+        problem.Extensions["retryAfterSeconds"] = Cluster.ClusterCalls.RetryAfterSeconds;
+        return problem;
     }
 
     internal static ProblemDetails FromDomain(DomainException e)

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Conferencing.Server.Accounts;
 using Conferencing.Server.Demo;
 using Conferencing.Server.Endpoints;
+using Conferencing.Server.Hosting.Cluster;
 using Conferencing.Server.Hosting.Supervision;
 using Conferencing.Server.Meetings;
 using Conferencing.Server.Monitoring;
@@ -67,6 +68,7 @@ public static class ServerSetup
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section);
 
         services.AddSingleton(TimeProvider.System);
+        builder.AddCluster();
         services.AddLoopSupervision();
         services.AddSingleton<Database>();
         services.AddSingleton<MigrationRunner>();

@@ -6,14 +6,15 @@ using Conferencing.Server.Store;
 namespace Conferencing.Server.Meetings;
 
 /// <summary>
-/// Runs commands on meetings. Commands on one meeting are serialized in this process, and the
-/// version check at save catches a writer on another node, so no update is lost silently: the
-/// loser gets 409. Scheduling (time or site changes) also holds the store's schedule lock, so two
-/// overlapping meetings cannot both pass the conflict check.
+/// Runs commands on meetings. Commands on one meeting run in that meeting's grain
+/// (<see cref="IMeetingGrain"/>), so they are serialized across the whole cluster; the version check
+/// at save still catches a writer that bypasses the grain, so no update is lost silently: the loser
+/// gets 409. Scheduling (time or site changes) also holds the store's schedule lock, so two
+/// overlapping meetings cannot both pass the conflict check. Without a grain factory (the store
+/// tests wire this class by hand) commands run directly, guarded by the version check alone.
 /// </summary>
-public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, MeetingEvents events, TimeProvider time)
+public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, MeetingEvents events, TimeProvider time, IGrainFactory? grains = null)
 {
-    private readonly KeyedLock<Guid> _locks = new();
 
     public Task<Meeting?> GetAsync(Guid id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
 
@@ -36,16 +37,8 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
         return meeting;
     }
 
-    public async Task<Meeting> UpdateAsync(Guid id, int? expectedVersion, MeetingDetails details, string actor, CancellationToken cancellationToken)
-    {
-        var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
-        return await RunAsync(id, expectedVersion, actor, "meeting.updated", scheduling: true, cancellationToken, meeting =>
-        {
-            var before = MeetingChanges.Capture(meeting);
-            meeting.Update(details, tree, time.GetUtcNow());
-            return MeetingChanges.Describe(before, meeting);
-        }).ConfigureAwait(false);
-    }
+    public Task<Meeting> UpdateAsync(Guid id, int? expectedVersion, MeetingDetails details, string actor, CancellationToken cancellationToken) =>
+        DispatchAsync(id, new MeetingCommand(MeetingCommandKind.Update, expectedVersion, actor) { Details = details }, cancellationToken);
 
     /// <summary>
     /// The meetings that saving <paramref name="details"/> would collide with, as a new meeting or as
@@ -74,39 +67,19 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
     }
 
     public Task<Meeting> PrepareAsync(Guid id, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
-        RunAsync(id, expectedVersion, actor, "meeting.preparing", scheduling: false, cancellationToken, m =>
-        {
-            m.Prepare(time.GetUtcNow());
-            return m.Title;
-        });
+        DispatchAsync(id, new MeetingCommand(MeetingCommandKind.Prepare, expectedVersion, actor), cancellationToken);
 
     public Task<Meeting> StartAsync(Guid id, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
-        RunAsync(id, expectedVersion, actor, "meeting.started", scheduling: false, cancellationToken, m =>
-        {
-            m.Start(time.GetUtcNow());
-            return m.Title;
-        });
+        DispatchAsync(id, new MeetingCommand(MeetingCommandKind.Start, expectedVersion, actor), cancellationToken);
 
     public Task<Meeting> EndAsync(Guid id, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
-        RunAsync(id, expectedVersion, actor, "meeting.ended", scheduling: false, cancellationToken, m =>
-        {
-            m.End(time.GetUtcNow());
-            return m.Title;
-        });
+        DispatchAsync(id, new MeetingCommand(MeetingCommandKind.End, expectedVersion, actor), cancellationToken);
 
     public Task<Meeting> CancelAsync(Guid id, int? expectedVersion, string? reason, string actor, CancellationToken cancellationToken) =>
-        RunAsync(id, expectedVersion, actor, "meeting.cancelled", scheduling: false, cancellationToken, m =>
-        {
-            m.Cancel(reason, time.GetUtcNow());
-            return $"{m.Title}: {m.CancelReason}";
-        });
+        DispatchAsync(id, new MeetingCommand(MeetingCommandKind.Cancel, expectedVersion, actor) { Reason = reason }, cancellationToken);
 
     public Task<Meeting> RecordAttendanceAsync(Guid id, string siteCode, AttendanceStatus status, string? reason, DateTimeOffset? arrivedUtc, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
-        RunAsync(id, expectedVersion, actor, "meeting.roll-call", scheduling: false, cancellationToken, m =>
-        {
-            var entry = m.RecordAttendance(siteCode, status, reason, arrivedUtc, actor, time.GetUtcNow());
-            return $"{entry.SiteCode}: {entry.Status}{(entry.Reason is null ? "" : " (" + entry.Reason + ")")}";
-        });
+        DispatchAsync(id, new MeetingCommand(MeetingCommandKind.RollCall, expectedVersion, actor) { Attendance = new AttendanceInput(siteCode, status, reason, arrivedUtc) }, cancellationToken);
 
     /// <summary>
     /// Records several sites' attendance as one change (one version, one audit line), e.g. every
@@ -120,39 +93,111 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
             throw DomainException.Invalid("entries", "Roll call needs at least one site.");
         }
 
-        return RunAsync(id, expectedVersion, actor, "meeting.roll-call", scheduling: false, cancellationToken, m =>
-        {
-            var now = time.GetUtcNow();
-            for (var i = 0; i < entries.Count; i++)
-            {
-                var e = entries[i] ?? throw DomainException.Invalid($"entries[{i}]", "Roll call entry is empty.");
-                var status = e.Status ?? throw DomainException.Invalid($"entries[{i}].status", "Attendance must be Present, Absent or Late.");
-                try
-                {
-                    m.RecordAttendance(e.SiteCode ?? "", status, e.Reason, e.ArrivedUtc, actor, now);
-                }
-                catch (DomainException problem) when (problem.Kind == DomainErrorKind.Invalid && problem.Field is { } field)
-                {
-                    throw DomainException.Invalid($"entries[{i}].{field}", problem.Message);
-                }
-            }
-
-            return string.Join(", ", entries.GroupBy(e => e.Status).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()} {g.Key}")))
-                + ": " + string.Join(" ", entries.Take(10).Select(e => e.SiteCode)) + (entries.Count > 10 ? " …" : "");
-        });
+        return DispatchAsync(id, new MeetingCommand(MeetingCommandKind.RollCallMany, expectedVersion, actor) { Entries = entries }, cancellationToken);
     }
 
     /// <summary>Gives the floor to a site of a live meeting, or back to the meeting's own feed (null or the host).</summary>
     public Task<Meeting> GiveFloorAsync(Guid id, string? siteCode, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
-        RunAsync(id, expectedVersion, actor, "meeting.floor", scheduling: false, cancellationToken, m =>
+        DispatchAsync(id, new MeetingCommand(MeetingCommandKind.Floor, expectedVersion, actor) { SiteCode = siteCode }, cancellationToken);
+
+    /// <summary>Sends <paramref name="command"/> to the meeting's grain and returns the meeting as saved (or newer).</summary>
+    private async Task<Meeting> DispatchAsync(Guid id, MeetingCommand command, CancellationToken cancellationToken)
+    {
+        if (grains is null)
         {
-            m.GiveFloor(siteCode, time.GetUtcNow());
-            return m.FloorSiteCode ?? $"{m.HostSiteCode} (host)";
-        });
+            return await ExecuteAsync(id, command, cancellationToken).ConfigureAwait(false);
+        }
+
+        var outcome = await Hosting.Cluster.ClusterCalls.CallAsync(() => grains.GetGrain<IMeetingGrain>(id).RunAsync(command), cancellationToken).ConfigureAwait(false);
+        if (outcome.Problem is { } problem)
+        {
+            throw problem.ToException();
+        }
+
+        return await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw DomainException.NotFound("meeting", id.ToString());
+    }
+
+    /// <summary>Runs <paramref name="command"/> here and now: called by the meeting's grain, which serializes them.</summary>
+    internal async Task<Meeting> ExecuteAsync(Guid id, MeetingCommand command, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        switch (command.Kind)
+        {
+            case MeetingCommandKind.Update:
+                var details = command.Details ?? throw DomainException.Invalid("details", "The meeting's details are missing.");
+                var tree = await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false);
+                return await RunAsync(id, command.ExpectedVersion, command.Actor, "meeting.updated", scheduling: true, cancellationToken, meeting =>
+                {
+                    var before = MeetingChanges.Capture(meeting);
+                    meeting.Update(details, tree, now);
+                    return MeetingChanges.Describe(before, meeting);
+                }).ConfigureAwait(false);
+            case MeetingCommandKind.Prepare:
+                return await RunAsync(id, command.ExpectedVersion, command.Actor, "meeting.preparing", scheduling: false, cancellationToken, m =>
+                {
+                    m.Prepare(now);
+                    return m.Title;
+                }).ConfigureAwait(false);
+            case MeetingCommandKind.Start:
+                return await RunAsync(id, command.ExpectedVersion, command.Actor, "meeting.started", scheduling: false, cancellationToken, m =>
+                {
+                    m.Start(now);
+                    return m.Title;
+                }).ConfigureAwait(false);
+            case MeetingCommandKind.End:
+                return await RunAsync(id, command.ExpectedVersion, command.Actor, "meeting.ended", scheduling: false, cancellationToken, m =>
+                {
+                    m.End(now);
+                    return m.Title;
+                }).ConfigureAwait(false);
+            case MeetingCommandKind.Cancel:
+                return await RunAsync(id, command.ExpectedVersion, command.Actor, "meeting.cancelled", scheduling: false, cancellationToken, m =>
+                {
+                    m.Cancel(command.Reason, now);
+                    return $"{m.Title}: {m.CancelReason}";
+                }).ConfigureAwait(false);
+            case MeetingCommandKind.RollCall:
+                var one = command.Attendance ?? throw DomainException.Invalid("status", "Attendance must be Present, Absent or Late.");
+                return await RunAsync(id, command.ExpectedVersion, command.Actor, "meeting.roll-call", scheduling: false, cancellationToken, m =>
+                {
+                    var entry = m.RecordAttendance(one.SiteCode ?? "", one.Status ?? throw DomainException.Invalid("status", "Attendance must be Present, Absent or Late."), one.Reason, one.ArrivedUtc, command.Actor, now);
+                    return $"{entry.SiteCode}: {entry.Status}{(entry.Reason is null ? "" : " (" + entry.Reason + ")")}";
+                }).ConfigureAwait(false);
+            case MeetingCommandKind.RollCallMany:
+                var entries = command.Entries ?? [];
+                return await RunAsync(id, command.ExpectedVersion, command.Actor, "meeting.roll-call", scheduling: false, cancellationToken, m =>
+                {
+                    for (var i = 0; i < entries.Count; i++)
+                    {
+                        var e = entries[i] ?? throw DomainException.Invalid($"entries[{i}]", "Roll call entry is empty.");
+                        var status = e.Status ?? throw DomainException.Invalid($"entries[{i}].status", "Attendance must be Present, Absent or Late.");
+                        try
+                        {
+                            m.RecordAttendance(e.SiteCode ?? "", status, e.Reason, e.ArrivedUtc, command.Actor, now);
+                        }
+                        catch (DomainException problem) when (problem.Kind == DomainErrorKind.Invalid && problem.Field is { } field)
+                        {
+                            throw DomainException.Invalid($"entries[{i}].{field}", problem.Message);
+                        }
+                    }
+
+                    return string.Join(", ", entries.GroupBy(e => e.Status).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()} {g.Key}")))
+                        + ": " + string.Join(" ", entries.Take(10).Select(e => e.SiteCode)) + (entries.Count > 10 ? " …" : "");
+                }).ConfigureAwait(false);
+            case MeetingCommandKind.Floor:
+                return await RunAsync(id, command.ExpectedVersion, command.Actor, "meeting.floor", scheduling: false, cancellationToken, m =>
+                {
+                    m.GiveFloor(command.SiteCode, now);
+                    return m.FloorSiteCode ?? $"{m.HostSiteCode} (host)";
+                }).ConfigureAwait(false);
+            default:
+                throw DomainException.Invalid("kind", $"Unknown meeting command '{command.Kind}'.");
+        }
+    }
 
     private async Task<Meeting> RunAsync(Guid id, int? expectedVersion, string actor, string action, bool scheduling, CancellationToken cancellationToken, Func<Meeting, string> command)
     {
-        using var held = await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
         var saved = await database.InTransactionAsync(async (connection, transaction) =>
         {
             var meeting = await MeetingStore.GetAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false)
@@ -182,7 +227,7 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
             return meeting;
         }, cancellationToken, scheduleLock: scheduling).ConfigureAwait(false);
 
-        // Still under the meeting's lock, so listeners see this meeting's changes in commit order.
+        // Still in the meeting's grain turn, so listeners see this meeting's changes in commit order.
         await events.PublishAsync(new MeetingChanged(saved, action, actor), cancellationToken).ConfigureAwait(false);
         return saved;
     }

@@ -155,6 +155,9 @@ public sealed partial class AlarmService(
         return alarm;
     }
 
+    /// <summary>Alarms are evaluated once for the cluster, beside the conductor whose state they read.</summary>
+    protected override string? Role => Hosting.Cluster.ClusterRoles.Conductor;
+
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         try

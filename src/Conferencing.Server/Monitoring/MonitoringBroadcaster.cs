@@ -64,10 +64,14 @@ public sealed partial class MonitoringBroadcaster(
         _ended[endpointId] = true;
     }
 
+    /// <summary>Raised for every alarm change pushed here (the cluster carries it to the other nodes' dashboards).</summary>
+    internal event Action<Alarm>? AlarmSent;
+
     /// <summary>Pushes an alarm change at once to every dashboard that sees its site.</summary>
     public async Task PublishAlarmAsync(Alarm alarm, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alarm);
+        AlarmSent?.Invoke(alarm);
         var directory = await routes.DirectoryAsync(cancellationToken, mustKnowSite: alarm.SiteCode).ConfigureAwait(false);
         var groups = new List<string> { MonitoringGroups.All };
         routes.GroupsOf(directory, alarm.SiteCode, groups);

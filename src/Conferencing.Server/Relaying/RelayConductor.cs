@@ -145,9 +145,18 @@ public sealed partial class RelayConductor : SupervisedService
     /// server restart but without touching a single call. The store writer lives across incarnations,
     /// so queued history is not lost.
     /// </summary>
+    /// <summary>One node of the cluster drives the relays.</summary>
+    protected override string? Role => Hosting.Cluster.ClusterRoles.Conductor;
+
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
+        // Started again after this node lost the conductor role and took it back.
+        if (_writer is { IsCompleted: true })
+        {
+            _writer = null;
+        }
+
         _writer ??= Task.Run(() => Supervisor.RunAsync(WriteLoop, _ => WriteLoopAsync(stoppingToken), CancellationToken.None), CancellationToken.None);
         using var incarnation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var subscription = _events.Subscribe(OnMeetingChangedAsync);

@@ -17,6 +17,9 @@ public sealed class PresenterService(Database database, DocumentStore documents,
     private readonly KeyedLock<Guid> _locks = new();
     private readonly ConcurrentDictionary<Guid, PresenterState> _cache = new();
 
+    /// <summary>Drops the cached state of a meeting whose presenter another node moved.</summary>
+    internal void Forget(Guid meetingId) => _cache.TryRemove(meetingId, out _);
+
     public async Task<PresenterState> GetAsync(Guid meetingId, CancellationToken cancellationToken)
     {
         if (_cache.TryGetValue(meetingId, out var cached))

@@ -28,23 +28,31 @@ public sealed class SpeakingService(Database database, MeetingService meetings, 
         SpeakRequest request;
         using (await _locks.AcquireAsync(meetingId, cancellationToken).ConfigureAwait(false))
         {
-            request = await database.InTransactionAsync(async (connection, transaction) =>
+            try
             {
-                var open = await ListAsync(connection, transaction, meetingId, activeOnly: true, cancellationToken).ConfigureAwait(false);
-                if (open.FirstOrDefault(r => r.DelegateId == delegateId) is { } existing)
+                request = await database.InTransactionAsync(async (connection, transaction) =>
                 {
-                    throw new DomainException(DomainErrorKind.Conflict, existing.Status == SpeakStatus.Granted ? "speak.already-speaking" : "speak.already-waiting",
-                        existing.Status == SpeakStatus.Granted ? "You have the floor already." : "Your request to speak is already in the queue.");
-                }
+                    var open = await ListAsync(connection, transaction, meetingId, activeOnly: true, cancellationToken).ConfigureAwait(false);
+                    if (open.FirstOrDefault(r => r.DelegateId == delegateId) is { } existing)
+                    {
+                        throw new DomainException(DomainErrorKind.Conflict, existing.Status == SpeakStatus.Granted ? "speak.already-speaking" : "speak.already-waiting",
+                            existing.Status == SpeakStatus.Granted ? "You have the floor already." : "Your request to speak is already in the queue.");
+                    }
 
-                var now = time.GetUtcNow();
-                await connection.ExecuteAsync(transaction,
-                    "INSERT INTO speak_requests (id, meeting_id, delegate_id, site_code, status, requested_utc) VALUES (@id, @m, @d, @s, 'Waiting', @at)",
-                    cancellationToken, ("id", Guid.NewGuid().ToString()), ("m", meetingId.ToString()), ("d", delegateId.ToString()), ("s", person.SiteCode),
-                    ("at", database.ToDb(now))).ConfigureAwait(false);
-                var after = await ListAsync(connection, transaction, meetingId, activeOnly: true, cancellationToken).ConfigureAwait(false);
-                return after.First(r => r.DelegateId == delegateId);
-            }, cancellationToken).ConfigureAwait(false);
+                    var now = time.GetUtcNow();
+                    await connection.ExecuteAsync(transaction,
+                        "INSERT INTO speak_requests (id, meeting_id, delegate_id, site_code, status, requested_utc) VALUES (@id, @m, @d, @s, 'Waiting', @at)",
+                        cancellationToken, ("id", Guid.NewGuid().ToString()), ("m", meetingId.ToString()), ("d", delegateId.ToString()), ("s", person.SiteCode),
+                        ("at", database.ToDb(now))).ConfigureAwait(false);
+                    var after = await ListAsync(connection, transaction, meetingId, activeOnly: true, cancellationToken).ConfigureAwait(false);
+                    return after.First(r => r.DelegateId == delegateId);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Data.Common.DbException e) when (DbErrors.IsUniqueViolation(e))
+            {
+                // The same delegate asked twice at once through two nodes: the store's index kept one.
+                throw new DomainException(DomainErrorKind.Conflict, "speak.already-waiting", "Your request to speak is already in the queue.");
+            }
         }
 
         await feed.PublishAsync(new RoomChange(meetingId, RoomChangeKind.Speaking), cancellationToken).ConfigureAwait(false);

@@ -59,7 +59,22 @@ public sealed class VotingService(Database database, MeetingService meetings, Au
             throw new DomainException(DomainErrorKind.Conflict, "vote.meeting-not-running", $"Votes are opened while the meeting runs; '{meeting.Title}' is {meeting.Status}.");
         }
 
-        await database.InTransactionAsync(async (connection, transaction) =>
+        try
+        {
+            await OpenInStoreAsync(poll, meeting, pollId, actor, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException e) when (DbErrors.IsUniqueViolation(e))
+        {
+            // Two openings at the same moment (on two nodes): the store's one-open-vote index let one through.
+            throw new DomainException(DomainErrorKind.Conflict, "vote.another-open", "Another vote of this meeting was opened at the same moment; close it first.");
+        }
+
+        await feed.PublishAsync(new RoomChange(poll.MeetingId, RoomChangeKind.Polls), cancellationToken).ConfigureAwait(false);
+        return (await GetAsync(pollId, true, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private Task OpenInStoreAsync(PollView poll, Meetings.Meeting meeting, Guid pollId, string actor, CancellationToken cancellationToken) =>
+        database.InTransactionAsync(async (connection, transaction) =>
         {
             var other = await connection.ScalarAsync(transaction, "SELECT question FROM polls WHERE meeting_id = @m AND status = 'Open' AND id <> @id", cancellationToken,
                 ("m", poll.MeetingId.ToString()), ("id", pollId.ToString())).ConfigureAwait(false);
@@ -77,10 +92,7 @@ public sealed class VotingService(Database database, MeetingService meetings, Au
             }
 
             await audit.WriteAsync(connection, transaction, actor, "vote.opened", "meeting", poll.MeetingId.ToString(), poll.Question, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
-        await feed.PublishAsync(new RoomChange(poll.MeetingId, RoomChangeKind.Polls), cancellationToken).ConfigureAwait(false);
-        return (await GetAsync(pollId, true, cancellationToken).ConfigureAwait(false))!;
-    }
+        }, cancellationToken);
 
     public async Task<PollView> CloseAsync(Guid pollId, string actor, CancellationToken cancellationToken)
     {

@@ -71,6 +71,9 @@ public sealed partial class RoomSimulatorService(
         return true;
     }
 
+    /// <summary>The simulated rooms register with the registrar, so they run where it does.</summary>
+    protected override string? Role => Hosting.Cluster.ClusterRoles.Registrar;
+
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         if (!demo.Value.Enabled || !demo.Value.SimulateRooms)

@@ -20,7 +20,7 @@ public sealed record Migration(int Version, string Name, Func<MigrationContext, 
 /// is upgraded in place. Steps read stored JSON as raw documents, never through today's model types,
 /// so an old step keeps meaning the same thing after the model moves on.
 /// </summary>
-public static class Migrations
+public static partial class Migrations
 {
     public static IReadOnlyList<Migration> All { get; } =
     [
@@ -36,8 +36,10 @@ public static class Migrations
         new(10, "delegate sign-in: PIN attempt throttles and reissued PINs", V10DelegatePins),
         new(11, "room agents (hashed keys), their devices and each device's last state", V11RoomAgents),
         new(12, "room key ring: retired keys and the key each meeting's PINs use", V12RoomKeyRing),
+        new(13, "Orleans cluster membership and reminders", V13OrleansCluster),
         new(14, "technicians' call holds and the latest test call of each endpoint", V14CallHoldsAndTestCalls),
         new(18, "meeting recordings, and each meeting's recording switch and open-discussion mode", V18Recordings),
+        new(19, "cluster roles; one open vote per meeting and one active request to speak per delegate, kept by the store", V19ClusterRoles),
     ];
 
     public static int Latest => All[^1].Version;
@@ -521,4 +523,21 @@ public static class Migrations
         CREATE INDEX ix_recordings_meeting ON recordings(meeting_id, started_utc);
         CREATE INDEX ix_recordings_ended ON recordings(ended_utc);
         """);
+
+    private static async Task V19ClusterRoles(MigrationContext m)
+    {
+        // One row per one-per-cluster job; the holder renews until_ticks (UTC ticks), another node
+        // takes the row once it is in the past. epoch grows at each change of hands.
+        await m.SqlAsync("""
+            CREATE TABLE cluster_roles (
+                role TEXT NOT NULL PRIMARY KEY,
+                holder TEXT NOT NULL,
+                epoch BIGINT NOT NULL,
+                until_ticks BIGINT NOT NULL,
+                acquired_utc {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_polls_one_open ON polls(meeting_id) WHERE status = 'Open';
+            CREATE UNIQUE INDEX ux_speak_requests_one_active ON speak_requests(meeting_id, delegate_id) WHERE status IN ('Waiting', 'Granted');
+            """);
+    }
 }

@@ -87,6 +87,7 @@ public sealed partial class FirstRunTests
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Urls"] = url;
         start.Environment["Sip__Listen"] = "127.0.0.1:0";
+        start.Environment["Cluster__SiloPort"] = "0";
         start.Environment["Relay__Sip"] = "127.0.0.1:0";
         start.Environment["Relay__MediaPorts"] = "0";
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");

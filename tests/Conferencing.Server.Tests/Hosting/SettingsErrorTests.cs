@@ -17,9 +17,21 @@ public sealed class SettingsErrorTests
         { "Conferencing.Server.dll", "Room__QrRotation", "00:00:01", ["Room:QrRotation", "at least 5 seconds", "00:00:01"] },
         { "Conferencing.Server.dll", "Sip__KeepaliveInterval", "soon", ["Sip:KeepaliveInterval", "a duration", "soon"] },
         { "Conferencing.Server.dll", "Store__ConnectionString", "Password=secret-1234", ["Store:ConnectionString", "neither a SQLite file"] },
+        { "Conferencing.Server.dll", "Cluster__Mode", "Kubernetes", ["Cluster:Mode", "'Kubernetes'", "Single", "Postgres"] },
+        { "Conferencing.Server.dll", "Cluster__SiloPort", TakenPort.Value, ["Cluster:SiloPort " + TakenPort.Value, "taken"] },
         { "Conferencing.Relay.dll", "Relay__ApiKey", "short", ["Relay:ApiKey", "at least 16 characters", "it has 5"] },
         { "Conferencing.Relay.dll", "Relay__MediaPorts", "7-9", ["Relay:MediaPorts", "'7-9'", "first-last"] },
     };
+
+    /// <summary>A port held by this test process for its whole run, so a server asked to use it finds it taken.</summary>
+    private static readonly System.Net.Sockets.TcpListener PortHolder = new(System.Net.IPAddress.Loopback, 0);
+
+    private static readonly Lazy<string> TakenPort = new(() =>
+    {
+        PortHolder.Start();
+        return ((System.Net.IPEndPoint)PortHolder.LocalEndpoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    });
+
 
     [Theory]
     [MemberData(nameof(RefusedSettings))]
@@ -44,6 +56,7 @@ public sealed class SettingsErrorTests
                     ["Sip__Listen"] = variable == "Sip__Listen" ? value : "127.0.0.1:0",
                     ["Relay__Sip"] = "127.0.0.1:0",
                     ["Relay__Http"] = "127.0.0.1:0",
+                    ["Cluster__SiloPort"] = variable == "Cluster__SiloPort" ? value : "0",
                     ["Relay__ApiKey"] = variable == "Relay__ApiKey" ? value : "a-key-long-enough-for-the-relay",
                 },
             };

@@ -39,6 +39,7 @@ public sealed class ConferencingFactory(TestDatabase database, bool demo = false
         builder.UseSetting("RoomControl:SimulateDevices", "false");
         builder.UseSetting("Serilog:MinimumLevel:Default", Environment.GetEnvironmentVariable("CONFERENCING_TEST_LOG") ?? "Warning");
         builder.UseSetting("Sip:Listen", "127.0.0.1:0");
+        builder.UseSetting("Cluster:SiloPort", "0");
         builder.UseSetting("Sip:KeepaliveInterval", "00:00:00.300");
         builder.UseSetting("Sip:OfflineAfter", "00:00:01.500");
         builder.UseSetting("Sip:ProbeTimeout", "00:00:00.500");

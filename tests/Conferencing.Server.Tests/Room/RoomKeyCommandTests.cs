@@ -48,6 +48,7 @@ public sealed partial class RoomKeyCommandTests : IDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Demo__Enabled"] = "false";
         start.Environment["Sip__Listen"] = "127.0.0.1:0";
+        start.Environment["Cluster__SiloPort"] = "0";
         start.Environment["Relay__Sip"] = "127.0.0.1:0";
         start.Environment["Relay__MediaPorts"] = "0";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");

@@ -219,6 +219,7 @@ public sealed class ProductionHostingTests : IDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Urls"] = "http://127.0.0.1:0";
         start.Environment["Sip__Listen"] = "127.0.0.1:0";
+        start.Environment["Cluster__SiloPort"] = "0";
         start.Environment["Relay__Sip"] = "127.0.0.1:0";
         start.Environment["Relay__MediaPorts"] = "0";
         foreach (var (name, value) in environment)

@@ -52,6 +52,7 @@ public sealed class SetupCommandTests : IDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Demo__Enabled"] = "true";
         start.Environment["Sip__Listen"] = "127.0.0.1:0";
+        start.Environment["Cluster__SiloPort"] = "0";
         start.Environment["Relay__Sip"] = "127.0.0.1:0";
         start.Environment["Relay__MediaPorts"] = "0";
         start.Environment[CommandLine.PasswordVariable] = password;

@@ -138,6 +138,41 @@ public abstract class MigrationTests(StoreProvider provider)
         Assert.Equal("kythuat", Assert.Single(await new Conferencing.Server.Relaying.CallHoldStore(database).ListAsync(CancellationToken.None).DefaultTimeout()).HeldBy);
     }
 
+    /// <summary>The keys Orleans' ADO.NET clustering (ten, one optional) and reminder (seven) providers look up.</summary>
+    private static readonly string[] OrleansQueryKeys =
+    [
+        "CleanupDefunctSiloEntriesKey", "CleanupDefunctSiloEntryKey", "DeleteMembershipTableEntriesKey", "GatewaysQueryKey",
+        "InsertMembershipKey", "InsertMembershipVersionKey", "MembershipReadAllKey", "MembershipReadRowKey",
+        "UpdateIAmAlivetimeKey", "UpdateMembershipKey",
+        "DeleteReminderRowKey", "DeleteReminderRowsKey", "ReadRangeRows1Key", "ReadRangeRows2Key",
+        "ReadReminderRowKey", "ReadReminderRowsKey", "UpsertReminderRowKey",
+    ];
+
+    [Fact]
+    public async Task ClusterStorageIsCreatedOnPostgreSqlAndIsARecordedNoOpOnSqlite()
+    {
+        await using var test = await TestDatabase.CreateAsync(provider);
+        await using var database = await test.OpenMigratedAsync();
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        Assert.Equal("Orleans cluster membership and reminders",
+            await connection.ScalarAsync(null, "SELECT name FROM schema_version WHERE version = 13", CancellationToken.None).DefaultTimeout());
+
+        if (provider == StoreProvider.Sqlite)
+        {
+            Assert.Equal(0L, await connection.ScalarAsync(null, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'orleans%'", CancellationToken.None).DefaultTimeout());
+            return;
+        }
+
+        var tables = await connection.QueryAsync(null, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'orleans%'",
+            r => r.GetString(0), CancellationToken.None).DefaultTimeout();
+        Assert.Equal(["orleans_membership", "orleans_membership_versions", "orleans_reminders", "orleansquery"], tables.Order(StringComparer.Ordinal));
+        var functions = await connection.QueryAsync(null, "SELECT proname FROM pg_proc WHERE proname LIKE 'orleans%'", r => r.GetString(0), CancellationToken.None).DefaultTimeout();
+        Assert.Equal(["orleans_membership_insert", "orleans_membership_update"], functions.Order(StringComparer.Ordinal));
+        // The providers' own start-up query, as they send it (unquoted, so PostgreSQL folds it to lower case).
+        var keys = await connection.QueryAsync(null, "SELECT QueryKey, QueryText FROM OrleansQuery", r => r.GetString(0), CancellationToken.None).DefaultTimeout();
+        Assert.Equal(OrleansQueryKeys.Order(StringComparer.Ordinal), keys.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task ADatabaseNewerThanTheBuildIsRefused()
     {

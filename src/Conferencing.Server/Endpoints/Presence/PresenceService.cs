@@ -57,6 +57,23 @@ public sealed partial class PresenceService(
     /// <summary>Presence of one endpoint.</summary>
     public EndpointPresence? Get(Guid endpointId) => _presence.GetValueOrDefault(endpointId);
 
+    /// <summary>Every endpoint heard from so far, as this node knows it.</summary>
+    internal IReadOnlyCollection<EndpointPresence> Known => [.. _presence.Values];
+
+    /// <summary>
+    /// Takes a change that the registrar on another node of the cluster announced: this node shows
+    /// presence to its own dashboards but does not own it.
+    /// </summary>
+    internal void ApplyFromPeer(EndpointPresence presence)
+    {
+        ArgumentNullException.ThrowIfNull(presence);
+        _presence[presence.EndpointId] = presence;
+        RaiseChanged(presence);
+    }
+
+    /// <summary>The registrar listens on one node of the cluster at a time.</summary>
+    protected override string? Role => Hosting.Cluster.ClusterRoles.Registrar;
+
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;

@@ -23,8 +23,11 @@ public sealed record LoopStatus(string Name, bool Running, int Restarts, DateTim
 /// (<see cref="InjectFault"/>), so the restart path is exercised by the real loops, not a copy.
 /// </para>
 /// </summary>
-public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSupervisor> logger)
+public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSupervisor> logger, IRoleGate? gate = null)
 {
+    /// <summary>Where loops with a cluster role wait for it; null runs every loop (the supervisor's own tests).</summary>
+    public IRoleGate? Gate => gate;
+
     /// <summary>The first delay before a failed loop is started again: 1 s.</summary>
     public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
 
