@@ -74,12 +74,21 @@ public static class ClusterSetup
                 o.NumVotesForDeathDeclaration = 1;
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterCalls.ResponseTimeout);
-            silo.Services.AddSerializer(s => s.AddJsonSerializer(
-                isSupported: type => type.Namespace?.StartsWith("Conferencing.", StringComparison.Ordinal) == true,
-                jsonSerializerOptions: JsonForGrains()));
+            AddGrainSerialization(silo.Services);
         });
         return builder;
     }
+
+    /// <summary>
+    /// How the product's own types cross between nodes: as JSON, like the API writes them, unless a
+    /// type carries Orleans' own serializer (<c>[GenerateSerializer]</c>: grain references inside).
+    /// Every silo and client of the cluster must say the same.
+    /// </summary>
+    public static IServiceCollection AddGrainSerialization(IServiceCollection services) =>
+        services.AddSerializer(s => s.AddJsonSerializer(
+            isSupported: type => type.Namespace?.StartsWith("Conferencing.", StringComparison.Ordinal) == true
+                && !type.IsDefined(typeof(GenerateSerializerAttribute), inherit: false),
+            jsonSerializerOptions: JsonForGrains()));
 
     private static System.Text.Json.JsonSerializerOptions JsonForGrains()
     {

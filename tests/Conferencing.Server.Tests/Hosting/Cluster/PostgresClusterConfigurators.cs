@@ -24,6 +24,7 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
     public void Configure(ISiloBuilder siloBuilder)
     {
         ArgumentNullException.ThrowIfNull(siloBuilder);
+        ClusterSetup.AddGrainSerialization(siloBuilder.Services);
         siloBuilder.UsePostgresCluster(siloBuilder.Configuration[ConnectionStringKey]
             ?? throw new InvalidOperationException(ConnectionStringKey + " is not set"));
         siloBuilder.Services.Configure<ClusterMembershipOptions>(o =>
@@ -51,6 +52,7 @@ public sealed class PostgresClientConfigurator : IClientBuilderConfigurator
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(clientBuilder);
+        ClusterSetup.AddGrainSerialization(clientBuilder.Services);
         clientBuilder.UseAdoNetClustering(o =>
         {
             o.Invariant = PostgresCluster.Invariant;
