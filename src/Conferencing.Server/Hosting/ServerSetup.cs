@@ -95,6 +95,7 @@ public static class ServerSetup
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
         services.AddPaperlessRoom();
         services.AddRelaying();
+        LiveMeetings.LiveMeetingsSetup.AddLiveMeetings(services);
         RoomControl.RoomControlSetup.AddRoomControl(services);
 
         services.AddDataProtection().SetApplicationName("Conferencing");
@@ -186,6 +187,7 @@ public static class ServerSetup
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapMonitoring();
+        LiveMeetings.LiveMeetingApi.MapLiveMeetings(app);
         RoomControl.RoomControlSetup.MapRoomControl(app);
         app.MapGet("/lib/signalr/signalr.min.js", (HttpContext http) =>
         {

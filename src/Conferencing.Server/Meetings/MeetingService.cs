@@ -11,8 +11,10 @@ namespace Conferencing.Server.Meetings;
 /// loser gets 409. Scheduling (time or site changes) also holds the store's schedule lock, so two
 /// overlapping meetings cannot both pass the conflict check.
 /// </summary>
-public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, MeetingEvents events, TimeProvider time)
+public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, MeetingEvents events, TimeProvider time, IEnumerable<IFloorGuard>? floorGuards = null)
 {
+    private readonly IFloorGuard[] _floorGuards = floorGuards?.ToArray() ?? [];
+
     private readonly KeyedLock<Guid> _locks = new();
 
     public Task<Meeting?> GetAsync(Guid id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
@@ -143,12 +145,23 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
     }
 
     /// <summary>Gives the floor to a site of a live meeting, or back to the meeting's own feed (null or the host).</summary>
-    public Task<Meeting> GiveFloorAsync(Guid id, string? siteCode, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
-        RunAsync(id, expectedVersion, actor, "meeting.floor", scheduling: false, cancellationToken, m =>
+    public async Task<Meeting> GiveFloorAsync(Guid id, string? siteCode, int? expectedVersion, string actor, CancellationToken cancellationToken)
+    {
+        // The floor back to the host is always allowed; a site must be in the call to be heard.
+        if (siteCode is not null)
+        {
+            foreach (var guard in _floorGuards)
+            {
+                await guard.EnsureCanTakeFloorAsync(id, siteCode, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return await RunAsync(id, expectedVersion, actor, "meeting.floor", scheduling: false, cancellationToken, m =>
         {
             m.GiveFloor(siteCode, time.GetUtcNow());
             return m.FloorSiteCode ?? $"{m.HostSiteCode} (host)";
-        });
+        }).ConfigureAwait(false);
+    }
 
     private async Task<Meeting> RunAsync(Guid id, int? expectedVersion, string actor, string action, bool scheduling, CancellationToken cancellationToken, Func<Meeting, string> command)
     {
