@@ -12,7 +12,7 @@ namespace Conferencing.Server.LiveMeetings;
 /// (<see cref="RelayConductor.IsHeld"/>: it does not dial a held endpoint); this keeps the name
 /// and time an operator screen shows beside it. In memory, like the conductor's hold.
 /// </summary>
-public sealed class SiteHolds
+public sealed class SiteHolds(RelayConductor conductor)
 {
     private readonly ConcurrentDictionary<(Guid Meeting, Guid Endpoint), SiteHold> _holds = new();
 
@@ -21,6 +21,9 @@ public sealed class SiteHolds
     public void Release(Guid meetingId, Guid endpointId) => _holds.TryRemove((meetingId, endpointId), out _);
 
     public SiteHold? Get(Guid meetingId, Guid endpointId) => _holds.GetValueOrDefault((meetingId, endpointId));
+
+    /// <summary>Whether the conductor holds the endpoint out of the meeting.</summary>
+    public bool IsHeld(Guid meetingId, Guid endpointId) => conductor.IsHeld(meetingId, endpointId);
 }
 
 /// <summary>

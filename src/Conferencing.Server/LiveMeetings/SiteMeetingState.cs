@@ -149,7 +149,8 @@ public static class SiteMeetingStates
             return State(SitePhase.HeldOut, hold: held);
         }
 
-        if (calls.Any(c => c.State is CallState.Dialing or CallState.Ringing || (c.State == CallState.Waiting && c.Attempts == 0)))
+        // Only the first call is "dialling"; a site that was in, or failed once, is red until it is back.
+        if (calls.Any(IsFirstDial))
         {
             return State(SitePhase.Dialling, calls.Select(c => c.Reason).FirstOrDefault(r => r is not null));
         }
@@ -157,6 +158,16 @@ public static class SiteMeetingStates
         var last = calls.OrderByDescending(c => c.SinceUtc).FirstOrDefault();
         return State(SitePhase.Dropped, last?.StatusCode is { } status ? $"{status} {last.Reason}".Trim() : last?.Reason);
     }
+
+    /// <summary>An endpoint of a live meeting that should be in its call and is not: it failed, ended, or waits for a retry, and no operator holds it out.</summary>
+    public static bool IsDropped(EndpointCall call, bool held)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return !held && call.State != CallState.InCall && !IsFirstDial(call);
+    }
+
+    private static bool IsFirstDial(EndpointCall call) =>
+        (call.State is CallState.Dialing or CallState.Ringing && call.Attempts <= 1) || (call.State == CallState.Waiting && call.Attempts == 0);
 
     /// <summary>Why one call is degraded, or null when it is healthy.</summary>
     public static Degradation? DegradationOf(EndpointCall call, SiteStateOptions options)

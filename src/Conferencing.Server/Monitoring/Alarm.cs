@@ -67,7 +67,10 @@ public static class AlarmKinds
     /// </summary>
     public const string EndpointAddedDuringMeeting = "endpoint.added-during-meeting";
 
-    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting];
+    /// <summary>A site of a live meeting is out of its call and no operator hung it up (see <see cref="LiveMeetings.SitePhase.Dropped"/>).</summary>
+    public const string CallDropped = "call.dropped";
+
+    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting, CallDropped];
 }
 
 /// <summary>Which alarms a query returns by state.</summary>

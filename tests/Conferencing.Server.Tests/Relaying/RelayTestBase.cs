@@ -42,6 +42,12 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
 
     protected RoomSimulatorService Simulator => Factory.Services.GetRequiredService<RoomSimulatorService>();
 
+    /// <summary>True when the server listens on a real port (Kestrel) for a browser; <see cref="Url"/> is its address.</summary>
+    protected virtual bool ServesBrowsers => false;
+
+    /// <summary>The server's address when it <see cref="ServesBrowsers"/>.</summary>
+    protected string Url { get; private set; } = "";
+
     /// <summary>Settings the class adds to the server's.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -67,6 +73,11 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
 
         _settings = settings;
         Factory = new ConferencingFactory(TestDatabase.Sqlite(), settings: settings);
+        if (ServesBrowsers)
+        {
+            Url = BrowserFixture.StartKestrel(Factory);
+        }
+
         Admin = await Factory.AdminAsync();
         var csv = Conferencing.Server.Sites.SiteFiles.ToCsv(Sample.MixedTree());
         using var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv");
