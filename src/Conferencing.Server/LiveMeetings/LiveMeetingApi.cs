@@ -84,7 +84,7 @@ public static class LiveMeetingApi
     private static async Task<Results<Ok<SiteActionsResponse>, ProblemHttpResult>> RunAsync(
         SiteOperations operations, HttpContext http, Guid id, string? code, string? subtree, string action, CancellationToken cancellationToken)
     {
-        if (!SiteOperations.TryParse(action, out var parsed))
+        if (!SiteOperations.TryParseAction(action, out var parsed))
         {
             return Problem(new DomainException(DomainErrorKind.Invalid, "site.unknown-action", $"No action '{action}': mute, unmute, hang-up or redial.", "action"));
         }

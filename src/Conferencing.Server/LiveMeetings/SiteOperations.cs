@@ -28,7 +28,7 @@ public sealed class SiteOperations(
     MeetingService meetings, LiveCalls live, RelayConductor conductor, SiteHolds holds, SiteStore sites, Database database, AuditLog audit, TimeProvider time)
 {
     /// <summary>Names as the API spells them.</summary>
-    public static bool TryParse(string? text, out SiteAction action)
+    public static bool TryParseAction(string? text, out SiteAction action)
     {
         switch (text)
         {
