@@ -189,9 +189,10 @@ public static class SiteMeetingStates
             return Degradation.Jitter;
         }
 
-        // A connected call the relay hears nothing from (or sends nothing to) for a whole second.
+        // A connected call the relay hears nothing from. Not the other way: the relay sends a site
+        // nothing while there is no program to send (a host without a room), which is no fault of the site's.
         var settled = call.ConnectedUtc is { } connected && s.AtUtc - connected >= options.OneWayAfter;
-        return settled && (s.BitrateInKbps <= 0) != (s.BitrateOutKbps <= 0) ? Degradation.OneWay : null;
+        return settled && s.BitrateInKbps <= 0 ? Degradation.OneWay : null;
     }
 
     /// <summary>Counts per phase, for the counters above a list.</summary>

@@ -76,6 +76,9 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
         if (ServesBrowsers)
         {
             Url = BrowserFixture.StartKestrel(Factory);
+
+            // The test's own clients go to the same listening server.
+            Factory.ClientOptions.BaseAddress = new Uri(Url);
         }
 
         Admin = await Factory.AdminAsync();
