@@ -55,8 +55,8 @@ public sealed class LiveSiteStates(
     /// <summary>Whether an endpoint is held out of a meeting.</summary>
     public bool IsHeld(Guid meetingId, Guid endpointId) => conductor.IsHeld(meetingId, endpointId);
 
-    /// <summary>Refuses the floor to a site that is held out, dropped or otherwise not in the call.</summary>
-    /// <exception cref="DomainException">409 <c>floor.site-held-out</c>, <c>floor.site-dropped</c> or <c>floor.site-not-in-call</c>.</exception>
+    /// <summary>Refuses the floor to a site that is held out or dropped.</summary>
+    /// <exception cref="DomainException">409 <c>floor.site-held-out</c> or <c>floor.site-dropped</c>.</exception>
     public async Task EnsureCanTakeFloorAsync(Guid meetingId, string siteCode, CancellationToken cancellationToken)
     {
         var meeting = await meetings.GetAsync(meetingId, cancellationToken).ConfigureAwait(false);
@@ -78,9 +78,8 @@ public sealed class LiveSiteStates(
         {
             SitePhase.HeldOut => new DomainException(DomainErrorKind.Conflict, "floor.site-held-out",
                 $"Site '{siteCode}' was hung up by {state.HeldBy} and is held out of the meeting until a redial; it cannot take the floor."),
-            SitePhase.Dropped => new DomainException(DomainErrorKind.Conflict, "floor.site-dropped",
+            _ => new DomainException(DomainErrorKind.Conflict, "floor.site-dropped",
                 $"Site '{siteCode}' has dropped out of the call; redial it before giving it the floor."),
-            _ => new DomainException(DomainErrorKind.Conflict, "floor.site-not-in-call", $"Site '{siteCode}' is not in the call ({state.Phase})."),
         };
     }
 }

@@ -59,7 +59,10 @@ public sealed record SiteHold(string By, DateTimeOffset AtUtc);
 /// <param name="HeldBy">Who held it out, when it is held.</param>
 /// <param name="HeldUtc">When.</param>
 /// <param name="Endpoints">Its room systems in the meeting's call (empty before the relays run it).</param>
-/// <param name="CanTakeFloor">True when the chair may give it the floor now.</param>
+/// <param name="CanTakeFloor">
+/// True when the chair may give it the floor now: the meeting is live and the site is neither held
+/// out nor dropped (a site without a room system still takes the floor for its delegates in the room).
+/// </param>
 /// <param name="IsProgram">True while its media is what everyone sees.</param>
 public sealed record SiteMeetingState(
     string SiteCode,
@@ -110,7 +113,7 @@ public static class SiteMeetingStates
     {
         var endpoints = calls.Count > 0 ? calls.Select(c => c.EndpointId).ToList() : presence.Select(p => p.EndpointId).ToList();
         SiteMeetingState State(SitePhase phase, string? reason = null, Degradation? degradation = null, SiteHold? hold = null, bool program = false) =>
-            new(code, phase, degradation, reason, hold?.By, hold?.AtUtc, endpoints, meeting.Status == MeetingStatus.Live && phase is SitePhase.InMeeting or SitePhase.Degraded, program);
+            new(code, phase, degradation, reason, hold?.By, hold?.AtUtc, endpoints, meeting.Status == MeetingStatus.Live && phase is not (SitePhase.HeldOut or SitePhase.Dropped), program);
 
         if (presence.Count == 0 && calls.Count == 0)
         {
