@@ -89,7 +89,9 @@ public sealed class LiveMeetingApiTests(ITestOutputHelper output) : RelayTestBas
         // The same hold over the whole province: the subtree's redial brings it back, and the floor is its.
         var (redialled, redialBody) = await PostAsync(secretariat, $"/api/meetings/{meeting}/sites/actions/redial", new { subtree = "PT" });
         Assert.True(redialled == HttpStatusCode.OK, redialBody.ToString());
-        Assert.Equal(2, redialBody.GetProperty("sites").GetArrayLength());
+        // The province (the host) has no room system here: refused, with the reason.
+        Assert.Equal(3, redialBody.GetProperty("sites").GetArrayLength());
+        Assert.Contains(redialBody.GetProperty("sites").EnumerateArray(), s => s.GetProperty("siteCode").GetString() == "PT" && s.GetProperty("code").GetString() == "site.no-room-system");
         await WaitForPhaseAsync(meeting, "PT-X-HC", "InMeeting");
         var (given, givenBody) = await PostAsync(secretariat, $"/api/meetings/{meeting}/floor", new { siteCode = "PT-X-HC" });
         Assert.True(given == HttpStatusCode.OK, givenBody.ToString());

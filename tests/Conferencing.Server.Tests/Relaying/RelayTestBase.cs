@@ -77,11 +77,15 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
         {
             Url = BrowserFixture.StartKestrel(Factory);
 
-            // The test's own clients go to the same listening server.
-            Factory.ClientOptions.BaseAddress = new Uri(Url);
+            // The factory's in-memory clients do not reach a listening server: a real client does.
+            Admin = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(Url) };
+            Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = ConferencingFactory.AdminPassword }, Json).DefaultTimeout()).StatusCode);
+        }
+        else
+        {
+            Admin = await Factory.AdminAsync();
         }
 
-        Admin = await Factory.AdminAsync();
         var csv = Conferencing.Server.Sites.SiteFiles.ToCsv(Sample.MixedTree());
         using var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv");
         Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsync(new Uri("/api/sites/import", UriKind.Relative), content).DefaultTimeout()).StatusCode);
