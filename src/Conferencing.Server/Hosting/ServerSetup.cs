@@ -98,6 +98,7 @@ public static class ServerSetup
         services.AddPaperlessRoom();
         services.AddRelaying();
         Recording.RecordingSetup.AddRecording(services);
+        LiveMeetings.LiveMeetingsSetup.AddLiveMeetings(services);
         RoomControl.RoomControlSetup.AddRoomControl(services);
 
         services.AddDataProtection().SetApplicationName("Conferencing");
@@ -190,6 +191,7 @@ public static class ServerSetup
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapMonitoring();
+        LiveMeetings.LiveMeetingApi.MapLiveMeetings(app);
         RoomControl.RoomControlSetup.MapRoomControl(app);
         app.MapGet("/lib/signalr/signalr.min.js", (HttpContext http) =>
         {

@@ -13,8 +13,9 @@ namespace Conferencing.Server.Meetings;
 /// overlapping meetings cannot both pass the conflict check. Without a grain factory (the store
 /// tests wire this class by hand) commands run directly, guarded by the version check alone.
 /// </summary>
-public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, MeetingEvents events, TimeProvider time, IGrainFactory? grains = null)
+public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, MeetingEvents events, TimeProvider time, IGrainFactory? grains = null, IEnumerable<IFloorGuard>? floorGuards = null)
 {
+    private readonly IFloorGuard[] _floorGuards = floorGuards?.ToArray() ?? [];
 
     public Task<Meeting?> GetAsync(Guid id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
 
@@ -97,8 +98,19 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
     }
 
     /// <summary>Gives the floor to a site of a live meeting, or back to the meeting's own feed (null or the host).</summary>
-    public Task<Meeting> GiveFloorAsync(Guid id, string? siteCode, int? expectedVersion, string actor, CancellationToken cancellationToken) =>
-        DispatchAsync(id, new MeetingCommand(MeetingCommandKind.Floor, expectedVersion, actor) { SiteCode = siteCode }, cancellationToken);
+    public async Task<Meeting> GiveFloorAsync(Guid id, string? siteCode, int? expectedVersion, string actor, CancellationToken cancellationToken)
+    {
+        // The floor back to the host is always allowed; a site must be in the call to be heard.
+        if (siteCode is not null)
+        {
+            foreach (var guard in _floorGuards)
+            {
+                await guard.EnsureCanTakeFloorAsync(id, siteCode, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return await DispatchAsync(id, new MeetingCommand(MeetingCommandKind.Floor, expectedVersion, actor) { SiteCode = siteCode }, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Sends <paramref name="command"/> to the meeting's grain and returns the meeting as saved (or newer).</summary>
     private async Task<Meeting> DispatchAsync(Guid id, MeetingCommand command, CancellationToken cancellationToken)

@@ -82,7 +82,11 @@ public static class AlarmKinds
     /// <summary>The recordings' disk fell under its free-space threshold: recording stopped. Cleared by hand.</summary>
     public const string RecordingDiskLow = "recording.disk-low";
 
-    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting, RoomAgentOffline, RoomDeviceUnreachable, ProjectorError, LampEndOfLife, RecordingDiskLow];
+    /// <summary>A site of a live meeting is out of its call and no operator hung it up (see <see cref="LiveMeetings.SitePhase.Dropped"/>).</summary>
+    public const string CallDropped = "call.dropped";
+
+
+    public static readonly string[] All = [EndpointOffline, RegistrationLost, CallLoss, NoMedia, EndpointAddedDuringMeeting, RoomAgentOffline, RoomDeviceUnreachable, ProjectorError, LampEndOfLife, RecordingDiskLow, CallDropped];
 }
 
 /// <summary>Which alarms a query returns by state.</summary>

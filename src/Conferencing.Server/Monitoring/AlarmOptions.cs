@@ -38,6 +38,9 @@ public sealed class AlarmOptions
     /// </summary>
     public static readonly TimeSpan DefaultNoMediaAfter = TimeSpan.FromSeconds(5);
 
+    /// <summary>The default time a site of a live meeting may be out of its call (not hung up by an operator) before the alarm: 5 s, a redial's worth.</summary>
+    public static readonly TimeSpan DefaultDroppedAfter = TimeSpan.FromSeconds(5);
+
     /// <summary>The default time the cause must be gone before an alarm clears itself: 10 s, so a flapping link does not raise and clear every second.</summary>
     public static readonly TimeSpan DefaultClearAfter = TimeSpan.FromSeconds(10);
 
@@ -81,6 +84,9 @@ public sealed class AlarmOptions
     /// <summary>How long a call may be silent. The default is <see cref="DefaultNoMediaAfter"/>.</summary>
     public TimeSpan NoMediaAfter { get; set; } = DefaultNoMediaAfter;
 
+    /// <summary>How long a live meeting's site may be out of the call. The default is <see cref="DefaultDroppedAfter"/>.</summary>
+    public TimeSpan DroppedAfter { get; set; } = DefaultDroppedAfter;
+
     /// <summary>How long the cause must be gone before a call or registration alarm clears. The default is <see cref="DefaultClearAfter"/>.</summary>
     public TimeSpan ClearAfter { get; set; } = DefaultClearAfter;
 }
@@ -103,6 +109,7 @@ public sealed class AlarmOptionsValidator : IValidateOptions<AlarmOptions>
         Range(nameof(options.RegistrationLostAfter), options.RegistrationLostAfter, TimeSpan.Zero, TimeSpan.FromHours(24));
         Range(nameof(options.LossAfter), options.LossAfter, TimeSpan.Zero, TimeSpan.FromHours(1));
         Range(nameof(options.NoMediaAfter), options.NoMediaAfter, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        Range(nameof(options.DroppedAfter), options.DroppedAfter, TimeSpan.Zero, TimeSpan.FromHours(1));
         Range(nameof(options.ClearAfter), options.ClearAfter, TimeSpan.Zero, TimeSpan.FromHours(1));
         Range(nameof(options.RoomAgentOfflineAfter), options.RoomAgentOfflineAfter, TimeSpan.Zero, TimeSpan.FromHours(24));
         Range(nameof(options.RoomDeviceUnreachableAfter), options.RoomDeviceUnreachableAfter, TimeSpan.Zero, TimeSpan.FromHours(24));

@@ -90,6 +90,17 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
         }
     }
 
+    /// <summary>Whether an endpoint of a live meeting is out of its call without an operator's hang-up (<see cref="LiveMeetings.SiteMeetingStates.IsDropped"/>).</summary>
+    public void ObserveDrop(Guid meetingId, EndpointCall call, bool dropped, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        lock (_gate)
+        {
+            Set(call.EndpointId, AlarmKinds.CallDropped, call.SiteCode, meetingId, dropped, true,
+                $"{call.SiteCode}: out of the live meeting's call ({(call.StatusCode is { } status ? status.ToString(CultureInfo.InvariantCulture) + " " : "")}{call.Reason ?? call.State.ToString()})", now);
+        }
+    }
+
     /// <summary>The call ended or the meeting is gone: its call alarms' cause is gone with it.</summary>
     public void EndCall(Guid meetingId, Guid endpointId, string siteCode, DateTimeOffset now)
     {
@@ -227,6 +238,7 @@ public sealed class AlarmRules(AlarmOptions options, Func<string, bool> inLiveMe
         AlarmKinds.RoomDeviceUnreachable => options.RoomDeviceUnreachableAfter,
         // A projector says its own fault and lamp hours: nothing to wait out.
         AlarmKinds.ProjectorError or AlarmKinds.LampEndOfLife => TimeSpan.Zero,
+        AlarmKinds.CallDropped => options.DroppedAfter,
         _ => options.NoMediaAfter,
     };
 

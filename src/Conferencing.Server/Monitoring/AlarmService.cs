@@ -18,7 +18,7 @@ namespace Conferencing.Server.Monitoring;
 /// </summary>
 public sealed partial class AlarmService(
     PresenceService presence, EndpointStore endpoints, LiveCalls live, MonitoredMeetings meetings, MonitoringBroadcaster broadcaster, Database database, AuditLog audit,
-    SiteStore sites, IOptions<AlarmOptions> options, TimeProvider time, LoopSupervisor supervisor, ILogger<AlarmService> logger)
+    SiteStore sites, IOptions<AlarmOptions> options, TimeProvider time, LoopSupervisor supervisor, ILogger<AlarmService> logger, LiveMeetings.SiteHolds? holds = null)
     : SupervisedService(supervisor, Loop)
 {
     /// <summary>The rules loop's name under the supervisor.</summary>
@@ -228,8 +228,12 @@ public sealed partial class AlarmService(
             if (kind == CallChangeKind.Removed)
             {
                 _rules.EndCall(call.MeetingId, endpoint.EndpointId, endpoint.SiteCode, now);
+                _rules.ObserveDrop(call.MeetingId, endpoint, dropped: false, now);
+                continue;
             }
-            else if (kind == CallChangeKind.Statistics || endpoint.State != CallState.InCall)
+
+            _rules.ObserveDrop(call.MeetingId, endpoint, call.Status == Meetings.MeetingStatus.Live && LiveMeetings.SiteMeetingStates.IsDropped(endpoint, holds?.IsHeld(call.MeetingId, endpoint.EndpointId) == true), now);
+            if (kind == CallChangeKind.Statistics || endpoint.State != CallState.InCall)
             {
                 // Figures are judged once a second (statistics); a state change only ends a call's watches.
                 _rules.ObserveCall(call.MeetingId, endpoint, now);

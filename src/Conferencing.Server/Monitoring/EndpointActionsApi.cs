@@ -70,7 +70,7 @@ public static class EndpointActionsApi
 
     private static async Task<Results<Ok<ActionResult>, Ok<TestCallResult>, ProblemHttpResult>> ActAsync(
         Guid id, string action, ActionRequest? request, HttpContext http, EndpointStore endpoints, LiveCalls live, RelayConductor conductor,
-        TestCallService tests, Database database, AuditLog audit, StaffScopes scopes, CancellationToken cancellationToken)
+        TestCallService tests, Database database, AuditLog audit, StaffScopes scopes, LiveMeetings.SiteHolds holds, TimeProvider time, CancellationToken cancellationToken)
     {
         var endpoint = await endpoints.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (endpoint is null)
@@ -118,8 +118,10 @@ public static class EndpointActionsApi
             {
                 case "redial":
                     await conductor.RedialEndpointAsync(meetingId, id).ConfigureAwait(false);
+                    holds.Release(meetingId, id);
                     break;
                 case "hang-up":
+                    holds.Hold(meetingId, id, actor, time.GetUtcNow());
                     relay = (await conductor.HangUpEndpointAsync(meetingId, id, actor, cancellationToken).ConfigureAwait(false)).Relay;
                     break;
                 case "mute":

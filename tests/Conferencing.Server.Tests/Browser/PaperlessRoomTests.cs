@@ -160,20 +160,42 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
         var queue = chair.GetByTestId("speaking-queue");
         await Assertions.Expect(queue).ToContainTextAsync("Nguyễn Văn An").DefaultTimeout();
         await queue.GetByTestId("speak-grant").ClickAsync().DefaultTimeout();
-        await Assertions.Expect(phone.GetByTestId("speak-state")).ToHaveTextAsync("Bạn đang được phát biểu").DefaultTimeout();
+        await Assertions.Expect(phone.GetByTestId("speak-state")).ToHaveTextAsync("Mời đồng chí phát biểu").DefaultTimeout();
+        await Assertions.Expect(phone.GetByTestId("alert-banner").GetByTestId("alert-turn")).ToHaveTextAsync("Mời đồng chí phát biểu").DefaultTimeout();
         await Assertions.Expect(chair.GetByTestId("speaking-now")).ToContainTextAsync("Xã Hy Cương").DefaultTimeout();
         await Assertions.Expect(tv.GetByTestId("floor")).ToContainTextAsync("Xã Hy Cương").DefaultTimeout();
+
+        // The banner names the site under the site's label and the person under their own: no dangling dot.
+        await Assertions.Expect(tv.GetByTestId("floor-site")).ToHaveTextAsync("Điểm cầu phát biểu: Xã Hy Cương").DefaultTimeout();
+        await Assertions.Expect(tv.GetByTestId("floor-person")).ToHaveTextAsync("Người phát biểu: Nguyễn Văn An").DefaultTimeout();
+        Assert.DoesNotContain("·", await tv.GetByTestId("floor").TextContentAsync().DefaultTimeout() ?? "", StringComparison.Ordinal);
         var meeting = await _admin.GetFromJsonAsync<JsonElement>($"/api/meetings/{meetingId}").DefaultTimeout();
         Assert.Equal("PT-X-HC", meeting.GetProperty("floorSiteCode").GetString());
 
         // A vote: opened by the chair, answered once from the phone, the result live on the chair's screen.
+        await phone.GetByTestId("documents").GetByRole(AriaRole.Button).First.ClickAsync().DefaultTimeout();
+        await follow.ClickAsync().DefaultTimeout();
+        await Assertions.Expect(follow).ToHaveTextAsync("Đang theo người trình bày").DefaultTimeout();
         await chair.GetByTestId("vote-question").FillAsync("Thông qua báo cáo tháng 5?").DefaultTimeout();
         await chair.GetByTestId("vote-create").ClickAsync().DefaultTimeout();
         await chair.GetByTestId("vote-open").ClickAsync().DefaultTimeout();
+        // The delegate follows the presenter's document: the open vote comes as a banner over it.
+        var banner = phone.GetByTestId("alert-banner");
+        await Assertions.Expect(banner.GetByTestId("alert-vote-text")).ToHaveTextAsync("Đang biểu quyết: Thông qua báo cáo tháng 5?").DefaultTimeout();
+        await Assertions.Expect(tv.GetByTestId("alert-banner").GetByTestId("alert-vote-text")).ToContainTextAsync("Thông qua báo cáo tháng 5?").DefaultTimeout();
+        await banner.GetByTestId("alert-vote").ClickAsync().DefaultTimeout();
         var poll = phone.GetByTestId("polls");
         await Assertions.Expect(poll).ToContainTextAsync("Thông qua báo cáo tháng 5?").DefaultTimeout();
+
+        // Counts only after voting; the ballot is said back and confirmed before it counts.
+        await Assertions.Expect(poll.GetByTestId("results")).ToHaveTextAsync("Kết quả hiển thị sau khi đồng chí biểu quyết").DefaultTimeout();
         await poll.GetByRole(AriaRole.Button, new() { Name = "Đồng ý", Exact = true }).ClickAsync().DefaultTimeout();
+        await Assertions.Expect(poll.GetByTestId("ballot-confirm")).ToContainTextAsync("Xác nhận biểu quyết: Đồng ý?").DefaultTimeout();
+        await Assertions.Expect(chair.GetByTestId("vote-results").First).ToContainTextAsync("Đồng ý 0").DefaultTimeout();
+        await poll.GetByTestId("ballot-confirm-yes").ClickAsync().DefaultTimeout();
         await Assertions.Expect(poll.GetByTestId("voted")).ToHaveTextAsync("Bạn đã biểu quyết: Đồng ý").DefaultTimeout();
+        await Assertions.Expect(poll.GetByTestId("results")).ToContainTextAsync("Đồng ý 1").DefaultTimeout();
+        await Assertions.Expect(banner.GetByTestId("alert-vote-text")).ToHaveCountAsync(0).DefaultTimeout();
         await Assertions.Expect(poll.GetByRole(AriaRole.Button, new() { Name = "Không đồng ý" })).ToHaveCountAsync(0).DefaultTimeout();
         await Assertions.Expect(chair.GetByTestId("vote-results").First).ToContainTextAsync("Đồng ý 1 · Không đồng ý 0 · Không biểu quyết 0 · Chưa biểu quyết 1 / 2").DefaultTimeout();
         await Assertions.Expect(tv.GetByTestId("polls")).ToContainTextAsync("Đồng ý 1").DefaultTimeout();
@@ -196,7 +218,7 @@ public sealed class PaperlessRoomTests(BrowserFixture browser) : IClassFixture<B
 
         // After a reload (a lost connection), the phone resynchronizes to the same state.
         await phone.ReloadAsync().DefaultTimeout();
-        await Assertions.Expect(phone.GetByTestId("speak-state")).ToHaveTextAsync("Bạn đang được phát biểu").DefaultTimeout();
+        await Assertions.Expect(phone.GetByTestId("speak-state")).ToHaveTextAsync("Mời đồng chí phát biểu").DefaultTimeout();
         await Assertions.Expect(phone.GetByTestId("polls").GetByTestId("voted")).ToHaveTextAsync("Bạn đã biểu quyết: Đồng ý").DefaultTimeout();
         Assert.Empty(errors);
         Assert.Empty(tvErrors);

@@ -42,6 +42,12 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
 
     protected RoomSimulatorService Simulator => Factory.Services.GetRequiredService<RoomSimulatorService>();
 
+    /// <summary>True when the server listens on a real port (Kestrel) for a browser; <see cref="Url"/> is its address.</summary>
+    protected virtual bool ServesBrowsers => false;
+
+    /// <summary>The server's address when it <see cref="ServesBrowsers"/>.</summary>
+    protected string Url { get; private set; } = "";
+
     /// <summary>Settings the class adds to the server's.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -67,7 +73,19 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
 
         _settings = settings;
         Factory = new ConferencingFactory(TestDatabase.Sqlite(), settings: settings);
-        Admin = await Factory.AdminAsync();
+        if (ServesBrowsers)
+        {
+            Url = BrowserFixture.StartKestrel(Factory);
+
+            // The factory's in-memory clients do not reach a listening server: a real client does.
+            Admin = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(Url) };
+            Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = ConferencingFactory.AdminPassword }, Json).DefaultTimeout()).StatusCode);
+        }
+        else
+        {
+            Admin = await Factory.AdminAsync();
+        }
+
         var csv = Conferencing.Server.Sites.SiteFiles.ToCsv(Sample.MixedTree());
         using var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv");
         Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsync(new Uri("/api/sites/import", UriKind.Relative), content).DefaultTimeout()).StatusCode);

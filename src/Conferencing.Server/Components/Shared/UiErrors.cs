@@ -30,6 +30,9 @@ public static partial class UiErrors
                 exception.Details.TryGetValue("meetingStatus", out var status) ? text["Status" + status] : "?"),
             "meeting.not-live" => text["ErrorNotLive"],
             "meeting.endpoint-conflict" => text["ErrorEndpointConflict"],
+            "floor.site-held-out" => text["ErrorFloorHeldOut"],
+            "floor.site-dropped" => text["ErrorFloorDropped"],
+            "floor.site-not-in-call" => text["ErrorFloorNotInCall"],
             _ when exception.Kind == DomainErrorKind.NotFound => text["ErrorNotFound"],
             _ => text["ErrorInvalid"],
         };

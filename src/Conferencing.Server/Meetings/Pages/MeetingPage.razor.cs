@@ -3,6 +3,8 @@ using Conferencing.Server.Accounts;
 using Conferencing.Server.Common;
 using Conferencing.Server.Components.Shared;
 using Conferencing.Server.Endpoints.Presence;
+using Conferencing.Server.LiveMeetings;
+using Conferencing.Server.Relaying;
 using Conferencing.Server.Sites;
 using Conferencing.Server.Store;
 using Microsoft.AspNetCore.Components;
@@ -20,6 +22,8 @@ namespace Conferencing.Server.Meetings.Pages;
 public sealed partial class MeetingPage : IDisposable
 {
     private IDisposable? _subscription;
+    private IDisposable? _callSubscription;
+    private string? _floorAsk;
     private CultureInfo _culture = CultureInfo.CurrentCulture;
     private CultureInfo _uiCulture = CultureInfo.CurrentUICulture;
     private Meeting? _meeting;
@@ -66,6 +70,12 @@ public sealed partial class MeetingPage : IDisposable
     private PresenceService Presence { get; set; } = default!;
 
     [Inject]
+    private LiveSiteStates SiteStates { get; set; } = default!;
+
+    [Inject]
+    private LiveCalls Calls { get; set; } = default!;
+
+    [Inject]
     private SiteStore Sites { get; set; } = default!;
 
     [Inject]
@@ -104,6 +114,7 @@ public sealed partial class MeetingPage : IDisposable
         // the version check below drops anything older than what was read.
         _subscription = Events.Subscribe(OnMeetingChangedAsync);
         Presence.Changed += OnPresenceChanged;
+        _callSubscription = Calls.Subscribe(OnCallsChanged);
         var meeting = await Meetings.GetAsync(Id, CancellationToken.None);
         if (meeting is null || !scope.CanSee(meeting))
         {
@@ -152,6 +163,30 @@ public sealed partial class MeetingPage : IDisposable
         return Task.CompletedTask;
     });
 
+    private void OnCallsChanged(MeetingCall call, CallChangeKind kind)
+    {
+        // Statistics come every second: the page redraws only when a site's state changes.
+        if (call.MeetingId != Id)
+        {
+            return;
+        }
+
+        Post(() =>
+        {
+            if (_meeting is not null)
+            {
+                var before = _rows.Select(r => r.State).ToList();
+                BuildRows();
+                if (!before.SequenceEqual(_rows.Select(r => r.State), SiteStateComparer.Instance))
+                {
+                    StateHasChanged();
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
     /// <summary>
     /// Runs work on this page's circuit without waiting for it. The callers are the registrar and the
     /// meeting feed: nothing that happens to one browser page (closed, disconnected, a failed query)
@@ -197,6 +232,7 @@ public sealed partial class MeetingPage : IDisposable
         var meeting = _meeting!;
         var bySite = _presence.Values.GroupBy(p => p.SiteCode, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var attendance = meeting.RollCall.ToDictionary(r => r.SiteCode, StringComparer.Ordinal);
+        var states = SiteStates.For(meeting, _presence.Values).ToDictionary(s => s.SiteCode, StringComparer.Ordinal);
         _rows = meeting.SiteCodes
             .OrderBy(c => c == meeting.HostSiteCode ? -1 : _index!.OrderOf(c))
             .Select(code =>
@@ -208,7 +244,8 @@ public sealed partial class MeetingPage : IDisposable
                     entry?.Path ?? "",
                     entry?.Folded ?? VietnameseText.Fold(code),
                     bySite.TryGetValue(code, out var endpoints) ? SiteConnection.Of(endpoints) : SiteConnection.None,
-                    attendance.GetValueOrDefault(code));
+                    attendance.GetValueOrDefault(code),
+                    states[code]);
             })
             .ToList();
     }
@@ -220,7 +257,7 @@ public sealed partial class MeetingPage : IDisposable
         {
             RowView.Unrecorded => r.Attendance is null,
             RowView.Absent => r.Attendance?.Status == AttendanceStatus.Absent,
-            RowView.Down => r.Connection.Total > 0 && !r.Connection.IsUp,
+            RowView.Down => r.State.Color is "red" or "grey" or "amber",
             _ => true,
         });
     }
@@ -266,8 +303,23 @@ public sealed partial class MeetingPage : IDisposable
     private Task MarkPresentAsync(IReadOnlyList<Row> rows) =>
         ActAsync(actor => Meetings.RecordAttendanceManyAsync(Id, rows.Select(r => new AttendanceInput(r.Code, AttendanceStatus.Present, null, null)).ToList(), null, actor, CancellationToken.None));
 
-    private Task GiveFloorAsync(string? code) =>
-        ActAsync(actor => Meetings.GiveFloorAsync(Id, code, null, actor, CancellationToken.None));
+    /// <summary>Gives the floor at once, or asks first when a site other than the host speaks.</summary>
+    private Task AskFloor(string code)
+    {
+        if (_meeting?.FloorSiteCode is not null)
+        {
+            _floorAsk = code;
+            return Task.CompletedTask;
+        }
+
+        return GiveFloorAsync(code);
+    }
+
+    private async Task GiveFloorAsync(string? code)
+    {
+        await ActAsync(actor => Meetings.GiveFloorAsync(Id, code, null, actor, CancellationToken.None));
+        _floorAsk = null;
+    }
 
     /// <summary>Runs one command; the page takes the saved meeting at once (the feed brings it too).</summary>
     private async Task ActAsync(Func<string, Task<Meeting>> command)
@@ -297,8 +349,9 @@ public sealed partial class MeetingPage : IDisposable
     public void Dispose()
     {
         _subscription?.Dispose();
+        _callSubscription?.Dispose();
         Presence.Changed -= OnPresenceChanged;
     }
 
-    private sealed record Row(string Code, string Name, string Path, string Folded, SiteConnection Connection, RollCallEntry? Attendance);
+    private sealed record Row(string Code, string Name, string Path, string Folded, SiteConnection Connection, RollCallEntry? Attendance, SiteMeetingState State);
 }

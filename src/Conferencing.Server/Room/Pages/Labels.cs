@@ -12,6 +12,7 @@ internal static class Labels
         "RoomWaiting", "RoomYouSpeak", "RoomSpeaking", "RoomFloor", "VoteAgree", "VoteDisagree", "VoteAbstain", "RoomVoted", "RoomVoteSecret",
         "RoomVoteOpenKind", "RoomVoteClosed", "RoomVoteOpen", "RoomVoteDraft", "RoomNotVoted", "RoomNoMeeting", "RoomError", "Connected",
         "Reconnecting", "Connecting", "RoomLoading",
+        "LiveYourTurn", "LiveVoteOpenBanner", "LiveVoteNow", "LiveBallotConfirm", "LiveBallotYes", "LiveBallotChange", "LiveSpeaker", "LiveCountsAfterVote",
     ];
 
     public static string Json(IStringLocalizer<Ui> localizer) =>

@@ -150,14 +150,45 @@
     }
   }
 
+  // A site of a live meeting that dropped out or was hung up is not ready, whatever its room's
+  // presence says: the meeting's one truth (LiveMeetings.SiteMeetingState, GET /api/live-sites)
+  // overrides presence on its rows. Polled each second: a few hundred sites at most, and only
+  // while the page is open.
+  const phases = new Map(); // endpoint id -> { phase, color, text }
+  const shortTime = new Intl.DateTimeFormat(culture, { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+  async function pollPhases() {
+    try {
+      const response = await fetch("/api/live-sites", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const next = new Map();
+        for (const s of await response.json()) {
+          if (s.phase !== "HeldOut" && s.phase !== "Dropped") { continue; }
+          const text = s.phase === "HeldOut" && s.heldBy
+            ? labels.heldOutBy.replace("{0}", s.heldBy).replace("{1}", shortTime.format(new Date(s.heldUtc)))
+            : labels["phase" + s.phase];
+          for (const id of s.endpoints) { next.set(id, { phase: s.phase, color: s.color, text }); }
+        }
+        const touched = new Set([...phases.keys(), ...next.keys()]);
+        phases.clear();
+        for (const [id, value] of next) { phases.set(id, value); }
+        for (const id of touched) { const entry = rows.get(id); if (entry && entry.presence) { paintBadge(entry); } }
+      }
+    } catch (e) {
+      // The server is restarting or the link dropped: the next poll tries again.
+    }
+    setTimeout(pollPhases, 1000);
+  }
+  pollPhases();
+
   function paintBadge(entry) {
     // A leg still being set up shows as such; otherwise presence decides (InCall, Degraded...).
     const leg = entry.call && entry.call.s !== "Connected" ? entry.call.s : null;
-    const state = leg || entry.state;
-    const text = labels[state] || state;
+    const phase = phases.get(entry.id);
+    const state = phase ? phase.phase : leg || entry.state;
+    const text = phase ? phase.text : labels[state] || state;
     if (entry.badge !== state) {
       entry.badge = state;
-      entry.cells[0].className = "badge state-" + state.toLowerCase();
+      entry.cells[0].className = phase ? "badge phase-" + phase.color : "badge state-" + state.toLowerCase();
       entry.row.dataset.state = state;
     }
     setText(entry, 0, text);

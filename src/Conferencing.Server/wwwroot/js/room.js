@@ -22,6 +22,7 @@
   let mySpeak = null;
   let polls = [];
   let myBallots = {};
+  let pendingBallot = null;
   let generation = 0;
   const view = { docId: null, version: 0, page: 0, pages: 0, pdf: null, task: null, title: "", confidential: false };
 
@@ -172,10 +173,93 @@
     if (!meeting) { return; }
     text(el("meeting-title"), meeting.title);
     text(el("meeting-time"), meeting.startLocal.substring(11, 16) + "–" + meeting.endLocal.substring(11, 16) + " " + meeting.startLocal.substring(8, 10) + "/" + meeting.startLocal.substring(5, 7));
+    // The site under the site's label, the person under their own: no person under a site label,
+    // no separator left dangling when one of them is missing.
     const floor = el("floor");
-    const who = speaking && speaking.speaking ? speaking.speaking.delegateName + " · " : "";
-    floor.hidden = !meeting.floorSiteName && !who;
-    floor.textContent = L.RoomFloor + ": " + who + (meeting.floorSiteName || "");
+    const person = speaking && speaking.speaking ? speaking.speaking : null;
+    floor.hidden = !meeting.floorSiteName && !person;
+    floor.replaceChildren();
+    if (meeting.floorSiteName) {
+      const site = document.createElement("span");
+      site.className = "site";
+      site.dataset.testid = "floor-site";
+      site.textContent = L.RoomFloor + ": " + meeting.floorSiteName;
+      floor.appendChild(site);
+    }
+    if (person) {
+      const who = document.createElement("span");
+      who.className = "person";
+      who.dataset.testid = "floor-person";
+      who.textContent = L.LiveSpeaker + ": " + person.delegateName + (person.siteName && person.siteName !== meeting.floorSiteName ? " (" + person.siteName + ")" : "");
+      floor.appendChild(who);
+    }
+    renderAlerts();
+  }
+
+  // --- what concerns this delegate now: an open vote not yet answered, or their turn ----------
+  const alerted = new Set();
+  function renderAlerts() {
+    const banner = el("alert-banner");
+    if (!banner) { return; }
+    const speaks = role === "delegate" && me && speaking && speaking.speaking && speaking.speaking.delegateId === me.delegateId;
+    const open = polls.find(p => p.status === "Open" && (role === "display" || !Object.prototype.hasOwnProperty.call(myBallots, p.id)));
+    banner.replaceChildren();
+    banner.classList.toggle("turn", !!speaks);
+    const keys = [];
+    if (speaks) {
+      keys.push("turn:" + speaking.speaking.id);
+      const words = document.createElement("span");
+      words.dataset.testid = "alert-turn";
+      words.textContent = L.LiveYourTurn;
+      banner.appendChild(words);
+    }
+    if (open) {
+      keys.push("vote:" + open.id);
+      const words = document.createElement("span");
+      words.dataset.testid = "alert-vote-text";
+      words.textContent = L.LiveVoteOpenBanner + ": " + open.question;
+      banner.appendChild(words);
+      if (role === "delegate") {
+        const go = document.createElement("button");
+        go.type = "button";
+        go.className = "primary";
+        go.dataset.testid = "alert-vote";
+        go.textContent = L.LiveVoteNow;
+        go.addEventListener("click", () => {
+          document.getElementById("viewer").hidden = true;
+          document.getElementById("list-view").hidden = false;
+          const card = root.querySelector("[data-poll='" + open.id + "']");
+          if (card) { card.scrollIntoView({ block: "center" }); }
+        });
+        banner.appendChild(go);
+      }
+    }
+    banner.hidden = keys.length === 0;
+    if (keys.some(k => !alerted.has(k))) {
+      keys.forEach(k => alerted.add(k));
+      notify();
+    }
+  }
+
+  // A vibration on phones that allow it, and a short tone where the browser lets a page play one
+  // (most need a tap first: the sign-in or a page turn was one).
+  function notify() {
+    try { if (navigator.vibrate) { navigator.vibrate([200, 100, 200]); } } catch (e) { /* not allowed */ }
+    try {
+      const Audio = window.AudioContext || window.webkitAudioContext;
+      if (!Audio) { return; }
+      const context = new Audio();
+      const tone = context.createOscillator();
+      const gain = context.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.1;
+      tone.connect(gain).connect(context.destination);
+      tone.start();
+      tone.stop(context.currentTime + 0.25);
+      tone.onended = () => context.close();
+    } catch (e) {
+      // No sound: the banner is there all the same.
+    }
   }
 
   function renderSpeak() {
@@ -185,7 +269,7 @@
     const waiting = speaking ? speaking.waitingDelegateIds.indexOf(me.delegateId) : -1;
     const speaks = speaking && speaking.speaking && speaking.speaking.delegateId === me.delegateId;
     if (speaks) {
-      state.textContent = L.RoomYouSpeak;
+      state.textContent = L.LiveYourTurn;
       state.dataset.state = "speaking";
       button.hidden = true;
     } else if (waiting >= 0) {
@@ -204,6 +288,7 @@
   }
 
   function renderPolls() {
+    renderAlerts();
     const box = el("polls");
     if (!box) { return; }
     box.replaceChildren();
@@ -230,10 +315,31 @@
           b.className = "choice choice-" + choice.toLowerCase();
           b.dataset.choice = choice;
           b.textContent = label;
-          b.addEventListener("click", () => vote(poll.id, choice));
+          b.addEventListener("click", () => { pendingBallot = { pollId: poll.id, choice }; renderPolls(); });
           choices.appendChild(b);
         }
         card.appendChild(choices);
+        // A ballot is final: the choice is said back and confirmed before it is sent.
+        if (pendingBallot && pendingBallot.pollId === poll.id) {
+          const confirm = document.createElement("div");
+          confirm.className = "ballot-confirm";
+          confirm.dataset.testid = "ballot-confirm";
+          const words = document.createElement("span");
+          words.textContent = L.LiveBallotConfirm.replace("{0}", L["Vote" + pendingBallot.choice]);
+          const yes = document.createElement("button");
+          yes.type = "button";
+          yes.className = "primary";
+          yes.dataset.testid = "ballot-confirm-yes";
+          yes.textContent = L.LiveBallotYes;
+          const chosen = pendingBallot.choice;
+          yes.addEventListener("click", () => { pendingBallot = null; vote(poll.id, chosen); });
+          const change = document.createElement("button");
+          change.type = "button";
+          change.textContent = L.LiveBallotChange;
+          change.addEventListener("click", () => { pendingBallot = null; renderPolls(); });
+          confirm.append(words, yes, change);
+          card.appendChild(confirm);
+        }
       } else if (role === "delegate" && voted) {
         const done = document.createElement("p");
         done.className = "voted";
@@ -245,6 +351,13 @@
       const results = document.createElement("p");
       results.className = "results";
       results.dataset.testid = "results";
+      // A delegate sees the counts once they have voted (or the vote closed), so they do not sway the ballot.
+      if (role === "delegate" && poll.status === "Open" && !voted) {
+        results.textContent = L.LiveCountsAfterVote;
+        card.appendChild(results);
+        box.appendChild(card);
+        continue;
+      }
       results.textContent = L.VoteAgree + " " + poll.agree + " · " + L.VoteDisagree + " " + poll.disagree + " · " + L.VoteAbstain + " " + poll.abstain
         + " · " + L.RoomNotVoted + " " + Math.max(0, poll.eligible - poll.agree - poll.disagree - poll.abstain);
       card.appendChild(results);

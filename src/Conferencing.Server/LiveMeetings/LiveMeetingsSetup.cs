@@ -1,0 +1,21 @@
+using Conferencing.Server.Meetings;
+using Microsoft.Extensions.Options;
+
+namespace Conferencing.Server.LiveMeetings;
+
+/// <summary>Composition of the live meeting's one truth per site, its operations and its API.</summary>
+public static class LiveMeetingsSetup
+{
+    public static IServiceCollection AddLiveMeetings(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<SiteStateOptions>().BindConfiguration(SiteStateOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SiteStateOptions>, SiteStateOptionsValidator>();
+        services.AddSingleton<SiteHolds>();
+        services.AddSingleton<LiveSiteStates>();
+        services.AddSingleton<SiteOperations>();
+        services.AddSingleton<IFloorGuard, LiveFloorGuard>();
+        services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Pages.SiteOperationsPanel), Meetings.Pages.MeetingPanelPlace.Main, 5));
+        return services;
+    }
+}
