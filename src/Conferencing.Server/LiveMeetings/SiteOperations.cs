@@ -119,7 +119,7 @@ public sealed class SiteOperations(
                         holds.Hold(meetingId, endpoint.EndpointId, actor, time.GetUtcNow());
                         try
                         {
-                            await conductor.HangUpEndpointAsync(meetingId, endpoint.EndpointId, cancellationToken).ConfigureAwait(false);
+                            await conductor.HangUpEndpointAsync(meetingId, endpoint.EndpointId, actor, cancellationToken).ConfigureAwait(false);
                         }
                         catch
                         {
