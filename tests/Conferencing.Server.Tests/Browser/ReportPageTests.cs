@@ -95,8 +95,11 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
         // The CSV.
         var csvDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-csv").ClickAsync()).DefaultTimeout();
         Assert.Equal($"bao-cao-hoi-nghi_{Display(from)}_{Display(to)}.csv", csvDownload.SuggestedFilename);
-        var csvText = Encoding.UTF8.GetString(await File.ReadAllBytesAsync((await csvDownload.PathAsync().DefaultTimeout())!).DefaultTimeout());
-        var rows = Csv.Read(csvText).Select(r => r.Fields).ToList();
+        var csvBytes = await File.ReadAllBytesAsync((await csvDownload.PathAsync().DefaultTimeout())!).DefaultTimeout();
+        Assert.Equal(Encoding.UTF8.GetPreamble(), csvBytes[..3]);
+        var csvText = Encoding.UTF8.GetString(csvBytes);
+        // The Vietnamese interface asks for the Vietnamese spreadsheet's form: ';' between fields, ',' before decimals.
+        var rows = Csv.Read(csvText, ';').Select(r => r.Fields).ToList();
         Assert.Equal(total, rows.Single(r => r[0] == "Tổng cộng" && r.Count == 5).Take(4));
         Assert.Equal(communeLevel, rows.Single(r => r[0] == "Cấp xã" && r.Count == 5).Take(4));
         Assert.Equal(Expected(held.Where(m => m.Kind == MeetingKind.RelayedFromCentral), "Tiếp sóng Trung ương"), rows.Single(r => r[0] == "Tiếp sóng Trung ương" && r.Count == 5).Take(4));
@@ -108,7 +111,8 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
             Assert.Equal([Roll(site, AttendanceStatus.Present), Roll(site, AttendanceStatus.Late), Roll(site, AttendanceStatus.Absent)], row.Skip(3).Take(3).Select(int.Parse));
         }
 
-        Assert.Equal(["1", "0.42", "18.5"], rows.Single(r => r[0] == "PT-X-HC").Skip(9).Take(3));
+        Assert.Equal(["1", "0,42", "18,5"], rows.Single(r => r[0] == "PT-X-HC").Skip(9).Take(3));
+        Assert.Equal(18.5, double.Parse(rows.Single(r => r[0] == "PT-X-HC")[11], NumberStyles.Float, new CultureInfo("vi-VN")));
 
         // The PDF.
         var pdfDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-pdf").ClickAsync()).DefaultTimeout();
