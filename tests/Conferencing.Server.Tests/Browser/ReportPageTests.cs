@@ -80,9 +80,11 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Báo cáo" }).ClickAsync().DefaultTimeout();
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Báo cáo").DefaultTimeout();
         // The end first: the default period is this year, and the end moves back only as far as tomorrow.
-        await page.Locator("#report-to").FillAsync(Display(to)).DefaultTimeout();
+        await page.Locator("#report-to").FillAsync(to.ToString("dd/MM/yyyy", CultureInfo.InvariantCulture)).DefaultTimeout();
+        await page.Locator("#report-to").PressAsync("Tab").DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("report-period")).ToContainTextAsync($"đến ngày {to:dd/MM/yyyy}").DefaultTimeout();
-        await page.Locator("#report-from").FillAsync(Display(from)).DefaultTimeout();
+        await page.Locator("#report-from").FillAsync(from.ToString("dd/MM/yyyy", CultureInfo.InvariantCulture)).DefaultTimeout();
+        await page.Locator("#report-from").PressAsync("Tab").DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("report-period")).ToContainTextAsync($"Từ ngày {from:dd/MM/yyyy}").DefaultTimeout();
 
         var byKind = page.GetByTestId("by-kind");
@@ -123,6 +125,38 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Contains(string.Join(' ', total) + " 5", lines);
         Assert.Contains(string.Join(' ', communeLevel) + " 0", lines);
         Assert.Contains(lines, l => l.StartsWith($"Xã Hy Cương {held.Count(m => m.SiteCodes.Contains("PT-X-HC"))} {Roll("PT-X-HC", AttendanceStatus.Present)} 0 0 ", StringComparison.Ordinal));
+
+        // Read again by poppler's pdftotext: the administrative letterhead, the meetings held (not the
+        // cancelled one) and the signature block.
+        var text = await PdfToTextAsync((await pdfDownload.PathAsync().DefaultTimeout())!);
+        Assert.Contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", text, StringComparison.Ordinal);
+        Assert.Contains("Độc lập - Tự do - Hạnh phúc", text, StringComparison.Ordinal);
+        Assert.Contains("TỈNH PHÚ THỌ", text, StringComparison.Ordinal);
+        Assert.Matches(@"ngày \d{2} tháng \d{2} năm \d{4}", text);
+        Assert.Contains("Danh sách hội nghị đã tổ chức", text, StringComparison.Ordinal);
+        foreach (var title in held.Select(m => m.Title))
+        {
+            Assert.Contains(title, text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("Hoãn", text, StringComparison.Ordinal);
+        Assert.Contains("NGƯỜI LẬP BÁO CÁO", text, StringComparison.Ordinal);
+        Assert.Contains("Nơi nhận:", text, StringComparison.Ordinal);
+
+        // The page lists them too, each a link to its meeting.
+        await Assertions.Expect(page.GetByTestId("meeting-list").Locator("tbody tr")).ToHaveCountAsync(held.Count).DefaultTimeout();
+    }
+
+    private static async Task<string> PdfToTextAsync(string file)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("pdftotext", ["-layout", "-enc", "UTF-8", file, "-"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("pdftotext did not start; ops/test installs poppler-utils.");
+        var output = await process.StandardOutput.ReadToEndAsync().DefaultTimeout();
+        await process.WaitForExitAsync().DefaultTimeout();
+        Assert.True(process.ExitCode == 0, "pdftotext failed: " + await process.StandardError.ReadToEndAsync().DefaultTimeout());
+        return output.Normalize(System.Text.NormalizationForm.FormC);
     }
 
     private static string Display(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
