@@ -34,7 +34,7 @@ public sealed partial class HistoryWording(IStringLocalizer<Ui> text, Func<strin
             return delegateName(id) ?? text["HistoryADelegate"];
         }
 
-        return actor == "system" ? text["HistorySystem"] : actor;
+        return actor is "system" or "bootstrap" or "setup-command" ? text["HistorySystem"] : actor;
     }
 
     /// <summary>The line's details, worded from its action.</summary>
@@ -70,6 +70,8 @@ public sealed partial class HistoryWording(IStringLocalizer<Ui> text, Func<strin
                 return Format("HistorySignedOut", Delegate(m.Groups["id"].Value), m.Groups["n"].Value);
             case "delegate.pin-reissued" when (m = PinShape().Match(s)).Success:
                 return Format("HistoryPinReissued", Delegate(m.Groups["id"].Value), m.Groups["g"].Value);
+            case "site.imported" when (m = ImportedShape().Match(s)).Success:
+                return Format("HistorySitesImported", m.Groups["c"].Value, m.Groups["u"].Value, m.Groups["n"].Value);
             case "meeting.readiness-run" when (m = ReadinessShape().Match(s)).Success:
                 return Format("HistoryReadinessRun", m.Groups["e"].Value, m.Groups["s"].Value);
             case "document.uploaded" or "document.version" when (m = DocumentShape().Match(s)).Success:
@@ -205,6 +207,9 @@ public sealed partial class HistoryWording(IStringLocalizer<Ui> text, Func<strin
 
     [GeneratedRegex(@"^delegate (?<id>[0-9a-fA-F-]{36}): PIN and invitation generation (?<g>\d+)$")]
     private static partial Regex PinShape();
+
+    [GeneratedRegex(@"^(?<c>\d+) created, (?<u>\d+) updated, (?<n>\d+) unchanged$")]
+    private static partial Regex ImportedShape();
 
     [GeneratedRegex(@"^test calls to (?<e>\d+) endpoints at (?<s>\d+) sites$")]
     private static partial Regex ReadinessShape();
