@@ -222,9 +222,22 @@ public sealed partial class FinishedScreensTests(BrowserFixture browser) : IClas
         await Assertions.Expect(rows).ToHaveCountAsync(5).DefaultTimeout();
         await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-site", "PT-SNV").DefaultTimeout();
 
-        await page.GetByTestId("run-readiness").ClickAsync().DefaultTimeout();
+        // Until the in-process relay has reported in, a run ends at once ("relays not known yet"): try again.
         var progress = page.GetByTestId("readiness-progress");
-        await Assertions.Expect(progress).ToBeVisibleAsync().DefaultTimeout();
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.GetByTestId("run-readiness").ClickAsync().DefaultTimeout();
+            try
+            {
+                await Assertions.Expect(progress).ToBeVisibleAsync(new() { Timeout = 5_000 }).DefaultTimeout();
+                break;
+            }
+            catch (PlaywrightException) when (attempt < 6)
+            {
+                await Assertions.Expect(page.GetByTestId("run-readiness")).ToBeEnabledAsync().DefaultTimeout();
+            }
+        }
+
         await Assertions.Expect(progress).ToHaveAttributeAsync("data-total", "4").DefaultTimeout();
         await Assertions.Expect(progress).ToContainTextAsync("/4 thiết bị · còn khoảng").DefaultTimeout();
         // The site being called says so, live, and stands above those still waiting.
