@@ -22,6 +22,9 @@ public sealed record StaffUser(string Username, string DisplayName, string Role,
 /// <summary>Staff accounts in the store.</summary>
 public sealed class StaffUserStore(Database database, AuditLog audit, TimeProvider time)
 {
+    /// <summary>The name the first administrator is shown by until renamed: Vietnamese, as the console is.</summary>
+    public const string BootstrapDisplayName = "Quản trị hệ thống";
+
     public const int MinPasswordLength = 10;
 
     private const string Columns = "username, display_name, role, password_hash, disabled, created_utc, security_stamp, scope_site_code";

@@ -97,7 +97,13 @@ public static class Csv
     }
 
     /// <summary>Writes one record, quoting only the fields that need it.</summary>
-    public static void WriteRecord(StringBuilder output, params string?[] fields)
+    public static void WriteRecord(StringBuilder output, params string?[] fields) => WriteRecord(output, ',', fields);
+
+    /// <summary>
+    /// Writes one record with the given delimiter (';' for a spreadsheet set to a culture whose
+    /// decimal separator is the comma), quoting only the fields that need it.
+    /// </summary>
+    public static void WriteRecord(StringBuilder output, char delimiter, params string?[] fields)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(fields);
@@ -105,11 +111,11 @@ public static class Csv
         {
             if (i > 0)
             {
-                output.Append(',');
+                output.Append(delimiter);
             }
 
             var value = Neutralize(fields[i] ?? string.Empty);
-            if (value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (value.Length > 0 && (value[0] == ' ' || value[^1] == ' ')))
+            if (value.AsSpan().IndexOfAny(",;\"\r\n") >= 0 || (value.Length > 0 && (value[0] == ' ' || value[^1] == ' ')))
             {
                 output.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
             }
@@ -132,7 +138,8 @@ public static class Csv
     {
         ArgumentNullException.ThrowIfNull(value);
         if (value.Length == 0 || !IsFormulaStart(value[0])
-            || double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+            || double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
+            || double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.CurrentCulture, out _))
         {
             return value;
         }

@@ -49,7 +49,7 @@ public static class CommandLine
         {
             if (args[0] == "create-admin")
             {
-                await users.CreateAsync(username, "Administrator", StaffRoles.Admin, password, "setup-command", CancellationToken.None).ConfigureAwait(false);
+                await users.CreateAsync(username, StaffUserStore.BootstrapDisplayName, StaffRoles.Admin, password, "setup-command", CancellationToken.None).ConfigureAwait(false);
                 Console.WriteLine($"Administrator '{StaffUserStore.Normalize(username)}' created.");
             }
             else

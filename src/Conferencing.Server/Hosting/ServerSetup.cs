@@ -93,6 +93,7 @@ public static class ServerSetup
         services.AddMonitoring();
         services.AddSingleton<Reports.MeetingQualityStore>();
         services.AddSingleton<Reports.ReportService>();
+        Reports.ReportSetup.AddReportLetterhead(services);
         services.AddSingleton<Simulator.RoomSimulatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
         services.AddPaperlessRoom();

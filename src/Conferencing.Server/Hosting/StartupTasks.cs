@@ -24,7 +24,7 @@ public sealed partial class StartupTasks(
         if (bootstrap.Value is { AdminUsername: { Length: > 0 } name, AdminPassword: { Length: > 0 } password }
             && await users.CountAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
-            await users.CreateAsync(name, "Administrator", StaffRoles.Admin, password, "bootstrap", cancellationToken).ConfigureAwait(false);
+            await users.CreateAsync(name, StaffUserStore.BootstrapDisplayName, StaffRoles.Admin, password, "bootstrap", cancellationToken).ConfigureAwait(false);
             Log.BootstrapAdmin(logger, name);
         }
 

@@ -20,8 +20,8 @@ public static class EndpointActionsApi
     /// <summary>An action's body: the meeting whose call it is about; when left out, the meeting the endpoint has a call in.</summary>
     public sealed record ActionRequest(Guid? MeetingId);
 
-    /// <summary>What an action did.</summary>
-    public sealed record ActionResult(Guid EndpointId, string Action, Guid? MeetingId, string? Relay, string Outcome);
+    /// <summary>What an action did: <c>Outcome</c> in the caller's language, <c>OutcomeCode</c> stable for programs.</summary>
+    public sealed record ActionResult(Guid EndpointId, string Action, Guid? MeetingId, string? Relay, string Outcome, string OutcomeCode);
 
     public static IEndpointRouteBuilder MapEndpointActions(this IEndpointRouteBuilder routes)
     {
@@ -70,7 +70,8 @@ public static class EndpointActionsApi
 
     private static async Task<Results<Ok<ActionResult>, Ok<TestCallResult>, ProblemHttpResult>> ActAsync(
         Guid id, string action, ActionRequest? request, HttpContext http, EndpointStore endpoints, LiveCalls live, RelayConductor conductor,
-        TestCallService tests, Database database, AuditLog audit, StaffScopes scopes, LiveMeetings.SiteHolds holds, TimeProvider time, CancellationToken cancellationToken)
+        TestCallService tests, Database database, AuditLog audit, StaffScopes scopes, LiveMeetings.SiteHolds holds, TimeProvider time,
+        Microsoft.Extensions.Localization.IStringLocalizer<Ui> text, CancellationToken cancellationToken)
     {
         var endpoint = await endpoints.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (endpoint is null)
@@ -141,8 +142,10 @@ public static class EndpointActionsApi
                 "unmute" => "audio forwarded again",
                 _ => "keyframe requested",
             };
+            // The audit trail keeps the English line; the person who clicked reads it in their language.
             await AuditAsync(outcome, meetingId).ConfigureAwait(false);
-            return TypedResults.Ok(new ActionResult(id, action, meetingId, relay, outcome));
+            var code = "endpoint." + action;
+            return TypedResults.Ok(new ActionResult(id, action, meetingId, relay, text["Outcome_" + code].Value, code));
         }
         catch (DomainException e)
         {

@@ -54,10 +54,12 @@ public static class QualityChart
         {
             var y = Top + plotH - (plotH * i / 2.0);
             svg.Append(Invariant($"<line x1=\"{Left}\" y1=\"{y:0.#}\" x2=\"{Width - Right}\" y2=\"{y:0.#}\" stroke=\"#e5e7eb\"/>"));
-            svg.Append(Invariant($"<text x=\"{Left - 4}\" y=\"{y + 4:0.#}\" text-anchor=\"end\">{top * i / 2:0.##}</text>"));
+            // Positions are invariant (SVG syntax); the figure is written the reader's way (0,5 in Vietnamese).
+            svg.Append(Invariant($"<text x=\"{Left - 4}\" y=\"{y + 4:0.#}\" text-anchor=\"end\">{(top * i / 2).ToString("0.##", CultureInfo.CurrentCulture)}</text>"));
         }
 
-        svg.Append(Invariant($"<text x=\"4\" y=\"{Top + 4}\">{E(unit)}</text>"));
+        // The unit on the title's line, clear of the top tick's figure it used to overlap.
+        svg.Append(Invariant($"<text x=\"4\" y=\"14\" fill=\"#5b6775\">{E(unit)}</text>"));
         if (times.Count > 0)
         {
             var first = times[0];

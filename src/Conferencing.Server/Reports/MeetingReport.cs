@@ -47,6 +47,9 @@ public sealed record ReportPeriod(DateOnly From, DateOnly To)
 /// <param name="EndpointConnections">Site participations (điểm cầu): each site of each held meeting, the host included.</param>
 /// <param name="Delegates">Delegates registered for those meetings.</param>
 /// <param name="DelegatesAtAttendingSites">Those registered at a site the roll call found present or late.</param>
+/// <summary>One meeting of the report's list: when, what, who hosted it and how many it reached.</summary>
+public sealed record HeldMeeting(Guid Id, string Title, MeetingKind Kind, DateTimeOffset StartUtc, string Host, int Sites, int Delegates);
+
 public sealed record KindFigures(MeetingKind? Kind, int Meetings, int EndpointConnections, int Delegates, int DelegatesAtAttendingSites);
 
 public sealed record MonthFigures(int Year, int Month, int RelayedFromCentral, int ProvinceHosted, int CommuneLevel)
@@ -124,6 +127,12 @@ public sealed record MeetingReport(
     IReadOnlyList<SiteFigures> Sites,
     QualityFigures? Quality)
 {
+    /// <summary>Each meeting held in the period, in the order they started: the list an official report attaches.</summary>
+    public IReadOnlyList<HeldMeeting> Meetings { get; init; } = [];
+
+    /// <summary>The name of the tree's top site (the province), which the printed report's letterhead names when no agency is configured.</summary>
+    public string? Province { get; init; }
+
     /// <summary>Aggregates the figures; no I/O, so the rules are testable and measurable on their own.</summary>
     public static MeetingReport Build(ReportPeriod period, IEnumerable<Meeting> meetings, IEnumerable<MeetingSiteQuality> quality, SiteIndex sites, DateTimeOffset generatedUtc)
     {
@@ -191,7 +200,14 @@ public sealed record MeetingReport(
             .ToList();
         var overall = QualityOf(qualityBySite.Values.SelectMany(q => q).ToList(), heldById);
 
-        return new MeetingReport(period, generatedUtc, byKind, total, cancelled, months, siteFigures, overall);
+        var list = held.OrderBy(m => m.StartUtc).ThenBy(m => m.Title, StringComparer.CurrentCulture)
+            .Select(m => new HeldMeeting(m.Id, m.Title, m.Kind, m.StartUtc, sites.NameOf(m.HostSiteCode), m.SiteCodes.Count, m.Delegates.Count))
+            .ToList();
+        return new MeetingReport(period, generatedUtc, byKind, total, cancelled, months, siteFigures, overall)
+        {
+            Meetings = list,
+            Province = sites.Tree.Roots.FirstOrDefault()?.Name,
+        };
     }
 
     private static KindFigures Figures(MeetingKind? kind, IEnumerable<Meeting> meetings)

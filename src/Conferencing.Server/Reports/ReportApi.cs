@@ -30,10 +30,11 @@ public static class ReportApi
         return TypedResults.File(ReportCsv.Write(report, new ReportText(text)), ReportCsv.ContentType, FileName(report.Period, "csv"));
     }
 
-    private static async Task<FileContentHttpResult> PdfAsync(ReportService reports, IStringLocalizer<Ui> text, HttpContext http, string? from, string? to, CancellationToken cancellationToken)
+    private static async Task<FileContentHttpResult> PdfAsync(ReportService reports, IStringLocalizer<Ui> text, Microsoft.Extensions.Options.IOptions<ReportOptions> letterhead,
+        HttpContext http, string? from, string? to, CancellationToken cancellationToken)
     {
         var report = await reports.BuildAsync(ReportPeriod.Parse(from, to), http.User, cancellationToken).ConfigureAwait(false);
-        return TypedResults.File(ReportPdf.Write(report, new ReportText(text)), ReportPdf.ContentType, FileName(report.Period, "pdf"));
+        return TypedResults.File(ReportPdf.Write(report, new ReportText(text), letterhead.Value), ReportPdf.ContentType, FileName(report.Period, "pdf"));
     }
 
     /// <summary>An ASCII name, so every browser and mail client keeps it: bao-cao-hoi-nghi_2025-01-01_2025-12-31.csv.</summary>

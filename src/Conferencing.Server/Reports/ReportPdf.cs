@@ -18,15 +18,20 @@ public static class ReportPdf
 {
     public const string ContentType = "application/pdf";
 
-    public static byte[] Write(MeetingReport report, ReportText text)
+    public static byte[] Write(MeetingReport report, ReportText text) => Write(report, text, new ReportOptions());
+
+    public static byte[] Write(MeetingReport report, ReportText text, ReportOptions letterhead)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(letterhead);
         using var builder = new PdfDocumentBuilder();
         builder.DocumentInformation.Title = Clean(text["ReportTitle"] + " " + text.Period(report.Period));
         builder.DocumentInformation.Producer = "Conferencing";
         var layout = new Layout(builder);
 
+        Letterhead(layout, report, text, letterhead);
+        layout.Gap(14);
         layout.Line(text["ReportTitle"].ToUpper(CultureInfo.CurrentCulture), 16, bold: true);
         layout.Line(text.Period(report.Period), 11);
         layout.Line(string.Format(CultureInfo.CurrentCulture, text["ReportGenerated"], Components.Display.LocalDateTime(report.GeneratedUtc)), 8, color: Muted);
@@ -50,6 +55,22 @@ public static class ReportPdf
             report.ByMonth.Select(m => (string[])[ReportText.Month(m), .. kinds.Select(k => Number(m.Of(k))), Number(m.Total)]).ToList());
         layout.Gap(10);
 
+        layout.Heading(text["ReportMeetingList"]);
+        if (report.Meetings.Count == 0)
+        {
+            layout.Line(text["ReportNoMeetings"], 9, color: Muted);
+        }
+        else
+        {
+            layout.Table([320.0, 100, 120, 130, 50, 50], [text["Title"], text["When"], text["Kind"], text["Host"], text["Sites"], text["ColDelegates"]],
+                report.Meetings.Select(m => new[]
+                {
+                    m.Title, Components.Display.LocalDateTime(m.StartUtc), text.Kind(m.Kind), m.Host, Number(m.Sites), Number(m.Delegates),
+                }).ToList(), size: 8);
+        }
+
+        layout.Gap(10);
+
         layout.Heading(text["ReportBySite"]);
         var columns = text.SiteColumns();
         var siteColumns = new[] { 200.0, 46, 46, 46, 46, 54, 56, 52, 56, 50, 48, 58 };
@@ -66,11 +87,69 @@ public static class ReportPdf
             layout.Line(text["QualityNoData"], 8, color: Muted);
         }
 
+        Signature(layout, text, letterhead);
         layout.Footers(text["ReportTitle"], text["PageNumber"]);
         return builder.Build();
     }
 
     private static readonly (byte R, byte G, byte B) Muted = (91, 103, 117);
+
+    /// <summary>
+    /// The administrative letterhead: the agency on the left, the national title and motto on the
+    /// right (the motto underlined), the place and date under the motto.
+    /// </summary>
+    private static void Letterhead(Layout layout, MeetingReport report, ReportText text, ReportOptions options)
+    {
+        var parent = (options.ParentAgency ?? report.Province ?? "").ToUpper(CultureInfo.CurrentCulture);
+        var left = new List<Layout.Cell>();
+        if (options.Agency is { Length: > 0 } agency)
+        {
+            left.Add(new(parent, 11, Bold: false));
+            left.Add(new(agency.ToUpper(CultureInfo.CurrentCulture), 11, Bold: true, Underline: true));
+        }
+        else
+        {
+            left.Add(new(parent, 11, Bold: true, Underline: true));
+        }
+
+        var date = VietnamTime.LocalDate(report.GeneratedUtc);
+        var dateLine = string.Format(CultureInfo.CurrentCulture, text["ReportDateLine"], date.Day.ToString("00", CultureInfo.InvariantCulture),
+            date.Month.ToString("00", CultureInfo.InvariantCulture), date.Year.ToString(CultureInfo.InvariantCulture));
+        if (options.Place is { Length: > 0 } place)
+        {
+            dateLine = place + ", " + dateLine;
+        }
+        else
+        {
+            dateLine = char.ToUpper(dateLine[0], CultureInfo.CurrentCulture) + dateLine[1..];
+        }
+
+        layout.Columns(left, 0.22,
+        [
+            new(text["ReportNationalTitle"], 11, Bold: true),
+            new(text["ReportNationalMotto"], 12, Bold: true, Underline: true),
+            new("", 6, Bold: false),
+            new(dateLine, 10, Bold: false),
+        ], 0.72);
+    }
+
+    /// <summary>Recipients on the left, the signer's title, a space to sign and the name on the right.</summary>
+    private static void Signature(Layout layout, ReportText text, ReportOptions options)
+    {
+        layout.Gap(18);
+        layout.Keep(130);
+        layout.Columns(
+        [
+            new(text["ReportRecipients"], 9, Bold: true),
+            new(text["ReportRecipientsFiled"], 9, Bold: false),
+        ], 0.15,
+        [
+            new(text["ReportSignerTitle"], 11, Bold: true),
+            new(text["ReportSignHint"], 9, Bold: false),
+            new("", 50, Bold: false),
+            new(options.SignerName ?? "", 11, Bold: true),
+        ], 0.72);
+    }
 
     private static string Number(long value) => value.ToString("N0", CultureInfo.CurrentCulture);
 
@@ -126,6 +205,43 @@ public static class ReportPdf
         private double Height => _page.PageSize.Height;
 
         public void Gap(double points) => _y -= points;
+
+        /// <summary>One line of a <see cref="Columns"/> block.</summary>
+        public sealed record Cell(string Text, double Size, bool Bold, bool Underline = false);
+
+        /// <summary>Starts a new page unless <paramref name="points"/> fit on this one, so a block is never split.</summary>
+        public void Keep(double points) => Ensure(points);
+
+        /// <summary>
+        /// Two blocks side by side, each line centred on its own axis (a share of the page width),
+        /// as a letterhead and a signature block are laid out; the cursor ends under the longer one.
+        /// </summary>
+        public void Columns(IReadOnlyList<Cell> left, double leftAxis, IReadOnlyList<Cell> right, double rightAxis)
+        {
+            var top = _y;
+            var bottom = _y;
+            foreach (var (cells, axis) in new[] { (left, leftAxis), (right, rightAxis) })
+            {
+                var y = top;
+                foreach (var cell in cells)
+                {
+                    y -= cell.Size * 1.35;
+                    var font = cell.Bold ? _bold : _regular;
+                    var width = Measure(cell.Text, cell.Size, font);
+                    var x = Width * axis - width / 2;
+                    Text(cell.Text, x, y, cell.Size, cell.Bold);
+                    if (cell.Underline && width > 0)
+                    {
+                        // The administrative style underlines a third of the line, centred.
+                        _page.DrawLine(new PdfPoint(Width * axis - width / 3, y - 3), new PdfPoint(Width * axis + width / 3, y - 3), 0.6);
+                    }
+                }
+
+                bottom = Math.Min(bottom, y);
+            }
+
+            _y = bottom - 4;
+        }
 
         /// <summary>A section title, kept on the page with the first lines under it.</summary>
         public void Heading(string value)

@@ -212,7 +212,8 @@ public sealed class MonitoringDashboardTests(BrowserFixture browser) : IClassFix
         await bar.GetByRole(AriaRole.Button, new() { Name = "Ngắt cuộc gọi" }).ClickAsync().DefaultTimeout();
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Ngắt cuộc gọi" }).ClickAsync().DefaultTimeout();
         await Assertions.Expect(confirm).ToBeHiddenAsync().DefaultTimeout();
-        await Assertions.Expect(page.Locator("#action-outcome")).ToContainTextAsync("Đã thực hiện").DefaultTimeout();
+        // The result in Vietnamese, not the API's English.
+        await Assertions.Expect(page.Locator("#action-outcome")).ToContainTextAsync("Đã thực hiện: đã ngắt cuộc gọi; điểm cầu ở ngoài hội nghị cho đến khi gọi lại").DefaultTimeout();
         // Only the confirmed hang-up reached the server: the audit trail has one.
         var audit = await _factory.Services.GetRequiredService<Conferencing.Server.Store.AuditLog>()
             .QueryAsync(new Conferencing.Server.Store.AuditQuery(EntityType: "endpoint", EntityId: victim.ToString()), CancellationToken.None).DefaultTimeout();

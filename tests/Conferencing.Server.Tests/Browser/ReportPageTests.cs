@@ -80,9 +80,11 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Báo cáo" }).ClickAsync().DefaultTimeout();
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Báo cáo").DefaultTimeout();
         // The end first: the default period is this year, and the end moves back only as far as tomorrow.
-        await page.Locator("#report-to").FillAsync(Display(to)).DefaultTimeout();
+        await page.Locator("#report-to").FillAsync(to.ToString("dd/MM/yyyy", CultureInfo.InvariantCulture)).DefaultTimeout();
+        await page.Locator("#report-to").PressAsync("Tab").DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("report-period")).ToContainTextAsync($"đến ngày {to:dd/MM/yyyy}").DefaultTimeout();
-        await page.Locator("#report-from").FillAsync(Display(from)).DefaultTimeout();
+        await page.Locator("#report-from").FillAsync(from.ToString("dd/MM/yyyy", CultureInfo.InvariantCulture)).DefaultTimeout();
+        await page.Locator("#report-from").PressAsync("Tab").DefaultTimeout();
         await Assertions.Expect(page.GetByTestId("report-period")).ToContainTextAsync($"Từ ngày {from:dd/MM/yyyy}").DefaultTimeout();
 
         var byKind = page.GetByTestId("by-kind");
@@ -95,8 +97,11 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
         // The CSV.
         var csvDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-csv").ClickAsync()).DefaultTimeout();
         Assert.Equal($"bao-cao-hoi-nghi_{Display(from)}_{Display(to)}.csv", csvDownload.SuggestedFilename);
-        var csvText = Encoding.UTF8.GetString(await File.ReadAllBytesAsync((await csvDownload.PathAsync().DefaultTimeout())!).DefaultTimeout());
-        var rows = Csv.Read(csvText).Select(r => r.Fields).ToList();
+        var csvBytes = await File.ReadAllBytesAsync((await csvDownload.PathAsync().DefaultTimeout())!).DefaultTimeout();
+        Assert.Equal(Encoding.UTF8.GetPreamble(), csvBytes[..3]);
+        var csvText = Encoding.UTF8.GetString(csvBytes);
+        // The Vietnamese interface asks for the Vietnamese spreadsheet's form: ';' between fields, ',' before decimals.
+        var rows = Csv.Read(csvText, ';').Select(r => r.Fields).ToList();
         Assert.Equal(total, rows.Single(r => r[0] == "Tổng cộng" && r.Count == 5).Take(4));
         Assert.Equal(communeLevel, rows.Single(r => r[0] == "Cấp xã" && r.Count == 5).Take(4));
         Assert.Equal(Expected(held.Where(m => m.Kind == MeetingKind.RelayedFromCentral), "Tiếp sóng Trung ương"), rows.Single(r => r[0] == "Tiếp sóng Trung ương" && r.Count == 5).Take(4));
@@ -108,7 +113,8 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
             Assert.Equal([Roll(site, AttendanceStatus.Present), Roll(site, AttendanceStatus.Late), Roll(site, AttendanceStatus.Absent)], row.Skip(3).Take(3).Select(int.Parse));
         }
 
-        Assert.Equal(["1", "0.42", "18.5"], rows.Single(r => r[0] == "PT-X-HC").Skip(9).Take(3));
+        Assert.Equal(["1", "0,42", "18,5"], rows.Single(r => r[0] == "PT-X-HC").Skip(9).Take(3));
+        Assert.Equal(18.5, double.Parse(rows.Single(r => r[0] == "PT-X-HC")[11], NumberStyles.Float, new CultureInfo("vi-VN")));
 
         // The PDF.
         var pdfDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-pdf").ClickAsync()).DefaultTimeout();
@@ -119,6 +125,38 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Contains(string.Join(' ', total) + " 5", lines);
         Assert.Contains(string.Join(' ', communeLevel) + " 0", lines);
         Assert.Contains(lines, l => l.StartsWith($"Xã Hy Cương {held.Count(m => m.SiteCodes.Contains("PT-X-HC"))} {Roll("PT-X-HC", AttendanceStatus.Present)} 0 0 ", StringComparison.Ordinal));
+
+        // Read again by poppler's pdftotext: the administrative letterhead, the meetings held (not the
+        // cancelled one) and the signature block.
+        var text = await PdfToTextAsync((await pdfDownload.PathAsync().DefaultTimeout())!);
+        Assert.Contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", text, StringComparison.Ordinal);
+        Assert.Contains("Độc lập - Tự do - Hạnh phúc", text, StringComparison.Ordinal);
+        Assert.Contains("TỈNH PHÚ THỌ", text, StringComparison.Ordinal);
+        Assert.Matches(@"[Nn]gày \d{2} tháng \d{2} năm \d{4}", text);
+        Assert.Contains("Danh sách hội nghị đã tổ chức", text, StringComparison.Ordinal);
+        foreach (var title in held.Select(m => m.Title))
+        {
+            Assert.Contains(title, text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("Hoãn", text, StringComparison.Ordinal);
+        Assert.Contains("NGƯỜI LẬP BÁO CÁO", text, StringComparison.Ordinal);
+        Assert.Contains("Nơi nhận:", text, StringComparison.Ordinal);
+
+        // The page lists them too, each a link to its meeting.
+        await Assertions.Expect(page.GetByTestId("meeting-list").Locator("tbody tr")).ToHaveCountAsync(held.Count).DefaultTimeout();
+    }
+
+    private static async Task<string> PdfToTextAsync(string file)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("pdftotext", ["-layout", "-enc", "UTF-8", file, "-"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("pdftotext did not start; ops/test installs poppler-utils.");
+        var output = await process.StandardOutput.ReadToEndAsync().DefaultTimeout();
+        await process.WaitForExitAsync().DefaultTimeout();
+        Assert.True(process.ExitCode == 0, "pdftotext failed: " + await process.StandardError.ReadToEndAsync().DefaultTimeout());
+        return output.Normalize(System.Text.NormalizationForm.FormC);
     }
 
     private static string Display(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

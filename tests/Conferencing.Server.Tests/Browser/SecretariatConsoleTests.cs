@@ -53,10 +53,17 @@ public sealed partial class SecretariatConsoleTests(BrowserFixture browser) : IC
 
     private static async Task FillTimesAsync(IPage page, DateTimeOffset start, DateTimeOffset end)
     {
-        await page.Locator("#start-date").FillAsync(start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).DefaultTimeout();
-        await page.Locator("#start-time").FillAsync(start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)).DefaultTimeout();
-        await page.Locator("#end-date").FillAsync(end.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).DefaultTimeout();
-        await page.Locator("#end-time").FillAsync(end.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)).DefaultTimeout();
+        // Typed the Vietnamese way (dd/MM/yyyy, 24-hour): the fields follow the interface, not the browser's language.
+        async Task TypeAsync(string field, string value)
+        {
+            await page.Locator(field).FillAsync(value).DefaultTimeout();
+            await page.Locator(field).PressAsync("Tab").DefaultTimeout();
+        }
+
+        await TypeAsync("#start-date", start.ToString("dd/MM/yyyy", System.Globalization.CultureInfo.InvariantCulture));
+        await TypeAsync("#start-time", start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await TypeAsync("#end-date", end.ToString("dd/MM/yyyy", System.Globalization.CultureInfo.InvariantCulture));
+        await TypeAsync("#end-time", end.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private async Task<Guid> SavedMeetingIdAsync(IPage page)

@@ -73,7 +73,8 @@ public sealed class ReportFormatTests : IDisposable
         var bytes = ReportCsv.Write(report, text);
         Assert.Equal(Encoding.UTF8.GetPreamble(), bytes[..3]);
 
-        var rows = Csv.Read(Encoding.UTF8.GetString(bytes)).Select(r => r.Fields).ToList();
+        // Vietnamese: ';' between fields and ',' before decimals, as a spreadsheet set to Vietnamese opens it in columns.
+        var rows = Csv.Read(Encoding.UTF8.GetString(bytes), ';').Select(r => r.Fields).ToList();
         Assert.Equal("Báo cáo hội nghị truyền hình trực tuyến", rows[0][0]);
         var total = rows.Single(r => r[0] == "Tổng cộng" && r.Count == 5);
         Assert.Equal(["Tổng cộng", "3", "20", "3", "3"], total);
@@ -83,9 +84,10 @@ public sealed class ReportFormatTests : IDisposable
         var siteRows = rows.Skip(header + 1).TakeWhile(r => r.Count == text.SiteColumns().Count).ToList();
         Assert.Equal(report.Sites.Select(s => s.Code), siteRows.Select(r => r[0]));
         var withQuality = siteRows.Single(r => r[0] == "PT-X002");
-        Assert.Equal(["3", "3", "0", "0", "0", "100.0", "3"], withQuality.Skip(2).Take(7));
+        Assert.Equal(["3", "3", "0", "0", "0", "100,0", "3"], withQuality.Skip(2).Take(7));
         // Held for no measurable time (started and ended in one instant), so the planned two hours count.
-        Assert.Equal(["1", "0.25", "12.0", "50.0", "Tốt"], withQuality.Skip(9));
+        Assert.Equal(["1", "0,25", "12,0", "50,0", "Tốt"], withQuality.Skip(9));
+        Assert.Equal(0.25, double.Parse(withQuality[10], NumberStyles.Float, new CultureInfo("vi-VN")));
     }
 
     [Fact]

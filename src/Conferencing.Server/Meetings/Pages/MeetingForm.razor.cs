@@ -41,11 +41,21 @@ public sealed partial class MeetingForm : IDisposable
     private TimeOnly _startTime = new(8, 0);
     private DateOnly _endDate;
     private TimeOnly _endTime = new(10, 0);
+
+    // Text fields in the interface's form (dd/MM/yyyy, 24-hour); a value that does not read keeps the last good one.
+    private string StartDateText { get => LocalInput.Day(_startDate); set => _startDate = LocalInput.ParseDay(value) ?? _startDate; }
+
+    private string StartTimeText { get => LocalInput.Time(_startTime); set => _startTime = LocalInput.ParseTime(value) ?? _startTime; }
+
+    private string EndDateText { get => LocalInput.Day(_endDate); set => _endDate = LocalInput.ParseDay(value) ?? _endDate; }
+
+    private string EndTimeText { get => LocalInput.Time(_endTime); set => _endTime = LocalInput.ParseTime(value) ?? _endTime; }
     private IReadOnlyList<MeetingConflict>? _conflicts;
     private bool _checking;
     private bool _checkedFree;
     private CancellationTokenSource? _pendingCheck;
     private string? _problem;
+    private bool _localProblem;
     private bool _saving;
     private DelegateRow? _editing;
     private bool _editingIsNew;
@@ -315,12 +325,27 @@ public sealed partial class MeetingForm : IDisposable
         return _fieldErrors.Count == 0;
     }
 
+    /// <summary>
+    /// After a save refused by the form's own checks, every render checks again, so the banner and
+    /// a field's mark go as soon as the field is fixed rather than staying until the next save.
+    /// </summary>
+    private void RefreshLocalProblem()
+    {
+        if (_localProblem && ValidateLocally())
+        {
+            _problem = null;
+            _localProblem = false;
+        }
+    }
+
     private async Task SaveAsync()
     {
         _problem = null;
+        _localProblem = false;
         if (!ValidateLocally())
         {
             _problem = T["FixMarkedFields"];
+            _localProblem = true;
             return;
         }
 

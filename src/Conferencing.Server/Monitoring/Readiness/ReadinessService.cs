@@ -23,7 +23,18 @@ public sealed record SiteReadiness(
     TestCallMeasurement? Measurement);
 
 /// <summary>The readiness board of a meeting: each site, and whether all are green (trạng thái xanh).</summary>
-public sealed record ReadinessBoard(Guid MeetingId, bool AllGreen, int Green, int Yellow, int Red, int Untested, bool Running, IReadOnlyList<SiteReadiness> Sites);
+public sealed record ReadinessBoard(Guid MeetingId, bool AllGreen, int Green, int Yellow, int Red, int Untested, bool Running, IReadOnlyList<SiteReadiness> Sites)
+{
+    /// <summary>The run under way, else null.</summary>
+    public ReadinessProgress? Progress { get; init; }
+}
+
+/// <summary>
+/// How far a readiness run is: test calls finished of those it makes, since when, and an estimate of
+/// the time left (from the pace so far, or before the first result from the calls at once and the
+/// measuring time).
+/// </summary>
+public sealed record ReadinessProgress(int Total, int Done, DateTimeOffset StartedUtc, TimeSpan Remaining);
 
 /// <summary>
 /// Readiness before a meeting: a test call to every endpoint of every site
@@ -36,6 +47,21 @@ public sealed class ReadinessService(
     IOptions<ReadinessOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, IEnumerable<ISiteReadinessCheck> checks)
 {
     private readonly ConcurrentDictionary<Guid, Task> _runs = new();
+    private readonly ConcurrentDictionary<Guid, RunCounter> _progress = new();
+
+    /// <summary>A run's count of finished calls, shared by its parallel workers.</summary>
+    private sealed class RunCounter(int total, DateTimeOffset started)
+    {
+        private int _done;
+
+        public int Total { get; } = total;
+
+        public DateTimeOffset Started { get; } = started;
+
+        public int Done => Volatile.Read(ref _done);
+
+        public void Finished() => Interlocked.Increment(ref _done);
+    }
 
     /// <summary>The meeting's board now.</summary>
     public async Task<ReadinessBoard> BoardAsync(Guid meetingId, CancellationToken cancellationToken)
@@ -80,7 +106,10 @@ public sealed class ReadinessService(
         int Count(ReadinessColor c) => list.Count(s => s.Color == c);
         return new ReadinessBoard(meetingId, list.Count > 0 && list.All(s => s.Color == ReadinessColor.Green),
             Count(ReadinessColor.Green), Count(ReadinessColor.Yellow), Count(ReadinessColor.Red), Count(ReadinessColor.Untested),
-            _runs.ContainsKey(meetingId), list);
+            _runs.ContainsKey(meetingId), list)
+        {
+            Progress = _runs.ContainsKey(meetingId) && _progress.TryGetValue(meetingId, out var counter) ? ProgressOf(counter, now) : null,
+        };
     }
 
     /// <summary>A check's verdict on a site: it replaces the test call's when worse, or when the site is untested and the check found a fault.</summary>
@@ -91,6 +120,29 @@ public sealed class ReadinessService(
         var replaces = verdict.Color != ReadinessColor.Green && (site.Color == ReadinessColor.Untested || verdict.Color < site.Color);
         return replaces ? site with { Color = verdict.Color, Code = verdict.Code, Reason = verdict.Reason } : site;
     }
+
+    private ReadinessProgress ProgressOf(RunCounter counter, DateTimeOffset now)
+    {
+        var done = counter.Done;
+        var elapsed = now - counter.Started;
+        var left = Math.Max(0, counter.Total - done);
+        TimeSpan remaining;
+        if (done > 0)
+        {
+            remaining = elapsed / done * left;
+        }
+        else
+        {
+            // No result yet: rounds of parallel calls, each ringing a moment and then measuring.
+            var rounds = Math.Ceiling(counter.Total / (double)Math.Max(1, options.Value.Parallel));
+            remaining = (options.Value.MeasureFor + TypicalAnswer) * rounds - elapsed;
+        }
+
+        return new ReadinessProgress(counter.Total, done, counter.Started, remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining);
+    }
+
+    /// <summary>A room system's usual time to answer a call, for the first estimate of a run.</summary>
+    private static readonly TimeSpan TypicalAnswer = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Starts a test call to every endpoint of the meeting's sites (at most
@@ -114,6 +166,8 @@ public sealed class ReadinessService(
         _ = _runs.GetOrAdd(meetingId, _ =>
         {
             started = true;
+            var counter = new RunCounter(targets.Count, time.GetUtcNow());
+            _progress[meetingId] = counter;
             return Task.Run(async () =>
             {
                 try
@@ -129,6 +183,10 @@ public sealed class ReadinessService(
                             {
                                 // In a call, already being tested, or its relay is down: the board says so by its colour.
                             }
+                            finally
+                            {
+                                counter.Finished();
+                            }
                         }).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
@@ -137,6 +195,7 @@ public sealed class ReadinessService(
                 finally
                 {
                     _runs.TryRemove(meetingId, out Task? _);
+                    _progress.TryRemove(meetingId, out RunCounter? _);
                 }
             });
         });

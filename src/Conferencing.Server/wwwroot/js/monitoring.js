@@ -272,6 +272,14 @@
 
   function siteName(code) { const s = sites.get(code); return s ? s.path.filter(c => sites.get(c).level !== "Province").map(c => sites.get(c).name).join(" › ") || s.name : code; }
 
+  // The rules write their detail in English; outside English the kind's name says it, and a loss
+  // alarm keeps its figure, written the reader's way.
+  function alarmDetail(alarm) {
+    if (labels.english === "true" || !labels[alarm.kind]) { return alarm.message ? " · " + alarm.message : ""; }
+    const loss = alarm.kind === "call.loss" && /^loss ([\d.]+) %/.exec(alarm.message || "");
+    return loss ? " · " + labels.alarmLoss.replace("{0}", one.format(parseFloat(loss[1]))) : "";
+  }
+
   function renderAlarms() {
     const active = [...alarms.values()].filter(a => !a.clearedUtc)
       .sort((a, b) => (severityRank(b.severity) - severityRank(a.severity)) || b.raisedUtc.localeCompare(a.raisedUtc));
@@ -284,7 +292,7 @@
       severity.className = "severity";
       severity.textContent = labels[alarm.severity] || alarm.severity;
       const text = document.createElement("span");
-      text.textContent = timeFormat.format(new Date(alarm.raisedUtc)) + " · " + siteName(alarm.siteCode) + " · " + (labels[alarm.kind] || alarm.kind) + " · " + alarm.message;
+      text.textContent = timeFormat.format(new Date(alarm.raisedUtc)) + " · " + siteName(alarm.siteCode) + " · " + (labels[alarm.kind] || alarm.kind) + alarmDetail(alarm);
       item.append(severity, text);
       if (alarm.acknowledgedBy) {
         const by = document.createElement("em");
