@@ -244,7 +244,9 @@
   // A vibration on phones that allow it, and a short tone where the browser lets a page play one
   // (most need a tap first: the sign-in or a page turn was one).
   function notify() {
-    try { if (navigator.vibrate) { navigator.vibrate([200, 100, 200]); } } catch (e) { /* not allowed */ }
+    // Browsers refuse (and log) vibration before the person has touched the page: ask only after that.
+    var touched = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+    try { if (navigator.vibrate && touched) { navigator.vibrate([200, 100, 200]); } } catch (e) { /* not allowed */ }
     try {
       const Audio = window.AudioContext || window.webkitAudioContext;
       if (!Audio) { return; }
