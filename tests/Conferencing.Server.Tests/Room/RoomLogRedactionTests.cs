@@ -133,6 +133,7 @@ public sealed class RoomLogRedactionTests : RoomTestBase
             "/openapi/{documentName}.json", "/culture/{name}", "/api/users/{username}", "/api/meetings/{id:guid}/roll-call/{siteCode}",
             "/api/endpoints/{id:guid}/actions/{action}", "/api/users/{username}/revoke-sessions",
             "/api/room-devices/{siteCode}/{deviceId}/commands",
+            "/api/meetings/{id:guid}/sites/{code}/actions/{action}", "/api/meetings/{id:guid}/sites/actions/{action}",
         ];
         var routes = Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern)

@@ -93,6 +93,7 @@ public sealed partial class HistoryWording(IStringLocalizer<Ui> text, Func<strin
             Monitoring.AlarmKinds.CallLoss when (m = LossShape().Match(message)).Success => Format("AlarmTextLoss", Number(m.Groups["loss"].Value),
                 Number(m.Groups["in"].Value), m.Groups["out"].Success ? Number(m.Groups["out"].Value) + " %" : text["AlarmTextNotReported"].Value),
             Monitoring.AlarmKinds.NoMedia => text["AlarmTextNoMedia"].Value,
+            Monitoring.AlarmKinds.CallDropped when (m = DroppedShape().Match(message)).Success => Format("AlarmTextDropped", siteName(m.Groups["site"].Value)),
             Monitoring.AlarmKinds.EndpointAddedDuringMeeting when (m = AddedShape().Match(message)).Success => Format("AlarmTextAdded", m.Groups["uri"].Value,
                 siteName(m.Groups["site"].Value), text[m.Groups["state"].Value == "live" ? "StatusLive" : "StatusPreparing"].Value.ToLower(CultureInfo.CurrentCulture)),
             _ => message,
@@ -210,6 +211,9 @@ public sealed partial class HistoryWording(IStringLocalizer<Ui> text, Func<strin
 
     [GeneratedRegex(@"^(?<c>\d+) created, (?<u>\d+) updated, (?<n>\d+) unchanged$")]
     private static partial Regex ImportedShape();
+
+    [GeneratedRegex(@"^(?<site>[^:\s]+): out of the live meeting's call")]
+    private static partial Regex DroppedShape();
 
     [GeneratedRegex(@"^test calls to (?<e>\d+) endpoints at (?<s>\d+) sites$")]
     private static partial Regex ReadinessShape();
