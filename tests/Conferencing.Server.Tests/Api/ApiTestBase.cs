@@ -19,6 +19,9 @@ public abstract class ApiTestBase : IAsyncLifetime
     /// <summary>Settings a test class adds to the server's configuration.</summary>
     protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
 
+    /// <summary>The sites that get a room system (an endpoint) in the small tree.</summary>
+    protected virtual string[] EndpointSites => ["PT", "PT-X-LT", "PT-X-HC", "PT-X-PC", "PT-X-DH", "PT-P-VT"];
+
     /// <summary>The store under test: SQLite unless a class asks for PostgreSQL.</summary>
     protected virtual Task<TestDatabase> CreateDatabaseAsync() => Task.FromResult(TestDatabase.Sqlite());
 
@@ -32,9 +35,10 @@ public abstract class ApiTestBase : IAsyncLifetime
             using var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv");
             var imported = await Admin.PostAsync(new Uri("/api/sites/import", UriKind.Relative), content).DefaultTimeout();
             Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
-            foreach (var code in new[] { "PT", "PT-X-LT", "PT-X-HC", "PT-X-PC", "PT-X-DH", "PT-P-VT" })
+            foreach (var code in EndpointSites)
             {
-                var created = await Admin.PostAsJsonAsync("/api/endpoints", new { siteCode = code, sipUri = $"sip:{code.ToLowerInvariant()}@10.1.0.1", displayName = "Phòng họp " + code }, Json).DefaultTimeout();
+                // Loopback, the discard port: a started meeting's calls go nowhere off this machine.
+                var created = await Admin.PostAsJsonAsync("/api/endpoints", new { siteCode = code, sipUri = $"sip:{code.ToLowerInvariant()}@127.0.0.1:9", displayName = "Phòng họp " + code }, Json).DefaultTimeout();
                 Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             }
         }

@@ -109,7 +109,7 @@ public sealed class PlatformApiTests : ApiTestBase
     [Fact]
     public async Task ADuplicateSipUriIs409()
     {
-        var again = await Admin.PostAsJsonAsync("/api/endpoints", new { siteCode = "PT-X-HC", sipUri = "sip:pt-x-hc@10.1.0.1", displayName = "Trùng" }, Json).DefaultTimeout();
+        var again = await Admin.PostAsJsonAsync("/api/endpoints", new { siteCode = "PT-X-HC", sipUri = "sip:pt-x-hc@127.0.0.1:9", displayName = "Trùng" }, Json).DefaultTimeout();
         Assert.Equal("endpoint.duplicate-uri", (await ExpectProblem(again, HttpStatusCode.Conflict)).GetProperty("code").GetString());
     }
 

@@ -68,6 +68,12 @@ public abstract partial class RoomTestBase : ApiTestBase
 
     protected JsonElement Meeting { get; private set; }
 
+    /// <summary>
+    /// Only the host has a room system: the delegates' communes here are paperless rooms, so the
+    /// floor can go to them (a commune whose room system is out of the call cannot take it).
+    /// </summary>
+    protected override string[] EndpointSites => ["PT"];
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();

@@ -244,6 +244,9 @@
   // A vibration on phones that allow it, and a short tone where the browser lets a page play one
   // (most need a tap first: the sign-in or a page turn was one).
   function notify() {
+    // Browsers refuse (and log) vibration and sound before the person has touched this page: the
+    // banner alone speaks until then.
+    if (navigator.userActivation && !navigator.userActivation.hasBeenActive) { return; }
     try { if (navigator.vibrate) { navigator.vibrate([200, 100, 200]); } } catch (e) { /* not allowed */ }
     try {
       const Audio = window.AudioContext || window.webkitAudioContext;
