@@ -11,11 +11,14 @@ namespace Conferencing.Server.Meetings;
 /// at save still catches a writer that bypasses the grain, so no update is lost silently: the loser
 /// gets 409. Scheduling (time or site changes) also holds the store's schedule lock, so two
 /// overlapping meetings cannot both pass the conflict check. Without a grain factory (the store
-/// tests wire this class by hand) commands run directly, guarded by the version check alone.
+/// tests wire this class by hand) commands on one meeting are serialized in this process only.
 /// </summary>
 public sealed class MeetingService(Database database, MeetingStore store, SiteStore sites, AuditLog audit, MeetingEvents events, TimeProvider time, IGrainFactory? grains = null, IEnumerable<IFloorGuard>? floorGuards = null)
 {
     private readonly IFloorGuard[] _floorGuards = floorGuards?.ToArray() ?? [];
+
+    // Only for services wired without a cluster (the store tests): commands on one meeting still run one at a time here.
+    private readonly KeyedLock<Guid> _locks = new();
 
     public Task<Meeting?> GetAsync(Guid id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
 
@@ -117,6 +120,7 @@ public sealed class MeetingService(Database database, MeetingStore store, SiteSt
     {
         if (grains is null)
         {
+            using var held = await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false);
             return await ExecuteAsync(id, command, cancellationToken).ConfigureAwait(false);
         }
 
