@@ -203,7 +203,11 @@ static Process StartServer(string repository, string work, string url, int sipPo
         RedirectStandardError = true,
         UseShellExecute = false,
     };
-    start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+    // Development: production marks the sign-in cookie Secure, which this plain-http client would not send back.
+    start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+    start.Environment["Demo__Enabled"] = "false";
+    start.Environment["Demo__SimulateRooms"] = "false";
+    start.Environment["RoomControl__SimulateDevices"] = "false";
     start.Environment["Urls"] = url;
     start.Environment["Store__ConnectionString"] = $"Data Source={Path.Combine(work, "load.db")}";
     start.Environment["Documents__StoragePath"] = Path.Combine(work, "documents");
@@ -215,6 +219,19 @@ static Process StartServer(string repository, string work, string url, int sipPo
     start.Environment["Relay__MediaAddress"] = "127.0.0.1";
     start.Environment["Relay__MediaPorts"] = "0";
     start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
+    // What production refuses to start without: the host names it answers, the public address its
+    // links carry (never followed here) and an owner-only key-encryption key.
+    start.Environment["AllowedHosts"] = "127.0.0.1";
+    start.Environment["Room__PublicBaseUrl"] = "https://hop.example.invalid";
+    var keyFile = Path.Combine(work, "kek");
+    File.WriteAllBytes(keyFile, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    if (!OperatingSystem.IsWindows())
+    {
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    start.Environment["Security__KeyFile"] = keyFile;
+    start.Environment["Cluster__SiloPort"] = "0";
     var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     process.OutputDataReceived += (_, e) => { };
     process.ErrorDataReceived += (_, e) =>
