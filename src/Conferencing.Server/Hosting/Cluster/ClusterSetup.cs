@@ -72,6 +72,9 @@ public static class ClusterSetup
                 o.NumMissedProbesLimit = settings.MissedProbesLimit;
                 // Two nodes are the common cluster here: the survivor alone must be able to declare the other dead.
                 o.NumVotesForDeathDeclaration = 1;
+                // One node has nobody to be declared dead by; left on, a process stalled past the
+                // I-am-alive limit declared itself dead and Orleans ended the whole process (seen in a test run).
+                o.LivenessEnabled = settings.IsCluster;
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterCalls.ResponseTimeout);
             AddGrainSerialization(silo.Services);
