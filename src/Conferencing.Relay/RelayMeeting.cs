@@ -278,6 +278,7 @@ internal sealed partial class RelayMeeting
         }
 
         media.SendPictureFastUpdate = () => SendPictureFastUpdateAsync(call);
+        media.IsChildRelay = leg.Role == LegRole.ChildRelay;
         call.InfoReceived += (_, contentType, body) => OnInfo(leg, contentType, body);
         call.AnswerReInvite = sdp => OnReInvite(leg, call, sdp);
         if (!leg.OnConnected(call, negotiator, media, Now))
