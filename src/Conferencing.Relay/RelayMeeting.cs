@@ -32,6 +32,7 @@ internal sealed partial class RelayMeeting
         Profile = profile;
         _dialIn = DialInList.Of(request.DialIn);
         Media = media;
+        media.PictureMoved = PublishProgram;
         OpenedUtc = opened;
     }
 
