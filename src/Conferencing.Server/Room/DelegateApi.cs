@@ -55,7 +55,7 @@ public static class DelegateApi
         d.MapPost("/polls/{pollId:guid}/ballot", async (VotingService voting, HttpContext http, Guid pollId, BallotRequest request, CancellationToken ct) =>
         {
             var me = Me(http);
-            return TypedResults.Ok(await voting.CastAsync(me.MeetingId, pollId, me.DelegateId, request.Choice, ct).ConfigureAwait(false));
+            return TypedResults.Ok((await voting.CastAsync(me.MeetingId, pollId, me.DelegateId, request.Choice, ct).ConfigureAwait(false)).ForRoom());
         }).ProducesValidationProblem().ProducesProblem(409).WithMetadata(LogWithoutCallerMetadata.Instance);
         d.MapPost("/sign-out", async (DelegateAccess access, HttpContext http, CancellationToken ct) =>
         {

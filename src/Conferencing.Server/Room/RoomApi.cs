@@ -16,7 +16,7 @@ public static class RoomApi
 {
     public sealed record PresenterRequest(Guid? DocumentId, int? Page);
 
-    public sealed record PollRequest(string? Question, bool? Secret, Guid? AgendaItemId);
+    public sealed record PollRequest(string? Question, bool? Secret, Guid? AgendaItemId, bool? CountsAfterClose = null);
 
     public sealed record DisplayLinkRequest(string? Label);
 
@@ -54,7 +54,7 @@ public static class RoomApi
             TypedResults.Ok(await voting.ListAsync(meetingId, withBallots: true, ct).ConfigureAwait(false)));
         meeting.MapPost("/votes", async (VotingService voting, HttpContext http, Guid meetingId, PollRequest request, CancellationToken ct) =>
         {
-            var poll = await voting.CreateAsync(meetingId, request.Question, request.Secret ?? false, request.AgendaItemId, http.Actor(), ct).ConfigureAwait(false);
+            var poll = await voting.CreateAsync(meetingId, request.Question, request.Secret ?? false, request.AgendaItemId, http.Actor(), ct, request.CountsAfterClose ?? false).ConfigureAwait(false);
             return TypedResults.Created($"/api/votes/{poll.Id}", poll);
         }).ProducesValidationProblem().ProducesProblem(409);
 

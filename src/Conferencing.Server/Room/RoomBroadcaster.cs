@@ -83,7 +83,7 @@ public sealed partial class RoomBroadcaster(RoomFeed feed, MeetingEvents meeting
                 await group.Speaking(await directory.SpeakingAsync(meetingId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                 break;
             case RoomChangeKind.Polls:
-                await group.Polls(await voting.ListAsync(meetingId, withBallots: false, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                await group.Polls([.. (await voting.ListAsync(meetingId, withBallots: false, cancellationToken).ConfigureAwait(false)).Select(p => p.ForRoom())]).ConfigureAwait(false);
                 break;
             case null:
                 if (await directory.MeetingAsync(meetingId, cancellationToken).ConfigureAwait(false) is { } meeting)

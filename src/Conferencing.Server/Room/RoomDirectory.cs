@@ -61,7 +61,7 @@ public sealed class RoomDirectory(
             await presenter.GetAsync(meetingId, cancellationToken).ConfigureAwait(false),
             SpeakingService.View(meetingId, queue),
             mine,
-            await voting.ListAsync(meetingId, withBallots: false, cancellationToken).ConfigureAwait(false),
+            [.. (await voting.ListAsync(meetingId, withBallots: false, cancellationToken).ConfigureAwait(false)).Select(p => p.ForRoom())],
             ballots,
             time.GetUtcNow());
     }

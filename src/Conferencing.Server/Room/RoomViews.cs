@@ -57,7 +57,10 @@ public enum PollStatus
 /// <summary>One delegate's ballot in an open (named) vote; secret votes keep no such record.</summary>
 public sealed record BallotView(Guid DelegateId, string DelegateName, VoteChoice Choice, DateTimeOffset CastUtc);
 
-/// <summary>A vote and its live result. <see cref="Ballots"/> is filled for the chair in an open vote only.</summary>
+/// <summary>
+/// A vote and its live result. <see cref="Ballots"/> is filled for the chair in an open vote only.
+/// With <see cref="CountsAfterClose"/> the room (delegates, the TV) gets no counts while it is open.
+/// </summary>
 public sealed record PollView(
     Guid Id,
     Guid MeetingId,
@@ -72,8 +75,12 @@ public sealed record PollView(
     DateTimeOffset CreatedUtc,
     DateTimeOffset? OpenedUtc,
     DateTimeOffset? ClosedUtc,
-    IReadOnlyList<BallotView>? Ballots)
+    IReadOnlyList<BallotView>? Ballots,
+    bool CountsAfterClose = false)
 {
+    /// <summary>What the room is sent: the counts of an open vote that keeps them until it closes are left out (zero).</summary>
+    public PollView ForRoom() => CountsAfterClose && Status == PollStatus.Open ? this with { Agree = 0, Disagree = 0, Abstain = 0, Ballots = null } : this;
+
     public int Cast => Agree + Disagree + Abstain;
 
     public int NotVoted => Math.Max(0, Eligible - Cast);

@@ -17,7 +17,7 @@ public sealed class VotingService(Database database, MeetingService meetings, Au
 {
     public const int MaxQuestionLength = 1000;
 
-    public async Task<PollView> CreateAsync(Guid meetingId, string? question, bool secret, Guid? agendaItemId, string actor, CancellationToken cancellationToken)
+    public async Task<PollView> CreateAsync(Guid meetingId, string? question, bool secret, Guid? agendaItemId, string actor, CancellationToken cancellationToken, bool countsAfterClose = false)
     {
         var meeting = await meetings.GetAsync(meetingId, cancellationToken).ConfigureAwait(false) ?? throw DomainException.NotFound("meeting", meetingId.ToString());
         var text = question?.Trim();
@@ -40,10 +40,10 @@ public sealed class VotingService(Database database, MeetingService meetings, Au
         await database.InTransactionAsync(async (connection, transaction) =>
         {
             await connection.ExecuteAsync(transaction,
-                "INSERT INTO polls (id, meeting_id, agenda_item_id, question, secret, status, eligible, created_by, created_utc) VALUES (@id, @m, @a, @q, @s, 'Draft', @e, @by, @at)",
-                cancellationToken, ("id", id.ToString()), ("m", meetingId.ToString()), ("a", agendaItemId?.ToString()), ("q", text), ("s", secret ? 1 : 0),
+                "INSERT INTO polls (id, meeting_id, agenda_item_id, question, secret, status, eligible, created_by, created_utc, counts_after_close) VALUES (@id, @m, @a, @q, @s, 'Draft', @e, @by, @at, @ac)",
+                cancellationToken, ("id", id.ToString()), ("m", meetingId.ToString()), ("a", agendaItemId?.ToString()), ("q", text), ("s", secret ? 1 : 0), ("ac", countsAfterClose ? 1 : 0),
                 ("e", meeting.Delegates.Count), ("by", actor), ("at", database.ToDb(time.GetUtcNow()))).ConfigureAwait(false);
-            await audit.WriteAsync(connection, transaction, actor, "vote.created", "meeting", meetingId.ToString(), $"{(secret ? "secret" : "open")}: {text}", cancellationToken).ConfigureAwait(false);
+            await audit.WriteAsync(connection, transaction, actor, "vote.created", "meeting", meetingId.ToString(), $"{(secret ? "secret" : "open")}{(countsAfterClose ? ", counts after closing" : "")}: {text}", cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await feed.PublishAsync(new RoomChange(meetingId, RoomChangeKind.Polls), cancellationToken).ConfigureAwait(false);
         return (await GetAsync(id, withBallots: true, cancellationToken).ConfigureAwait(false))!;
@@ -181,10 +181,10 @@ public sealed class VotingService(Database database, MeetingService meetings, Au
     private async Task<IReadOnlyList<PollView>> ReadPollsAsync(DbConnection connection, DbTransaction? transaction, string where, bool withBallots, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         var polls = await connection.QueryAsync(transaction,
-            $"SELECT id, meeting_id, agenda_item_id, question, secret, status, eligible, agree, disagree, abstain, created_utc, opened_utc, closed_utc FROM polls WHERE {where} ORDER BY created_utc, id",
+            $"SELECT id, meeting_id, agenda_item_id, question, secret, status, eligible, agree, disagree, abstain, created_utc, opened_utc, closed_utc, counts_after_close FROM polls WHERE {where} ORDER BY created_utc, id",
             r => new PollView(Guid.Parse(r.GetString(0)), Guid.Parse(r.GetString(1)), r.GetNullableString(2) is { } a ? Guid.Parse(a) : null, r.GetString(3),
                 Int(r, 4) != 0, Enum.Parse<PollStatus>(r.GetString(5)), Int(r, 6), Int(r, 7), Int(r, 8), Int(r, 9), database.ReadTime(r, 10),
-                r.IsDBNull(11) ? null : database.ReadTime(r, 11), r.IsDBNull(12) ? null : database.ReadTime(r, 12), null),
+                r.IsDBNull(11) ? null : database.ReadTime(r, 11), r.IsDBNull(12) ? null : database.ReadTime(r, 12), null, Int(r, 13) != 0),
             cancellationToken, parameters).ConfigureAwait(false);
         if (!withBallots || polls.All(p => p.Secret))
         {

@@ -41,6 +41,7 @@ public static partial class Migrations
         new(18, "meeting recordings, and each meeting's recording switch and open-discussion mode", V18Recordings),
         new(19, "cluster roles; one open vote per meeting and one active request to speak per delegate, kept by the store", V19ClusterRoles),
         new(20, "the registrar's bindings, so a node taking the registrar over knows every room's address", V20SipRegistrations),
+        new(21, "a vote may keep its counts from the room until it closes", V21PollCountsAfterClose),
     ];
 
     public static int Latest => All[^1].Version;
@@ -556,5 +557,9 @@ public static partial class Migrations
             expires_utc {ts} NOT NULL,
             registered_utc {ts} NOT NULL
         );
+        """);
+
+    private static Task V21PollCountsAfterClose(MigrationContext m) => m.SqlAsync("""
+        ALTER TABLE polls ADD COLUMN counts_after_close INTEGER NOT NULL DEFAULT 0;
         """);
 }

@@ -109,6 +109,33 @@ public sealed class SpeakingAndVotingTests : RoomTestBase
     }
 
     [Fact]
+    public async Task AVoteThatKeepsItsCountsUntilItClosesShowsTheRoomNoCountWhileOpen()
+    {
+        await StartAsync();
+        var poll = await ReadJson(await Admin.PostAsJsonAsync($"/api/meetings/{MeetingId}/votes", new { question = "Thông qua nghị quyết?", secret = false, countsAfterClose = true }, Json).DefaultTimeout());
+        var id = poll.GetProperty("id").GetGuid();
+        Assert.True(poll.GetProperty("countsAfterClose").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsync(new Uri($"/api/votes/{id}/open", UriKind.Relative), null).DefaultTimeout()).StatusCode);
+        using var an = await DelegatePhoneAsync(0);
+        using var binh = await DelegatePhoneAsync(1);
+
+        // Having voted, a delegate still learns nothing of the count; the room's state carries none.
+        var answered = await ReadJson(await an.PostAsJsonAsync($"/d/api/polls/{id}/ballot", new { choice = "Agree" }, Json).DefaultTimeout());
+        Assert.Equal(0, answered.GetProperty("agree").GetInt32());
+        var state = await binh.GetFromJsonAsync<RoomSnapshot>("/d/api/state", Json).DefaultTimeout();
+        Assert.Equal((0, 0, 0), Counts(state!.Polls.Single(p => p.Id == id)));
+
+        // The chair sees the live count; once closed, everyone does.
+        var chair = await Admin.GetFromJsonAsync<List<PollView>>($"/api/meetings/{MeetingId}/votes", Json).DefaultTimeout();
+        Assert.Equal(1, chair!.Single(p => p.Id == id).Agree);
+        Assert.Equal(HttpStatusCode.OK, (await Admin.PostAsync(new Uri($"/api/votes/{id}/close", UriKind.Relative), null).DefaultTimeout()).StatusCode);
+        state = await binh.GetFromJsonAsync<RoomSnapshot>("/d/api/state", Json).DefaultTimeout();
+        Assert.Equal((1, 0, 0), Counts(state!.Polls.Single(p => p.Id == id)));
+
+        static (int, int, int) Counts(PollView p) => (p.Agree, p.Disagree, p.Abstain);
+    }
+
+    [Fact]
     public async Task ASecretVoteKeepsTheCountButNotWhoAnsweredWhat()
     {
         await StartAsync();

@@ -12,7 +12,7 @@ internal static class Labels
         "RoomWaiting", "RoomYouSpeak", "RoomSpeaking", "RoomFloor", "VoteAgree", "VoteDisagree", "VoteAbstain", "RoomVoted", "RoomVoteSecret",
         "RoomVoteOpenKind", "RoomVoteClosed", "RoomVoteOpen", "RoomVoteDraft", "RoomNotVoted", "RoomNoMeeting", "RoomError", "Connected",
         "Reconnecting", "Connecting", "RoomLoading",
-        "LiveYourTurn", "LiveVoteOpenBanner", "LiveVoteNow", "LiveBallotConfirm", "LiveBallotYes", "LiveBallotChange", "LiveSpeaker", "LiveCountsAfterVote",
+        "LiveYourTurn", "LiveVoteOpenBanner", "LiveVoteNow", "LiveBallotConfirm", "LiveBallotYes", "LiveBallotChange", "LiveSpeaker", "LiveCountsAfterVote", "RoomCountsAfterClose",
     ];
 
     public static string Json(IStringLocalizer<Ui> localizer) =>

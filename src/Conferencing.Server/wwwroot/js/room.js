@@ -354,7 +354,14 @@
       const results = document.createElement("p");
       results.className = "results";
       results.dataset.testid = "results";
-      // A delegate sees the counts once they have voted (or the vote closed), so they do not sway the ballot.
+      // A delegate sees the counts once they have voted (or the vote closed), so they do not sway the
+      // ballot; a vote that keeps its counts until it closes shows none in the room while open.
+      if (poll.status === "Open" && poll.countsAfterClose) {
+        results.textContent = L.RoomCountsAfterClose;
+        card.appendChild(results);
+        box.appendChild(card);
+        continue;
+      }
       if (role === "delegate" && poll.status === "Open" && !voted) {
         results.textContent = L.LiveCountsAfterVote;
         card.appendChild(results);
