@@ -70,6 +70,11 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
     /// <summary>Calls currently up.</summary>
     public int ActiveCalls => _agent?.Calls.Count ?? 0;
 
+    /// <summary>Calls answered since the room started: a room dialled twice for one meeting shows it here.</summary>
+    public int CallsAnswered => Volatile.Read(ref _callsAnswered);
+
+    private int _callsAnswered;
+
     /// <summary>Where the room listens, once started.</summary>
     public SipEndPoint? EndPoint => _agent?.Stack.UdpEndPoint;
 
@@ -189,6 +194,8 @@ public sealed partial class SimulatedRoom : IAsyncDisposable
             await media.DisposeAsync().ConfigureAwait(false);
             return;
         }
+
+        Interlocked.Increment(ref _callsAnswered);
 
         // One call at a time has the camera, as in a real room.
         if (Interlocked.Exchange(ref _media, media) is { } previous)
