@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Reflection;
+using System.Text.RegularExpressions;
 
 namespace Conferencing.Server.Tests.Docs;
 
 /// <summary>docs/operations/configuration.md has one table per options class, and the tables match the classes.</summary>
-public sealed class ConfigurationReferenceTests
+public sealed partial class ConfigurationReferenceTests
 {
     /// <summary>The assemblies whose options are bound from configuration: the server, the relay, the room devices and the room agent.</summary>
     private static readonly Assembly[] Assemblies =
@@ -75,6 +77,80 @@ public sealed class ConfigurationReferenceTests
         Assert.Contains("RoomAgentOptions", names);
         Assert.True(names.Count >= 20, $"only {names.Count} options classes found");
     }
+
+    [Fact]
+    public void EveryLiteralDefaultInThePageIsTheCodesDefault()
+    {
+        // Descriptive defaults ("the host name", "(both)") are left to review; a literal one (a number,
+        // a duration, true or false, a `value`, "(none)") must be what a new instance holds.
+        var classes = OptionsClasses().ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var wrong = new List<string>();
+        var checkedCount = 0;
+        foreach (var (heading, rows) in Tables().Where(s => classes.ContainsKey(s.Key)))
+        {
+            var instance = Activator.CreateInstance(classes[heading])!;
+            foreach (var row in rows)
+            {
+                var property = classes[heading].GetProperty(PropertyName(row[0]), BindingFlags.Public | BindingFlags.Instance);
+                if (property is null || DefaultMatches(row[1], property.GetValue(instance)) is not { } matches)
+                {
+                    continue;
+                }
+
+                checkedCount++;
+                if (!matches)
+                {
+                    wrong.Add($"{heading}.{property.Name}: the page says '{row[1]}', the code's default is '{Format(property.GetValue(instance))}'");
+                }
+            }
+        }
+
+        Assert.True(checkedCount >= 100, $"only {checkedCount} defaults could be compared");
+        Assert.True(wrong.Count == 0, "docs/operations/configuration.md has wrong defaults:\n" + string.Join('\n', wrong));
+    }
+
+    /// <summary>Null when the cell is descriptive rather than a literal value.</summary>
+    private static bool? DefaultMatches(string cell, object? value)
+    {
+        var text = cell.Replace("`", "", StringComparison.Ordinal).Trim();
+        if (text.StartsWith("(none", StringComparison.Ordinal))
+        {
+            return value is null || value is "" || value is System.Collections.ICollection { Count: 0 };
+        }
+
+        if (DurationCell().Match(text) is { Success: true } duration)
+        {
+            var amount = double.Parse(duration.Groups[1].Value, CultureInfo.InvariantCulture);
+            var expected = duration.Groups[2].Value switch
+            {
+                "millisecond" => TimeSpan.FromMilliseconds(amount),
+                "second" => TimeSpan.FromSeconds(amount),
+                "minute" => TimeSpan.FromMinutes(amount),
+                "hour" => TimeSpan.FromHours(amount),
+                _ => TimeSpan.FromDays(amount),
+            };
+            return value is TimeSpan actual && actual == expected;
+        }
+
+        var first = text.Split(' ')[0];
+        return value switch
+        {
+            bool b when first is "true" or "false" => b == (first == "true"),
+            int or long or double when double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => Convert.ToDouble(value, CultureInfo.InvariantCulture) == number,
+            string s when cell.StartsWith('`') => s == text,
+            _ => null,
+        };
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "null",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    [GeneratedRegex(@"^(\d+(?:\.\d+)?) (millisecond|second|minute|hour|day)s?$")]
+    private static partial Regex DurationCell();
 
     /// <summary>`Relaying:Tls:&lt;relay name&gt;:Sha256` names the property Sha256.</summary>
     private static string PropertyName(string keyCell) => DocPages.Code(keyCell).Split(':')[^1];
