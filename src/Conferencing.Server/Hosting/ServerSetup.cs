@@ -87,6 +87,7 @@ public static class ServerSetup
             .Check(o => o.KeepaliveInterval > TimeSpan.Zero && o.OfflineAfter > o.KeepaliveInterval,
                 o => $"Sip:OfflineAfter must exceed Sip:KeepaliveInterval (above zero); they are {o.OfflineAfter} and {o.KeepaliveInterval}.")
             .ValidateOnStart();
+        services.AddSingleton<Endpoints.Presence.RegistrationStore>();
         services.AddSingleton<Endpoints.Presence.PresenceService>();
         services.AddHostedService(sp => sp.GetRequiredService<Endpoints.Presence.PresenceService>());
         services.AddSignalR().AddJsonProtocol(o => ConfigureJson(o.PayloadSerializerOptions));

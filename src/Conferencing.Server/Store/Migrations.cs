@@ -40,6 +40,7 @@ public static partial class Migrations
         new(14, "technicians' call holds and the latest test call of each endpoint", V14CallHoldsAndTestCalls),
         new(18, "meeting recordings, and each meeting's recording switch and open-discussion mode", V18Recordings),
         new(19, "cluster roles; one open vote per meeting and one active request to speak per delegate, kept by the store", V19ClusterRoles),
+        new(20, "the registrar's bindings, so a node taking the registrar over knows every room's address", V20SipRegistrations),
     ];
 
     public static int Latest => All[^1].Version;
@@ -540,4 +541,20 @@ public static partial class Migrations
             CREATE UNIQUE INDEX ux_speak_requests_one_active ON speak_requests(meeting_id, delegate_id) WHERE status IN ('Waiting', 'Granted');
             """);
     }
+
+    /// <summary>
+    /// One row per digest user the registrar holds a binding for (its account's), written at each
+    /// REGISTER and removed at an un-REGISTER; rows past <c>expires_utc</c> mean nothing and are
+    /// swept when a registrar starts.
+    /// </summary>
+    private static Task V20SipRegistrations(MigrationContext m) => m.SqlAsync("""
+        CREATE TABLE sip_registrations (
+            username TEXT NOT NULL PRIMARY KEY,
+            address_of_record TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            source TEXT NOT NULL,
+            expires_utc {ts} NOT NULL,
+            registered_utc {ts} NOT NULL
+        );
+        """);
 }

@@ -75,6 +75,30 @@ public sealed partial class SipUserAgent : ISipRequestHandler, IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// Takes back a binding this registrar (or another registrar for the same rooms) accepted before,
+    /// as read from wherever it was kept, without raising <see cref="RegistrationChanged"/>: a standby
+    /// that takes over the registrar knows every room's address before the room refreshes. A lapsed
+    /// binding, or one when the registrar is full, is not taken (false).
+    /// </summary>
+    public bool RestoreRegistration(SipRegistration binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        if (binding.ExpiresUtc <= Time.GetUtcNow())
+        {
+            return false;
+        }
+
+        var key = binding.Username is { } user ? "user:" + user : "aor:" + binding.AddressOfRecord;
+        if (!_registrations.ContainsKey(key) && _registrations.Count >= Options.MaxRegistrations)
+        {
+            return false;
+        }
+
+        _registrations[key] = binding;
+        return true;
+    }
+
     /// <summary>Decides what to do with an incoming call. Without a handler calls are refused with 480.</summary>
     public Func<IncomingCall, Task>? OnIncomingCall { get; set; }
 

@@ -70,6 +70,30 @@ public sealed class RegistrarHardeningTests
     }
 
     [Fact]
+    public async Task ARestoredBindingIsHeldLikeARegisteredOneAndALapsedOneIsNotTaken()
+    {
+        await using var registrar = Registrar();
+        var source = new SipEndPoint(SipProtocol.Udp, new IPEndPoint(IPAddress.Loopback, 5099));
+        var contact = SipUri.Parse("sip:xa-pa-co@127.0.0.1:5099");
+        var live = new SipRegistration("sip:xa-pa-co@127.0.0.1", contact, source, DateTimeOffset.UtcNow.AddMinutes(5), "xa-pa-co");
+        var lapsed = live with { Username = "old-room", ExpiresUtc = DateTimeOffset.UtcNow.AddSeconds(-1) };
+        var changes = 0;
+        registrar.RegistrationChanged += (_, _) => changes++;
+
+        Assert.True(registrar.RestoreRegistration(live));
+        Assert.False(registrar.RestoreRegistration(lapsed));
+        Assert.Equal(source, Assert.Single(registrar.Registrations).Source);
+        Assert.Equal(0, changes);
+
+        // The room's next REGISTER replaces it (one binding per user), and an un-REGISTER drops it.
+        await using var room = Room(aorUser: "xa-pa-co");
+        Assert.Equal(200, (await room.RegisterAsync(RegistrarUri(registrar), registrar.Stack.UdpEndPoint, TimeSpan.FromMinutes(5)).DefaultTimeout()).StatusCode);
+        Assert.Equal(room.Stack.UdpEndPoint.Address, Assert.Single(registrar.Registrations).Source.Address);
+        Assert.True(registrar.RemoveRegistration("xa-pa-co"));
+        Assert.Empty(registrar.Registrations);
+    }
+
+    [Fact]
     public async Task ARegisterForAnotherUsersAddressOfRecordIsForbidden()
     {
         await using var registrar = Registrar();

@@ -15,11 +15,13 @@ namespace Conferencing.Server.Endpoints.Presence;
 /// <summary>
 /// The server's registrar and keepalive: endpoints REGISTER here with their digest credentials, and
 /// every registered endpoint (or one whose SIP URI is an IP address) is probed with OPTIONS, so that
-/// technicians know which rooms are up before a meeting starts. Presence lives in memory: after a
-/// restart endpoints re-register within their registration interval.
+/// technicians know which rooms are up before a meeting starts. Presence lives in memory; the
+/// bindings are kept in the store (<see cref="RegistrationStore"/>), so the registrar that starts after
+/// a restart, or on the node that takes the registrar role over, probes every room at once instead of
+/// waiting for its next REGISTER.
 /// </summary>
 public sealed partial class PresenceService(
-    EndpointStore endpoints, IOptions<SipServerOptions> options, TimeProvider time, LoopSupervisor supervisor, ILogger<PresenceService> logger)
+    EndpointStore endpoints, RegistrationStore bindings, IOptions<SipServerOptions> options, TimeProvider time, LoopSupervisor supervisor, ILogger<PresenceService> logger)
     : SupervisedService(supervisor, Loop)
 {
     /// <summary>The keepalive loop's name under the supervisor.</summary>
@@ -111,6 +113,7 @@ public sealed partial class PresenceService(
             return;
         }
 
+        await RestoreBindingsAsync(stoppingToken).ConfigureAwait(false);
         _agent.Stack.MalformedReceived += OnMalformed;
         _agent.RegistrationChanged += (registration, added) => _ = OnRegistrationSafeAsync(registration, added);
         Log.Listening(logger, _agent.Stack.UdpEndPoint.ToString());
@@ -139,6 +142,48 @@ public sealed partial class PresenceService(
         finally
         {
             await _agent.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Takes back the bindings the registrar held before (on this node or the one it took over from).
+    /// UDP bindings only: a room on TCP was connected to the registrar that died and opens a new
+    /// connection with its next REGISTER anyway. The first keepalive round probes each room.
+    /// </summary>
+    private async Task RestoreBindingsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<SipRegistration> stored;
+        try
+        {
+            stored = await bindings.LoadAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            Log.RoundFailed(logger, e);
+            return;
+        }
+
+        var restored = 0;
+        foreach (var binding in stored)
+        {
+            if (binding.Source.Protocol != Sip.Transport.SipProtocol.Udp || binding.Username is not { } user || _directory.Find(user)?.Endpoint is not { } endpoint
+                || !_agent!.RestoreRegistration(binding))
+            {
+                continue;
+            }
+
+            restored++;
+            Update(endpoint, previous => previous with
+            {
+                State = previous.State is EndpointState.Unknown or EndpointState.Offline ? EndpointState.Registered : previous.State,
+                Contact = binding.Contact.ToString(),
+                RegisteredUntilUtc = binding.ExpiresUtc,
+            });
+        }
+
+        if (stored.Count > 0)
+        {
+            Log.BindingsRestored(logger, restored, stored.Count);
         }
     }
 
@@ -234,6 +279,15 @@ public sealed partial class PresenceService(
         if (registration.Username is not { } user || _directory.Find(user)?.Endpoint is not { } endpoint)
         {
             return;
+        }
+
+        if (added)
+        {
+            await bindings.SaveAsync(registration, CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            await bindings.RemoveAsync(user, CancellationToken.None).ConfigureAwait(false);
         }
 
         var now = time.GetUtcNow();
@@ -435,5 +489,8 @@ public sealed partial class PresenceService(
 
         [LoggerMessage(EventId = 5101, Level = LogLevel.Critical, Message = "SIP registrar not started, its settings are invalid: {Problems}")]
         public static partial void SettingsInvalid(ILogger logger, string problems);
+
+        [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "SIP registrar took back {Restored} of {Stored} stored registrations")]
+        public static partial void BindingsRestored(ILogger logger, int restored, int stored);
     }
 }

@@ -2,10 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Conferencing.Server.Endpoints.Presence;
 using Conferencing.Server.Hosting.Cluster;
+using Conferencing.Server.Simulator;
 using Conferencing.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace Conferencing.Server.Tests.Hosting.Cluster;
@@ -159,6 +162,38 @@ public sealed class TwoNodeClusterTests(ITestOutputHelper output) : IAsyncLifeti
         // The meeting's commands now run on B.
         var rollCall = await _adminB.PutAsJsonAsync($"/api/meetings/{id}/roll-call/{SiteCodes[0]}", new { status = "Present", arrivedUtc = DateTimeOffset.UtcNow }, Json).DefaultTimeout();
         Assert.Equal(HttpStatusCode.OK, rollCall.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheNodeTakingTheRegistrarOverKnowsEveryRoomWithoutWaitingForItToRegisterAgain()
+    {
+        var created = await _adminA.PostAsJsonAsync("/api/endpoints", new
+        {
+            siteCode = "PT-X-DH", sipUri = "sip:phong-dh@127.0.0.1", displayName = "Phòng họp dự phòng", digestUsername = "phong-dh", digestPassword = "mat-khau-phong-dh",
+        }, Json).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Json).DefaultTimeout()).GetProperty("id").GetGuid();
+        var registrarA = _a.Services.GetRequiredService<PresenceService>();
+        await WaitUntilAsync(() => registrarA.UdpEndPoint is not null, "node A's registrar to listen");
+
+        // The room registers for ten minutes: it will not refresh during this test.
+        await using var room = new SimulatedRoom("phong-dh", "mat-khau-phong-dh", registrarA.UdpEndPoint!.Value, TimeSpan.FromMinutes(10), NullLogger.Instance);
+        room.Start();
+        await WaitUntilAsync(() => room.Registered && registrarA.Get(id)?.State == EndpointState.Reachable, "the room to register with node A");
+
+        _adminA.Dispose();
+        _adminA = null!;
+        await _a.DisposeAsync();
+        _a = null!;
+        var stopped = DateTimeOffset.UtcNow;
+        var registrarB = _b.Services.GetRequiredService<PresenceService>();
+        await WaitUntilAsync(() => Roles(_b).Holds(ClusterRoles.Registrar) && registrarB.Agent is not null, "node B to take the registrar over");
+
+        // B's registrar holds the room's binding and its keepalive reached the room at the stored
+        // address (its SIP URI alone has no port the room listens on).
+        await WaitUntilAsync(() => registrarB.Get(id) is { State: EndpointState.Reachable, LastSeenUtc: { } seen } && seen > stopped, "node B to reach the room");
+        var binding = Assert.Single(registrarB.Agent!.Registrations, r => r.Username == "phong-dh");
+        Assert.Equal(room.EndPoint!.Value.Address, binding.Source.Address);
     }
 
     private async Task<(Guid Id, int Version)> ScheduleAsync()
