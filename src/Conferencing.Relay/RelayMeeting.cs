@@ -32,6 +32,7 @@ internal sealed partial class RelayMeeting
         Profile = profile;
         _dialIn = DialInList.Of(request.DialIn);
         Media = media;
+        media.PictureMoved = PublishProgram;
         OpenedUtc = opened;
     }
 
@@ -278,6 +279,7 @@ internal sealed partial class RelayMeeting
         }
 
         media.SendPictureFastUpdate = () => SendPictureFastUpdateAsync(call);
+        media.IsChildRelay = leg.Role == LegRole.ChildRelay;
         call.InfoReceived += (_, contentType, body) => OnInfo(leg, contentType, body);
         call.AnswerReInvite = sdp => OnReInvite(leg, call, sdp);
         if (!leg.OnConnected(call, negotiator, media, Now))

@@ -28,4 +28,6 @@ public sealed record MixSourceStatistics(
 /// <param name="OpenDiscussion">Open discussion is on.</param>
 /// <param name="MaxSpeakers">How many sites open discussion hears at once.</param>
 /// <param name="Active">The mix runs now (it waits for a floor, or open discussion, to have something to mix).</param>
-public sealed record AudioMixInfo(bool Enabled, bool OpenDiscussion, int MaxSpeakers, bool Active);
+/// <param name="PictureFollowsSpeaker">In open discussion the picture follows the loudest heard site.</param>
+/// <param name="PictureLegId">The leg whose picture is forwarded instead of the program's because it speaks loudest, else null.</param>
+public sealed record AudioMixInfo(bool Enabled, bool OpenDiscussion, int MaxSpeakers, bool Active, bool PictureFollowsSpeaker = false, string? PictureLegId = null);

@@ -42,7 +42,13 @@ public sealed record MuteRequest(bool Muted);
 /// </param>
 /// <param name="OpenDiscussion">Also hear up to <paramref name="MaxSpeakers"/> of the loudest unmuted sites, by voice activity.</param>
 /// <param name="MaxSpeakers">How many sites open discussion hears at once, 0 to 16; the relay's <c>Relay:AudioMix:MaxSpeakers</c> when null.</param>
-public sealed record AudioMixRequest(bool Enabled, bool OpenDiscussion = false, int? MaxSpeakers = null)
+/// <param name="PictureFollowsSpeaker">
+/// In open discussion, whether the picture moves to the loudest heard site once it has been the
+/// loudest for <c>Relay:AudioMix:PictureHold</c> (else it stays with the program: the chair or the
+/// floor); the relay's <c>Relay:AudioMix:PictureFollowsSpeaker</c> when null. Child relay legs are
+/// not followed unless they are the program, since a district sends no picture up without the floor.
+/// </param>
+public sealed record AudioMixRequest(bool Enabled, bool OpenDiscussion = false, int? MaxSpeakers = null, bool? PictureFollowsSpeaker = null)
 {
     /// <summary>Switched audio, as without a mix.</summary>
     public static AudioMixRequest Off { get; } = new(false);

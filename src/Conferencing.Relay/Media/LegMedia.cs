@@ -45,6 +45,12 @@ internal sealed class LegMedia(string legId)
     /// <summary>True when the relay does not forward this leg's audio.</summary>
     public volatile bool AudioMuted;
 
+    /// <summary>
+    /// The leg is a relay below this one: its picture is the floor's only while the floor is under
+    /// it, so open discussion's picture does not follow its voice unless it is the program.
+    /// </summary>
+    public bool IsChildRelay { get; set; }
+
     /// <summary>Set once the leg sent an RFC 2032 FIR: it understands them.</summary>
     public volatile bool UsesLegacyFir;
 

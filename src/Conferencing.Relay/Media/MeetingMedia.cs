@@ -22,6 +22,11 @@ internal sealed partial class MeetingMedia : IDisposable
     private LegMedia? _returnFeed;
     private AudioMixRequest _mixRequest = AudioMixRequest.Off;
     private Mixing.MeetingMix? _mix;
+    private LegMedia? _pictureLeg;
+    private LegMedia? _videoProgram;
+    private LegMedia? _videoReturn;
+    private string? _pendingPicture;
+    private readonly PictureWork _pictureWork;
     private int _version;
     private bool _disposed;
     private long _lastStatisticsAt;
@@ -57,6 +62,7 @@ internal sealed partial class MeetingMedia : IDisposable
         }
 
         Address = ports.Address;
+        _pictureWork = new PictureWork(this);
         _lastStatisticsAt = time.GetTimestamp();
     }
 
@@ -82,6 +88,12 @@ internal sealed partial class MeetingMedia : IDisposable
 
     public LegMedia? ReturnFeed => Volatile.Read(ref _returnFeed);
 
+    /// <summary>Whose picture everyone gets: the program, or in open discussion the loudest speaker.</summary>
+    public LegMedia? VideoProgram => Volatile.Read(ref _videoProgram);
+
+    /// <summary>Whose picture the <see cref="VideoProgram"/> leg itself gets.</summary>
+    public LegMedia? VideoReturn => Volatile.Read(ref _videoReturn);
+
     /// <summary>The mix while the meeting's audio is mixed, else null.</summary>
     public Mixing.MeetingMix? Mix => Volatile.Read(ref _mix);
 
@@ -92,7 +104,8 @@ internal sealed partial class MeetingMedia : IDisposable
         {
             lock (_lock)
             {
-                return new AudioMixInfo(_mixRequest.Enabled, _mixRequest.OpenDiscussion, _mixRequest.MaxSpeakers ?? _options.AudioMix.MaxSpeakers, _mix is not null);
+                LegMedia? picture = _videoProgram != _program ? _videoProgram : null;
+                return new AudioMixInfo(_mixRequest.Enabled, _mixRequest.OpenDiscussion, _mixRequest.MaxSpeakers ?? _options.AudioMix.MaxSpeakers, _mix is not null, PictureFollowsLocked, picture?.LegId);
             }
         }
     }
@@ -219,6 +232,10 @@ internal sealed partial class MeetingMedia : IDisposable
         {
             _program = program;
             _returnFeed = returnFeed == program ? null : returnFeed;
+
+            // A floor given by hand shows the floor; open discussion follows the voices again from there.
+            _pictureLeg = null;
+            _mix?.ResetPicture();
             PublishLocked();
         }
 
@@ -236,7 +253,8 @@ internal sealed partial class MeetingMedia : IDisposable
     /// <summary>Asks the source of what <paramref name="receiver"/> gets for a keyframe.</summary>
     public void RequestKeyframeFor(LegMedia receiver, string reason)
     {
-        LegMedia? source = receiver == Program ? ReturnFeed : Program;
+        LegMedia? program = VideoProgram;
+        LegMedia? source = receiver == program ? VideoReturn : program;
         if (source is not null && source != receiver)
         {
             RequestKeyframe(source, reason);
@@ -485,7 +503,10 @@ internal sealed partial class MeetingMedia : IDisposable
         LegStream[] audio = [.. _legs.Select(l => l.Audio).OfType<LegStream>()];
         ApplyMixLocked(audio);
         Audio.Publish(_version, audio, _program, _returnFeed);
-        Video?.Publish(_version, [.. _legs.Select(l => l.Video).OfType<LegStream>()], _program, _returnFeed);
+        var (videoProgram, videoReturn) = PictureLocked();
+        Volatile.Write(ref _videoProgram, videoProgram);
+        Volatile.Write(ref _videoReturn, videoReturn);
+        Video?.Publish(_version, [.. _legs.Select(l => l.Video).OfType<LegStream>()], videoProgram, videoReturn);
     }
 
     private void ApplyMixLocked(LegStream[] audio)
@@ -497,8 +518,8 @@ internal sealed partial class MeetingMedia : IDisposable
         int maxSpeakers = request.MaxSpeakers ?? _options.AudioMix.MaxSpeakers;
         if (active && _mix is null)
         {
-            var mix = new Mixing.MeetingMix(Number, Audio, Audio.RtpSocket, codec!, _options.AudioMix, Audio.BatchedSend, _logger);
-            mix.UpdateRoles(audio, _program, _returnFeed, request.OpenDiscussion, maxSpeakers);
+            var mix = new Mixing.MeetingMix(Number, Audio, Audio.RtpSocket, codec!, _options.AudioMix, Audio.BatchedSend, _logger) { PictureChanged = OnPictureChanged };
+            mix.UpdateRoles(audio, _program, _returnFeed, request.OpenDiscussion, maxSpeakers, PictureFollowsLocked);
             Volatile.Write(ref _mix, mix);
             Audio.Mix = mix;
             mix.Start();
@@ -506,7 +527,7 @@ internal sealed partial class MeetingMedia : IDisposable
         }
         else if (active)
         {
-            _mix!.UpdateRoles(audio, _program, _returnFeed, request.OpenDiscussion, maxSpeakers);
+            _mix!.UpdateRoles(audio, _program, _returnFeed, request.OpenDiscussion, maxSpeakers, PictureFollowsLocked);
         }
         else if (_mix is { } mix)
         {
@@ -514,6 +535,7 @@ internal sealed partial class MeetingMedia : IDisposable
             mix.Stop(audio);
             Audio.Mix = null;
             Volatile.Write(ref _mix, null);
+            _pictureLeg = null;
             mix.Dispose();
             Log.MixStopped(_logger, Number);
         }

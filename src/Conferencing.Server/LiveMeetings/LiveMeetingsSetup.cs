@@ -12,6 +12,7 @@ public static class LiveMeetingsSetup
         services.AddOptions<SiteStateOptions>().BindConfiguration(SiteStateOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiteStateOptions>, SiteStateOptionsValidator>();
         services.AddSingleton<SiteHolds>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiteHolds>());
         services.AddSingleton<LiveSiteStates>();
         services.AddSingleton<SiteOperations>();
         services.AddSingleton<IFloorGuard, LiveFloorGuard>();

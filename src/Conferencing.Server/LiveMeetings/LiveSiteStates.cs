@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Conferencing.Server.Hosting.Supervision;
 using Conferencing.Server.Common;
 using Conferencing.Server.Endpoints.Presence;
 using Conferencing.Server.Meetings;
@@ -8,22 +9,58 @@ using Microsoft.Extensions.Options;
 namespace Conferencing.Server.LiveMeetings;
 
 /// <summary>
-/// Who held which endpoint out of which meeting, and when. The conductor owns the hold itself
-/// (<see cref="RelayConductor.IsHeld"/>: it does not dial a held endpoint); this keeps the name
-/// and time an operator screen shows beside it. In memory, like the conductor's hold.
+/// Who held which endpoint out of which meeting, and when. The hold itself is stored
+/// (<see cref="CallHoldStore"/>) before the conductor acts on it; the node that drives the relays
+/// knows it at once (<see cref="RelayConductor.IsHeld"/>), and every node reads the stored holds
+/// again each second, so a site hung up through one node reads held out, with who and when, on all.
 /// </summary>
-public sealed class SiteHolds(RelayConductor conductor)
+public sealed partial class SiteHolds(RelayConductor conductor, CallHoldStore stored, LoopSupervisor supervisor, ILogger<SiteHolds> logger)
+    : SupervisedService(supervisor, Loop)
 {
-    private readonly ConcurrentDictionary<(Guid Meeting, Guid Endpoint), SiteHold> _holds = new();
+    /// <summary>The refresh loop's name under the supervisor.</summary>
+    public const string Loop = "live.holds";
 
-    public void Hold(Guid meetingId, Guid endpointId, string by, DateTimeOffset atUtc) => _holds[(meetingId, endpointId)] = new SiteHold(by, atUtc);
+    /// <summary>How often the stored holds are read again.</summary>
+    public static readonly TimeSpan Refresh = TimeSpan.FromSeconds(1);
 
-    public void Release(Guid meetingId, Guid endpointId) => _holds.TryRemove((meetingId, endpointId), out _);
+    private ImmutableDictionary<(Guid Meeting, Guid Endpoint), SiteHold> _holds = ImmutableDictionary<(Guid Meeting, Guid Endpoint), SiteHold>.Empty;
 
-    public SiteHold? Get(Guid meetingId, Guid endpointId) => _holds.GetValueOrDefault((meetingId, endpointId));
+    public void Hold(Guid meetingId, Guid endpointId, string by, DateTimeOffset atUtc) =>
+        ImmutableInterlocked.Update(ref _holds, h => h.SetItem((meetingId, endpointId), new SiteHold(by, atUtc)));
 
-    /// <summary>Whether the conductor holds the endpoint out of the meeting.</summary>
-    public bool IsHeld(Guid meetingId, Guid endpointId) => conductor.IsHeld(meetingId, endpointId);
+    public void Release(Guid meetingId, Guid endpointId) => ImmutableInterlocked.Update(ref _holds, h => h.Remove((meetingId, endpointId)));
+
+    public SiteHold? Get(Guid meetingId, Guid endpointId) => Volatile.Read(ref _holds).GetValueOrDefault((meetingId, endpointId));
+
+    /// <summary>Whether the endpoint is held out of the meeting: the driving node's own word, else the store's.</summary>
+    public bool IsHeld(Guid meetingId, Guid endpointId) =>
+        conductor.IsDriving ? conductor.IsHeld(meetingId, endpointId) : Volatile.Read(ref _holds).ContainsKey((meetingId, endpointId));
+
+    protected override async Task RunAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Refresh);
+        do
+        {
+            Beat();
+            try
+            {
+                var all = await stored.ListAsync(stoppingToken).ConfigureAwait(false);
+                Volatile.Write(ref _holds, all.ToImmutableDictionary(h => (h.MeetingId, h.EndpointId), h => new SiteHold(h.HeldBy, h.HeldUtc)));
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                // The last holds read stay shown; the next second tries again.
+                Log.RefreshFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 18121, Level = LogLevel.Warning, Message = "Reading the stored call holds failed")]
+        public static partial void RefreshFailed(ILogger logger, Exception exception);
+    }
 }
 
 /// <summary>
@@ -32,7 +69,7 @@ public sealed class SiteHolds(RelayConductor conductor)
 /// not in the call.
 /// </summary>
 public sealed class LiveSiteStates(
-    MeetingService meetings, LiveCalls live, PresenceService presence, RelayConductor conductor, SiteHolds holds, IOptions<SiteStateOptions> options, TimeProvider time)
+    MeetingService meetings, LiveCalls live, PresenceService presence, SiteHolds holds, IOptions<SiteStateOptions> options, TimeProvider time)
 {
     /// <summary>The states of every site of a meeting, or null when there is no such meeting.</summary>
     public async Task<IReadOnlyList<SiteMeetingState>?> ForAsync(Guid meetingId, CancellationToken cancellationToken)
@@ -50,10 +87,10 @@ public sealed class LiveSiteStates(
 
     /// <summary>How a meeting's holds read: the conductor says whether, the record says who and when.</summary>
     public Func<Guid, SiteHold?> HoldOf(Guid meetingId) => endpoint =>
-        conductor.IsHeld(meetingId, endpoint) ? holds.Get(meetingId, endpoint) ?? new SiteHold("", time.GetUtcNow()) : null;
+        holds.IsHeld(meetingId, endpoint) ? holds.Get(meetingId, endpoint) ?? new SiteHold("", time.GetUtcNow()) : null;
 
     /// <summary>Whether an endpoint is held out of a meeting.</summary>
-    public bool IsHeld(Guid meetingId, Guid endpointId) => conductor.IsHeld(meetingId, endpointId);
+    public bool IsHeld(Guid meetingId, Guid endpointId) => holds.IsHeld(meetingId, endpointId);
 
     /// <summary>Refuses the floor to a site that is held out or dropped.</summary>
     /// <exception cref="DomainException">409 <c>floor.site-held-out</c> or <c>floor.site-dropped</c>.</exception>

@@ -109,7 +109,7 @@ public sealed class SiteOperations(
                 switch (action)
                 {
                     case SiteAction.HangUp:
-                        if (endpoint.State is CallState.Waiting or CallState.Failed or CallState.Ended && conductor.IsHeld(meetingId, endpoint.EndpointId))
+                        if (endpoint.State is CallState.Waiting or CallState.Failed or CallState.Ended && holds.IsHeld(meetingId, endpoint.EndpointId))
                         {
                             done++;
                             continue;
@@ -123,7 +123,7 @@ public sealed class SiteOperations(
                         }
                         catch
                         {
-                            if (!conductor.IsHeld(meetingId, endpoint.EndpointId))
+                            if (!holds.IsHeld(meetingId, endpoint.EndpointId))
                             {
                                 holds.Release(meetingId, endpoint.EndpointId);
                             }

@@ -103,6 +103,9 @@ public sealed partial class RecordingService : SupervisedService
         return File.Exists(path) ? path : null;
     }
 
+    /// <summary>One recorder per meeting in the cluster: it runs beside the conductor, through which it dials the recorder leg.</summary>
+    protected override string? Role => Hosting.Cluster.ClusterRoles.Conductor;
+
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         Directory.CreateDirectory(Path.GetFullPath(Options.Directory));

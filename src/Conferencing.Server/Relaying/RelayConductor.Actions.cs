@@ -53,6 +53,11 @@ public sealed partial class RelayConductor
     /// <exception cref="DomainException">The meeting does not run on the relays, or the endpoint has no call in it.</exception>
     public async Task<CallLegRoute> HangUpEndpointAsync(Guid meetingId, Guid endpointId, string actor, CancellationToken cancellationToken)
     {
+        if (Elsewhere)
+        {
+            return (await ForwardAsync(new RemoteAction("hang-up", meetingId, endpointId, actor, false), cancellationToken).ConfigureAwait(false))!;
+        }
+
         var route = await RouteOfCallAsync(meetingId, endpointId, requireConnected: false).ConfigureAwait(false);
         await _holds.HoldAsync(new CallHold(meetingId, endpointId, _time.GetUtcNow(), actor), cancellationToken).ConfigureAwait(false);
         await OnLoopAsync(() =>
@@ -72,6 +77,12 @@ public sealed partial class RelayConductor
     /// <exception cref="DomainException">The meeting is not live on the relays, or the endpoint is not one of its.</exception>
     public async Task RedialEndpointAsync(Guid meetingId, Guid endpointId)
     {
+        if (Elsewhere)
+        {
+            await ForwardAsync(new RemoteAction("redial", meetingId, endpointId, null, false), CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
         await OnLoopAsync(() =>
         {
             if (!_plans.TryGetValue(meetingId, out var plan) || plan.Meeting.Status != MeetingStatus.Live)
@@ -100,6 +111,12 @@ public sealed partial class RelayConductor
     public void SetOpenDiscussion(Guid meetingId, bool on)
     {
         _openDiscussion[meetingId] = on;
+        if (Elsewhere)
+        {
+            ForwardQuietly(new RemoteAction("open-discussion", meetingId, Guid.Empty, null, on));
+            return;
+        }
+
         Refresh();
     }
 
@@ -109,6 +126,11 @@ public sealed partial class RelayConductor
     /// <summary>Stops or resumes forwarding an endpoint's audio at the relay.</summary>
     public async Task<CallLegRoute> SetEndpointAudioMutedAsync(Guid meetingId, Guid endpointId, bool muted, CancellationToken cancellationToken)
     {
+        if (Elsewhere)
+        {
+            return (await ForwardAsync(new RemoteAction("mute", meetingId, endpointId, null, muted), cancellationToken).ConfigureAwait(false))!;
+        }
+
         var route = await RouteOfCallAsync(meetingId, endpointId, requireConnected: true).ConfigureAwait(false);
         await SendAsync(new SetAudioMutedCommand(route.RelayKey, route.Number, route.LegId, muted), cancellationToken).ConfigureAwait(false);
         return route;
@@ -117,6 +139,11 @@ public sealed partial class RelayConductor
     /// <summary>Asks the source of what the endpoint receives for a keyframe (its picture is broken or frozen).</summary>
     public async Task<CallLegRoute> RequestEndpointKeyframeAsync(Guid meetingId, Guid endpointId, CancellationToken cancellationToken)
     {
+        if (Elsewhere)
+        {
+            return (await ForwardAsync(new RemoteAction("keyframe", meetingId, endpointId, null, false), cancellationToken).ConfigureAwait(false))!;
+        }
+
         var route = await RouteOfCallAsync(meetingId, endpointId, requireConnected: true).ConfigureAwait(false);
         await SendAsync(new RequestKeyframeCommand(route.RelayKey, route.Number, route.LegId), cancellationToken).ConfigureAwait(false);
         return route;

@@ -213,7 +213,7 @@ public sealed partial class RelayConductor
                 Log.AudioMixSet(_logger, mix.Number, name, mix.OpenDiscussion);
                 if (meeting is not null)
                 {
-                    meeting.AudioMix = new AudioMixInfo(true, mix.OpenDiscussion, meeting.AudioMix?.MaxSpeakers ?? AudioMixOptions.DefaultMaxSpeakers, meeting.AudioMix?.Active ?? false);
+                    meeting.AudioMix = new AudioMixInfo(true, mix.OpenDiscussion, meeting.AudioMix?.MaxSpeakers ?? AudioMixOptions.DefaultMaxSpeakers, meeting.AudioMix?.Active ?? false, mix.PictureFollowsSpeaker, meeting.AudioMix?.PictureLegId);
                 }
 
                 break;

@@ -60,5 +60,8 @@ public sealed partial class RelayConductor
 
         [LoggerMessage(EventId = 17102, Level = LogLevel.Warning, Message = "Meeting {Number} on {Relay}: the relay does not mix audio ({Reason}); it stays switched")]
         public static partial void AudioMixRefused(ILogger logger, string number, string relay, string reason);
+
+        [LoggerMessage(EventId = 18120, Level = LogLevel.Warning, Message = "Conductor action {Action} could not be forwarded to the node that drives the relays")]
+        public static partial void ForwardFailed(ILogger logger, Exception exception, string action);
     }
 }

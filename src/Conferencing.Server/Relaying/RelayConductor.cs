@@ -118,6 +118,19 @@ public sealed partial class RelayConductor : SupervisedService
 
     private IReadOnlyDictionary<string, RelayStatus> _statuses = new Dictionary<string, RelayStatus>();
 
+    /// <summary>Raised after <see cref="RelayStatuses"/> changed on this node's loop (the cluster forwards it).</summary>
+    public event Action<IReadOnlyCollection<RelayStatus>>? StatusesChanged;
+
+    /// <summary>
+    /// Takes the relays' health as the node driving them reports it: a node without the conductor
+    /// role shows its dashboards and the relay API what the cluster's conductor sees.
+    /// </summary>
+    public void ApplyStatusesFromPeer(IReadOnlyCollection<RelayStatus> statuses)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        Volatile.Write(ref _statuses, statuses.ToDictionary(s => s.Key, StringComparer.Ordinal));
+    }
+
     /// <summary>The in-process relay's name.</summary>
     public string LocalName => _local.Name;
 
@@ -133,7 +146,16 @@ public sealed partial class RelayConductor : SupervisedService
     private RelayNodeInfo? _localInfo;
 
     /// <summary>Hangs up an endpoint's call in a live meeting, or cuts its wait short, so that it is dialled again now.</summary>
-    public void Redial(Guid meetingId, Guid endpointId) => _inputs.Writer.TryWrite(new RedialInput(meetingId, endpointId));
+    public void Redial(Guid meetingId, Guid endpointId)
+    {
+        if (Elsewhere)
+        {
+            ForwardQuietly(new RemoteAction("redial-now", meetingId, endpointId, null, false));
+            return;
+        }
+
+        _inputs.Writer.TryWrite(new RedialInput(meetingId, endpointId));
+    }
 
     /// <summary>Wakes the loop to re-read the store now (a relay was registered or changed, a test needs it at once).</summary>
     public void Refresh() => _inputs.Writer.TryWrite(new RefreshInput());
@@ -167,6 +189,7 @@ public sealed partial class RelayConductor : SupervisedService
         {
             Connect(RelayTopology.LocalKey, _local.Name, _local, null);
             _inputs.Writer.TryWrite(new RefreshInput());
+            _driving = true;
             await LoopAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -174,6 +197,7 @@ public sealed partial class RelayConductor : SupervisedService
         }
         finally
         {
+            _driving = false;
             _presence.Changed -= OnPresenceChanged;
             _relayStore.Changed -= Refresh;
             await incarnation.CancelAsync().ConfigureAwait(false);
@@ -572,7 +596,12 @@ public sealed partial class RelayConductor : SupervisedService
                 view.Meetings.Values.Sum(m => m.Legs.Values.Count(l => l.State == LegState.Connected)));
         }
 
+        var previous = Volatile.Read(ref _statuses);
         Volatile.Write(ref _statuses, statuses);
+        if (previous.Count != statuses.Count || statuses.Any(s => !previous.TryGetValue(s.Key, out var before) || before != s.Value))
+        {
+            StatusesChanged?.Invoke(statuses.Values);
+        }
     }
 
     private async Task WriteLoopAsync(CancellationToken stoppingToken)

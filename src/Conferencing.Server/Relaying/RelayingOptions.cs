@@ -52,6 +52,16 @@ public sealed class RelayingOptions
     /// <summary>The default time a relay link may look up at one end and not at the other before it is redialled: 5 s.</summary>
     public static readonly TimeSpan DefaultLinkGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>The default of <see cref="PictureFollowsSpeaker"/>: true.</summary>
+    public const bool DefaultPictureFollowsSpeaker = true;
+
+    /// <summary>
+    /// In open discussion, whether the top relay moves the picture to the loudest heard site (after
+    /// the relay's <c>Relay:AudioMix:PictureHold</c>), rather than keep it on the chair or the floor.
+    /// The default is <see cref="DefaultPictureFollowsSpeaker"/>.
+    /// </summary>
+    public bool PictureFollowsSpeaker { get; set; } = DefaultPictureFollowsSpeaker;
+
     /// <summary>The digest user the central MCU dials in with. The default is <see cref="DefaultCentralUser"/>.</summary>
     public string CentralUser { get; set; } = DefaultCentralUser;
 

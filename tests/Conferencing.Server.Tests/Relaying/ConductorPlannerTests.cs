@@ -438,20 +438,40 @@ public sealed class ConductorPlannerTests
     }
 
     [Fact]
-    public void TheTopRelayMixesAudioAndFollowsOpenDiscussion()
+    public void EveryRelayIsAskedToMixAndFollowsOpenDiscussion()
     {
         var world = World.Linked(MeetingAt(MeetingStatus.Live));
-        Assert.Equal(["mix local"], world.Pass().Of(CommandKind.AudioMix));
+        Assert.Equal(["mix d1", "mix local"], world.Pass().Of(CommandKind.AudioMix));
 
-        var meeting = world.View("local").Meetings[Number];
-        meeting.AudioMix = new AudioMixInfo(true, false, 3, false);
+        var top = world.View("local").Meetings[Number];
+        var district = world.View("d1").Meetings[Number];
+        top.AudioMix = new AudioMixInfo(true, false, 3, false, PictureFollowsSpeaker: true);
+        district.AudioMix = new AudioMixInfo(true, false, 3, false);
         Assert.Empty(world.Pass().Of(CommandKind.AudioMix));
 
         world.OpenDiscussion = true;
-        Assert.True(Assert.Single(world.Pass().Commands.OfType<SetAudioMixCommand>()).OpenDiscussion);
+        Assert.Equal([("d1", true), ("local", true)], world.Pass().Commands.OfType<SetAudioMixCommand>().Select(c => (c.Relay, c.OpenDiscussion)).Order());
 
-        meeting.MixRefused = true;
+        top.MixRefused = true;
+        district.MixRefused = true;
         Assert.Empty(world.Pass().Of(CommandKind.AudioMix));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void OnlyTheTopRelaysPictureFollowsTheSpeakerAndOnlyWhenTheSettingSaysSo(bool follows)
+    {
+        var world = World.Linked(MeetingAt(MeetingStatus.Live));
+        world.Settings = world.Settings with { PictureFollowsSpeaker = follows };
+
+        var commands = world.Pass().Commands.OfType<SetAudioMixCommand>().ToDictionary(c => c.Relay);
+        Assert.Equal((follows, false), (commands["local"].PictureFollowsSpeaker, commands["d1"].PictureFollowsSpeaker));
+
+        // A relay that reports the other picture setting is sent the right one again.
+        world.View("local").Meetings[Number].AudioMix = new AudioMixInfo(true, false, 3, false, PictureFollowsSpeaker: !follows);
+        world.View("d1").Meetings[Number].AudioMix = new AudioMixInfo(true, false, 3, false);
+        Assert.Equal(["mix local"], world.Pass().Of(CommandKind.AudioMix));
     }
 
     [Fact]
@@ -541,6 +561,8 @@ public sealed class ConductorPlannerTests
         public DateTimeOffset Now { get; set; } = T0;
 
         public bool OpenDiscussion { get; set; }
+
+        public PlannerSettings Settings { get; set; } = ConductorPlannerTests.Settings;
 
         /// <summary>Both relays up with the meeting open, the dial-in lists sent, and the district linked to the province both ways.</summary>
         public static World Linked(Meeting meeting)

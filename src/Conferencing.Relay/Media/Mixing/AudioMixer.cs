@@ -21,6 +21,7 @@ internal sealed class AudioMixer
     private readonly int _minFrames;
     private readonly int _maxFrames;
     private MixSource[] _sources = [];
+    private int _nextKey;
     private MixSource[] _heard;
     private int _heardCount;
     private volatile bool _openDiscussion;
@@ -72,13 +73,12 @@ internal sealed class AudioMixer
     /// <summary>Adds a source (control side).</summary>
     public MixSource Add(string id, MixRole role)
     {
-        var source = new MixSource(id, Codec, _minFrames, _maxFrames) { Role = role };
         lock (_lock)
         {
+            var source = new MixSource(id, _nextKey++, Codec, _minFrames, _maxFrames) { Role = role };
             Volatile.Write(ref _sources, [.. _sources, source]);
+            return source;
         }
-
-        return source;
     }
 
     /// <summary>Removes a source (control side).</summary>

@@ -48,6 +48,11 @@ internal sealed partial class MeetingMix : IDisposable
     private readonly bool[] _drainMarkers = new bool[EventSlots];
     private readonly LegStream?[] _drainSources = new LegStream?[EventSlots];
 
+    private readonly PictureFollower _picture;
+    private SpeakerSample[] _samples = new SpeakerSample[16];
+    private volatile bool _pictureFollows;
+    private volatile bool _resetPicture;
+
     private Thread? _thread;
     private volatile bool _stopping;
     private long _frame;
@@ -59,6 +64,7 @@ internal sealed partial class MeetingMix : IDisposable
         _logger = logger;
         Codec = codec;
         Mixer = new AudioMixer(codec, options.MinDelayFrames, options.MaxDelayFrames, options.MaxSpeakers);
+        _picture = new PictureFollower(options.PictureHoldFrames, options.PictureMarginDb);
         _commonEncoder = codec.CreateEncoder();
         _socket = socket.Socket;
         _fanOut = FanOut.Create(socket, _common, batched);
@@ -78,6 +84,13 @@ internal sealed partial class MeetingMix : IDisposable
     public AudioCodec Codec { get; }
 
     public AudioMixer Mixer { get; }
+
+    /// <summary>
+    /// Called on the mix thread when open discussion's picture should move: to a heard source, or
+    /// back to the program (null). The handler must not block: the control side may be waiting
+    /// for this thread to stop.
+    /// </summary>
+    public Action<MixSource?>? PictureChanged { get; set; }
 
     /// <summary>Frames sent.</summary>
     public long FramesSent => Volatile.Read(ref _frame);
@@ -99,10 +112,11 @@ internal sealed partial class MeetingMix : IDisposable
     /// the program and the return feed are always heard, others in open discussion by voice, muted
     /// legs never. Sources of legs that left are removed.
     /// </summary>
-    public void UpdateRoles(LegStream[] streams, LegMedia? program, LegMedia? returnFeed, bool openDiscussion, int maxSpeakers)
+    public void UpdateRoles(LegStream[] streams, LegMedia? program, LegMedia? returnFeed, bool openDiscussion, int maxSpeakers, bool pictureFollows = false)
     {
         Mixer.OpenDiscussion = openDiscussion;
         Mixer.MaxSpeakers = maxSpeakers;
+        _pictureFollows = pictureFollows && openDiscussion;
         foreach (LegStream s in streams)
         {
             MixRole role = s.Leg.AudioMuted || s.Removed ? MixRole.Off
@@ -117,6 +131,8 @@ internal sealed partial class MeetingMix : IDisposable
             {
                 s.MixSource = Mixer.Add(s.Leg.LegId, role);
             }
+
+            s.MixSource.PictureEligible = !s.Leg.IsChildRelay || s.Leg == program;
         }
 
         foreach (MixSource source in Mixer.Sources)
@@ -128,6 +144,9 @@ internal sealed partial class MeetingMix : IDisposable
             }
         }
     }
+
+    /// <summary>The picture went back to the program by the controller's hand (a new floor): follow afresh from there.</summary>
+    public void ResetPicture() => _resetPicture = true;
 
     /// <summary>A packet of a source while mixing (receive thread): audio to its jitter buffer, telephone-events queued.</summary>
     public void OnPacket(LegStream source, int codec, in RtpPacket packet, long now)
@@ -237,6 +256,7 @@ internal sealed partial class MeetingMix : IDisposable
     internal void Tick(long now)
     {
         Mixer.MixFrame();
+        FollowPicture();
         long frame = _frame;
         LegStream[] streams = _channel.Routing.Streams;
         SendEvents(streams, frame);
@@ -285,6 +305,65 @@ internal sealed partial class MeetingMix : IDisposable
 
         _fanOut.Flush();
         Volatile.Write(ref _frame, frame + 1);
+    }
+
+    /// <summary>
+    /// In open discussion with the picture following, feeds the frame's heard sources to the
+    /// decision and reports a change; otherwise (or when the one in the picture is no longer heard
+    /// at all: muted, left) the picture goes back to the program.
+    /// </summary>
+    private void FollowPicture()
+    {
+        if (_resetPicture)
+        {
+            _resetPicture = false;
+            _picture.Reset();
+        }
+
+        int before = _picture.Current;
+        if (!_pictureFollows)
+        {
+            _picture.Reset();
+        }
+        else
+        {
+            ReadOnlySpan<MixSource> heard = Mixer.Heard;
+            if (_samples.Length < heard.Length)
+            {
+                // Only when sources were added: grows, never per frame.
+                _samples = new SpeakerSample[heard.Length * 2];
+            }
+
+            for (int i = 0; i < heard.Length; i++)
+            {
+                MixSource s = heard[i];
+                _samples[i] = new SpeakerSample(s.Key, s.Speaking, s.SpeechDb, s.PictureEligible);
+            }
+
+            _picture.Update(_samples.AsSpan(0, heard.Length));
+            if (_picture.Current != PictureFollower.None && Find(_picture.Current) is not { Role: not MixRole.Off, PictureEligible: true })
+            {
+                _picture.Reset();
+            }
+        }
+
+        if (_picture.Current != before)
+        {
+            PictureChanged?.Invoke(_picture.Current == PictureFollower.None ? null : Find(_picture.Current));
+        }
+    }
+
+    private MixSource? Find(int key)
+    {
+        foreach (MixSource s in Mixer.Sources)
+        {
+            if (s.Key == key)
+            {
+                return s;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -26,9 +26,10 @@ internal sealed class MixSource
     private readonly short[] _decoded;
     private volatile MixRole _role;
 
-    internal MixSource(string id, AudioCodec codec, int minFrames, int maxFrames)
+    internal MixSource(string id, int key, AudioCodec codec, int minFrames, int maxFrames)
     {
         Id = id;
+        Key = key;
         Codec = codec;
         _decoder = codec.CreateDecoder();
         _buffer = new JitterBuffer(codec.SampleRate, codec.ClockRate, codec.FrameSamples, minFrames, maxFrames);
@@ -43,7 +44,13 @@ internal sealed class MixSource
     /// <summary>Who the source is (a leg id).</summary>
     public string Id { get; }
 
+    /// <summary>A number unique in the meeting's mixer, for decisions that must not hold references (the picture).</summary>
+    public int Key { get; }
+
     public AudioCodec Codec { get; }
+
+    /// <summary>Whether open discussion's picture may follow this source (set by the control side).</summary>
+    public volatile bool PictureEligible;
 
     /// <summary>How it takes part; set by the control side, read by both threads.</summary>
     public MixRole Role

@@ -9,21 +9,22 @@ namespace Conferencing.Server.Hosting.Cluster;
 
 /// <summary>
 /// Joins each node's in-process feeds to the cluster: what is committed or observed on one node
-/// (a meeting command, a room change, the registrar's presence, the conductor's live calls, an
-/// alarm) is sent to the others, which replay it into their own feeds, so their SignalR hubs and
+/// (a meeting command, a room change, the registrar's presence, the conductor's live calls and relay
+/// health, an alarm) is sent to the others, which replay it into their own feeds, so their SignalR hubs and
 /// Blazor pages push it to the browsers connected there. Meetings and room changes travel as ids
 /// and the receiver reads the committed state from the store; presence, calls and alarms travel
 /// whole, since only their owner node has them.
 /// </summary>
 public sealed class ClusterBridges(
     ClusterFeed feed, MeetingEvents meetingEvents, MeetingStore meetings, RoomFeed room, PresenterService presenter, PresenceService presence,
-    LiveCalls live, MonitoringBroadcaster monitoring, ClusterRoleLeases roles) : IHostedService
+    LiveCalls live, RelayConductor conductor, Monitoring.Readiness.TestCallService tests, MonitoringBroadcaster monitoring, ClusterRoleLeases roles) : IHostedService
 {
     private const string MeetingTopic = "meeting";
     private const string RoomTopic = "room";
     private const string PresenceTopic = "presence";
     private const string CallsTopic = "calls";
     private const string AlarmTopic = "alarm";
+    private const string RelaysTopic = "relays";
 
     private static readonly JsonSerializerOptions Json = CreateJson();
 
@@ -80,6 +81,23 @@ public sealed class ClusterBridges(
             return Task.CompletedTask;
         }));
 
+        conductor.StatusesChanged += OnRelayStatuses;
+        feed.On(RelaysTopic, (body, _) =>
+        {
+            // The conductor's own view wins on its node; a stale report from a node that just lost the role is dropped.
+            if (!roles.Holds(ClusterRoles.Conductor))
+            {
+                conductor.ApplyStatusesFromPeer(Read<List<RelayStatus>>(body));
+            }
+
+            return Task.CompletedTask;
+        });
+
+        // A technician's action on the relays, or a test call, asked of a node that does not drive them runs where they are driven.
+        conductor.Forwarder = ForwardToConductorAsync;
+        feed.Answer(RelayConductor.ActionTopic, conductor.AnswerAsync);
+        feed.Answer(Monitoring.Readiness.TestCallService.ForwardTopic, tests.AnswerAsync);
+
         monitoring.AlarmSent += OnAlarm;
         feed.On(AlarmTopic, (body, ct) => ReplayAsync(() => monitoring.PublishAlarmAsync(Read<Alarm>(body), ct)));
 
@@ -91,6 +109,8 @@ public sealed class ClusterBridges(
     {
         feed.PeersChanged -= OnPeersChanged;
         presence.Changed -= OnPresence;
+        conductor.StatusesChanged -= OnRelayStatuses;
+        conductor.Forwarder = null;
         monitoring.AlarmSent -= OnAlarm;
         foreach (var subscription in _subscriptions)
         {
@@ -104,6 +124,25 @@ public sealed class ClusterBridges(
     private void OnPresence(EndpointPresence change) => Send(PresenceTopic, change);
 
     private void OnAlarm(Alarm alarm) => Send(AlarmTopic, alarm);
+
+    private async Task<string> ForwardToConductorAsync(string topic, string body, CancellationToken cancellationToken)
+    {
+        var holders = await roles.HoldersAsync(cancellationToken).ConfigureAwait(false);
+        if (!holders.TryGetValue(ClusterRoles.Conductor, out var holder))
+        {
+            throw new ClusterUnavailableException(new InvalidOperationException("No node holds the conductor role at this moment."));
+        }
+
+        return await feed.AskAsync(holder, topic, body, cancellationToken, longRunning: topic == Monitoring.Readiness.TestCallService.ForwardTopic).ConfigureAwait(false);
+    }
+
+    private void OnRelayStatuses(IReadOnlyCollection<RelayStatus> statuses)
+    {
+        if (roles.Holds(ClusterRoles.Conductor))
+        {
+            Send(RelaysTopic, statuses);
+        }
+    }
 
     /// <summary>A node that joins learns what only the role holders know: the registrar's presence and the live calls.</summary>
     private void OnPeersChanged(IReadOnlyList<string> peers)
@@ -129,6 +168,8 @@ public sealed class ClusterBridges(
             {
                 Send(CallsTopic, new CallsNote(call, CallChangeKind.State));
             }
+
+            Send(RelaysTopic, conductor.RelayStatuses.Values);
         }
     }
 

@@ -8,11 +8,18 @@ namespace Conferencing.Server.Hosting.Cluster;
 [GenerateSerializer, Immutable]
 public sealed record ClusterChange([property: Id(0)] string Topic, [property: Id(1)] string Origin, [property: Id(2)] string Body);
 
-/// <summary>A node's receiver of the other nodes' changes.</summary>
+/// <summary>A node's receiver of the other nodes' changes, and of requests only it can answer.</summary>
 public interface IClusterFeedObserver : IGrainObserver
 {
     [OneWay]
     Task OnChangeAsync(ClusterChange change);
+
+    /// <summary>Runs a request on this node (an action of a role it holds) and gives its answer.</summary>
+    Task<string> AskAsync(ClusterChange request);
+
+    /// <summary>As <see cref="AskAsync"/>, for work that takes longer than a grain call (a test call measures for seconds).</summary>
+    [ResponseTimeout("00:01:30")]
+    Task<string> AskLongAsync(ClusterChange request);
 }
 
 /// <summary>A node as the directory knows it: its name and where its receiver is.</summary>
@@ -76,6 +83,7 @@ public sealed partial class ClusterFeed(IGrainFactory grains, ClusterNode node, 
     public static readonly TimeSpan Refresh = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<string, Func<string, CancellationToken, Task>> _handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<string, CancellationToken, Task<string>>> _answers = new(StringComparer.Ordinal);
     private IReadOnlyList<ClusterPeer> _peers = [];
     private IClusterFeedObserver? _self;
 
@@ -87,6 +95,49 @@ public sealed partial class ClusterFeed(IGrainFactory grains, ClusterNode node, 
 
     /// <summary>Handles changes of <paramref name="topic"/> that other nodes send.</summary>
     public void On(string topic, Func<string, CancellationToken, Task> handler) => _handlers[topic] = handler;
+
+    /// <summary>Answers requests of <paramref name="topic"/> that other nodes ask this one (<see cref="AskAsync(string, string, string, CancellationToken)"/>).</summary>
+    public void Answer(string topic, Func<string, CancellationToken, Task<string>> handler) => _answers[topic] = handler;
+
+    /// <summary>
+    /// Asks one other node to run a request and waits for its answer. A node that is not among the
+    /// peers, or does not answer within the grain call timeout, makes it a <see cref="ClusterUnavailableException"/>.
+    /// </summary>
+    public async Task<string> AskAsync(string nodeName, string topic, string body, CancellationToken cancellationToken, bool longRunning = false)
+    {
+        if (Volatile.Read(ref _peers).FirstOrDefault(p => p.Node == nodeName) is not { } peer)
+        {
+            throw new ClusterUnavailableException(new InvalidOperationException($"Node {nodeName} is not among this node's peers."));
+        }
+
+        try
+        {
+            var request = new ClusterChange(topic, node.Name, body);
+            return longRunning
+                ? await peer.Receiver.AskLongAsync(request).WaitAsync(LongAskTimeout, cancellationToken).ConfigureAwait(false)
+                : await peer.Receiver.AskAsync(request).WaitAsync(ClusterCalls.ResponseTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ClusterCalls.IsUnavailable(e))
+        {
+            throw new ClusterUnavailableException(e);
+        }
+    }
+
+    /// <summary>How long a long request may take (<see cref="IClusterFeedObserver.AskLongAsync"/>).</summary>
+    public static readonly TimeSpan LongAskTimeout = TimeSpan.FromSeconds(90);
+
+    Task<string> IClusterFeedObserver.AskLongAsync(ClusterChange request) => ((IClusterFeedObserver)this).AskAsync(request);
+
+    async Task<string> IClusterFeedObserver.AskAsync(ClusterChange request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_answers.TryGetValue(request.Topic, out var handler))
+        {
+            throw new InvalidOperationException($"This node answers no {request.Topic} requests.");
+        }
+
+        return await handler(request.Body, CancellationToken.None).ConfigureAwait(false);
+    }
 
     /// <summary>Sends a change to every other node; fire and forget (a node that missed it catches up from the store).</summary>
     public void Forward(string topic, string body)

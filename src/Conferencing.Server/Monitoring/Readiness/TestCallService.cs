@@ -139,6 +139,34 @@ public sealed partial class TestCallService(
     /// <exception cref="DomainException">Unknown endpoint (404); in a call, already being tested, or its relay down (409).</exception>
     public async Task<TestCallResult> RunAsync(Guid endpointId, string actor, CancellationToken cancellationToken)
     {
+        // Only the node that drives the relays can place the call: another node of the cluster asks it.
+        if (!conductor.IsDriving && conductor.Forwarder is { } forward)
+        {
+            var answer = await forward(ForwardTopic, ConductorRequests.Write(new TestCallAsk(endpointId, actor)), cancellationToken).ConfigureAwait(false);
+            var result = ConductorRequests.Read<TestCallResult>(answer);
+            _results[endpointId] = result;
+            Finished?.Invoke(result);
+            return result;
+        }
+
+        return await RunHereAsync(endpointId, actor, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The topic of test calls asked of the driving node.</summary>
+    public const string ForwardTopic = "test-call";
+
+    /// <summary>A test call another node asks this one to run.</summary>
+    public sealed record TestCallAsk(Guid EndpointId, string Actor);
+
+    /// <summary>Runs a test call another node forwarded; the answer is written for <see cref="ConductorRequests.Read{T}"/>.</summary>
+    public Task<string> AnswerAsync(string body, CancellationToken cancellationToken) => ConductorRequests.AnswerAsync(() =>
+    {
+        var ask = ConductorRequests.ReadBody<TestCallAsk>(body);
+        return RunHereAsync(ask.EndpointId, ask.Actor, cancellationToken);
+    });
+
+    private async Task<TestCallResult> RunHereAsync(Guid endpointId, string actor, CancellationToken cancellationToken)
+    {
         var endpoint = await endpoints.GetAsync(endpointId, cancellationToken).ConfigureAwait(false) ?? throw DomainException.NotFound("endpoint", endpointId.ToString());
         if (live.Meetings.Any(m => m.Endpoints.Any(e => e.EndpointId == endpointId && e.State is CallState.InCall or CallState.Dialing or CallState.Ringing)))
         {

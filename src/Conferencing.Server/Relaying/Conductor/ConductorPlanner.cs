@@ -7,12 +7,13 @@ namespace Conferencing.Server.Relaying;
 /// <param name="LinkGrace">How long a link may be up at the child and unseen at the parent.</param>
 /// <param name="VideoKbps">The video rate meetings are opened with.</param>
 /// <param name="CentralUser">The digest user central's feed calls in with.</param>
-internal sealed record PlannerSettings(TimeSpan LinkGrace, int VideoKbps, string? CentralUser)
+/// <param name="PictureFollowsSpeaker">In open discussion the top relay's picture follows the loudest site.</param>
+internal sealed record PlannerSettings(TimeSpan LinkGrace, int VideoKbps, string? CentralUser, bool PictureFollowsSpeaker = RelayingOptions.DefaultPictureFollowsSpeaker)
 {
     public static PlannerSettings From(RelayingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new(options.LinkGrace, options.VideoKbps, options.CentralUser);
+        return new(options.LinkGrace, options.VideoKbps, options.CentralUser, options.PictureFollowsSpeaker);
     }
 }
 
@@ -294,10 +295,7 @@ internal static class ConductorPlanner
             }
 
             EnsureProgram(relay, meeting);
-            if (relay.Key == _plan.TopKey)
-            {
-                EnsureAudioMix(relay, meeting);
-            }
+            EnsureAudioMix(relay, meeting);
         }
 
         private void Open(PlannedRelay relay)
@@ -489,17 +487,25 @@ internal static class ConductorPlanner
         }
 
         /// <summary>
-        /// The top relay of every live meeting mixes its audio (the chair and the floor heard together
-        /// by all; relays below forward what it sends). Open discussion follows the secretariat's switch.
+        /// Every relay of a live meeting is asked to mix; a relay runs the mix only while it has a
+        /// program and a return feed (or open discussion), which below the top is only the relay
+        /// the floor is under and those between it and the top: there the floor and what comes
+        /// from the parent are mixed for the relay's other legs, so the floor's district siblings
+        /// hear the chair and the floor together, while every other relay forwards what comes down
+        /// unchanged. Open discussion follows the secretariat's switch at every relay, so a site
+        /// under a district can be heard. See docs/notes/talkback.md.
         /// </summary>
         private void EnsureAudioMix(PlannedRelay relay, MeetingView meeting)
         {
-            if (meeting.MixRefused || (meeting.AudioMix is { Enabled: true } mix && mix.OpenDiscussion == input.OpenDiscussion))
+            // Only the top sees every site's voice; a district choosing its own loudest would show
+            // its communes a picture the rest of the meeting does not see.
+            bool picture = relay.Key == _plan.TopKey && input.Settings.PictureFollowsSpeaker;
+            if (meeting.MixRefused || (meeting.AudioMix is { Enabled: true } mix && mix.OpenDiscussion == input.OpenDiscussion && mix.PictureFollowsSpeaker == picture))
             {
                 return;
             }
 
-            Issue(new SetAudioMixCommand(relay.Key, Number, input.OpenDiscussion));
+            Issue(new SetAudioMixCommand(relay.Key, Number, input.OpenDiscussion, picture));
         }
     }
 }

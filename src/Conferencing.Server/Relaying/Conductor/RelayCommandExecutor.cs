@@ -123,7 +123,7 @@ internal sealed class RelayCommandExecutor(Action<CommandCompleted, TaskCompleti
             case SetAudioMixCommand mix:
                 try
                 {
-                    await control.SetAudioMixAsync(mix.Number, new AudioMixRequest(true, mix.OpenDiscussion), cancellationToken).ConfigureAwait(false);
+                    await control.SetAudioMixAsync(mix.Number, new AudioMixRequest(true, mix.OpenDiscussion, PictureFollowsSpeaker: mix.PictureFollowsSpeaker), cancellationToken).ConfigureAwait(false);
                     return new CommandDone();
                 }
                 catch (RelayException e) when (e.Kind is RelayErrorKind.Invalid or RelayErrorKind.NotFound)

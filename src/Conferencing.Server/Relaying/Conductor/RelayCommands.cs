@@ -106,8 +106,8 @@ public sealed record SetProgramCommand(string Relay, string Number, string Progr
     public override CommandKey Key => new(Relay, Number, CommandKind.Program);
 }
 
-/// <summary>Mix the meeting's audio at the top relay.</summary>
-public sealed record SetAudioMixCommand(string Relay, string Number, bool OpenDiscussion) : RelayCommand(Relay, Number)
+/// <summary>Mix the meeting's audio at a relay (it runs where the relay has the floor and the chair, or open discussion); at the top the picture may follow the speaker.</summary>
+public sealed record SetAudioMixCommand(string Relay, string Number, bool OpenDiscussion, bool PictureFollowsSpeaker = false) : RelayCommand(Relay, Number)
 {
     public override CommandKey Key => new(Relay, Number, CommandKind.AudioMix);
 }

@@ -54,8 +54,11 @@ public sealed class TwoNodeClusterTests(ITestOutputHelper output) : IAsyncLifeti
             // Loopback discard ports: nothing answers, nothing leaves the machine.
             var created = await _adminA.PostAsJsonAsync("/api/endpoints", new { siteCode = code, sipUri = $"sip:{code.ToLowerInvariant()}@127.0.0.1:{port++}", displayName = "Phòng họp " + code }, Json).DefaultTimeout();
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            _endpointIds[code] = (await created.Content.ReadFromJsonAsync<JsonElement>(Json).DefaultTimeout()).GetProperty("id").GetGuid();
         }
     }
+
+    private readonly Dictionary<string, Guid> _endpointIds = new(StringComparer.Ordinal);
 
     public async Task DisposeAsync()
     {
@@ -162,6 +165,21 @@ public sealed class TwoNodeClusterTests(ITestOutputHelper output) : IAsyncLifeti
         // The meeting's commands now run on B.
         var rollCall = await _adminB.PutAsJsonAsync($"/api/meetings/{id}/roll-call/{SiteCodes[0]}", new { status = "Present", arrivedUtc = DateTimeOffset.UtcNow }, Json).DefaultTimeout();
         Assert.Equal(HttpStatusCode.OK, rollCall.StatusCode);
+    }
+
+    [Fact]
+    public async Task ATechniciansActionOnANodeThatDoesNotDriveTheRelaysIsAnsweredByTheOneThatDoes()
+    {
+        var (id, _) = await ScheduleAsync();
+        Assert.False(Roles(_b).Holds(ClusterRoles.Conductor));
+
+        // Only node A's conductor knows the relays: its refusal (the meeting does not run on them) comes back through B.
+        var clock = Stopwatch.StartNew();
+        using var response = await _adminB.PostAsJsonAsync($"/api/endpoints/{_endpointIds["PT-X-LT"]}/actions/hang-up", new { meetingId = id }, Json).DefaultTimeout();
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Json).DefaultTimeout();
+        Assert.True(response.StatusCode == HttpStatusCode.Conflict, $"{(int)response.StatusCode} {problem}");
+        Assert.Equal("endpoint.not-in-call", problem.GetProperty("code").GetString());
+        output.WriteLine($"answered through node A in {clock.Elapsed.TotalMilliseconds:F0} ms");
     }
 
     [Fact]

@@ -31,6 +31,8 @@ public sealed class TwoProcessFailoverTests(ITestOutputHelper output) : IAsyncLi
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("conferencing-failover");
     private readonly List<SimulatedRoom> _rooms = [];
+    private readonly Dictionary<string, Guid> _endpoints = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _held = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<ServerProcess> _servers = [];
     private TestDatabase _database = null!;
     private RelayProcess? _relay;
@@ -115,6 +117,18 @@ public sealed class TwoProcessFailoverTests(ITestOutputHelper output) : IAsyncLi
         await UntilAsync(async () => (await GetJsonAsync(b, $"/api/meetings/{meeting}/live")).GetProperty("programSiteCode").GetString() == "PT-X-HC", "node B's live view to show the program");
         await UntilAsync(() => Task.FromResult(PicturesAre("pt-x-hc", except: "PT-X-HC")), "Xã Hy Cương's picture in every other room");
 
+        // A technician on B (which does not drive the relays) mutes a site and hangs another up: the
+        // actions run on A, and the hold is seen on both nodes with who did it.
+        await ActOkAsync(b, "PT-X-PC", "mute", meeting);
+        await ActOkAsync(b, "PT-X-PC", "unmute", meeting);
+        await ActOkAsync(b, "PT-X-DH", "hang-up", meeting);
+        _held.Add("PT-X-DH");
+        foreach (var node in new[] { a, b })
+        {
+            await UntilAsync(async () => Site(await GetJsonAsync(node, $"/api/meetings/{meeting}/live"), "PT-X-DH") is { } site
+                && site.GetProperty("phase").GetString() == "HeldOut" && site.GetProperty("heldBy").GetString() == "admin", $"{node.Name} to show Đoan Hùng held out by admin");
+        }
+
         var takeover = await KillAndTakeOverAsync(a, b, meeting, "PT-X-PC");
         output.WriteLine($"kill -9 of node A (holding the roles): {takeover}");
 
@@ -124,9 +138,14 @@ public sealed class TwoProcessFailoverTests(ITestOutputHelper output) : IAsyncLi
         var back = await KillAndTakeOverAsync(b, a2, meeting, "PT-X-HC");
         output.WriteLine($"kill -9 of node B (holding the roles): {back}");
 
+        // The hold outlived two failovers; a redial brings the site back.
+        await ActOkAsync(a2, "PT-X-DH", "redial", meeting);
+        _held.Clear();
+        await UntilAsync(() => Task.FromResult(_rooms.All(r => r.ActiveCalls == 1)), "Đoan Hùng back in the call");
+
         await PostOkAsync(a2, $"/api/meetings/{meeting}/end");
         await UntilAsync(() => Task.FromResult(_rooms.All(r => r.ActiveCalls == 0)), "every room to be hung up");
-        Assert.All(_rooms, r => Assert.Equal(1, r.CallsAnswered));
+        Assert.All(_rooms, r => Assert.Equal(r.User == "pt-x-dh" ? 2 : 1, r.CallsAnswered));
     }
 
     /// <summary>
@@ -136,13 +155,13 @@ public sealed class TwoProcessFailoverTests(ITestOutputHelper output) : IAsyncLi
     private async Task<string> KillAndTakeOverAsync(ServerProcess victim, ServerProcess survivor, Guid meeting, string nextFloor)
     {
         Assert.True(Holds(await victim.HealthAsync(), "conductor"), $"{victim.Name} drives the relays before it is killed");
-        var received = _rooms.ToDictionary(r => r, r => Video(r)?.Packets ?? 0);
+        var received = InCall.ToDictionary(r => r, r => Video(r)?.Packets ?? 0);
         var clock = Stopwatch.StartNew();
         await victim.KillAsync();
 
         // The media does not pass through the nodes: every room keeps receiving while nobody drives the relay.
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.All(_rooms, r => Assert.True((Video(r)?.Packets ?? 0) > received[r] + 10, $"{r.User} kept receiving video after the kill"));
+        Assert.All(InCall, r => Assert.True((Video(r)?.Packets ?? 0) > received[r] + 10, $"{r.User} kept receiving video after the kill"));
 
         var conductor = Task.Run(async () =>
         {
@@ -178,8 +197,8 @@ public sealed class TwoProcessFailoverTests(ITestOutputHelper output) : IAsyncLi
             () => string.Join("; ", _rooms.Select(r => $"{r.User} sees {Video(r)?.Source}")));
         var pictures = clock.Elapsed;
 
-        // Nobody called again, nobody dropped.
-        Assert.All(_rooms, r => Assert.Equal(1, r.ActiveCalls));
+        // Nobody called again, nobody dropped, and the held site stayed out.
+        Assert.All(_rooms, r => Assert.Equal(_held.Contains(r.User) ? 0 : 1, r.ActiveCalls));
         Assert.All(_rooms, r => Assert.Equal(1, r.CallsAnswered));
         Assert.Single(await _relay!.Client.ListMeetingsAsync().DefaultTimeout());
         return $"{survivor.Name} held the conductor role after {roleTaken.TotalSeconds:0.0} s, the first command succeeded after {firstOk.Value.TotalSeconds:0.0} s "
@@ -217,6 +236,7 @@ public sealed class TwoProcessFailoverTests(ITestOutputHelper output) : IAsyncLi
             siteCode = code, sipUri = $"sip:{user}@127.0.0.1:{room.EndPoint!.Value.Address.Port}", displayName = "Phòng họp " + code,
         }, Json).DefaultTimeout();
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        _endpoints[code] = (await created.Content.ReadFromJsonAsync<JsonElement>(Json).DefaultTimeout()).GetProperty("id").GetGuid();
     }
 
     private static async Task<Guid> ScheduleAsync(ServerProcess node)
@@ -258,8 +278,19 @@ public sealed class TwoProcessFailoverTests(ITestOutputHelper output) : IAsyncLi
     private static List<string?> Calls(JsonElement call) =>
         [.. call.GetProperty("endpoints").EnumerateArray().Select(e => e.GetProperty("state").GetString())];
 
+    private IEnumerable<SimulatedRoom> InCall => _rooms.Where(r => !_held.Contains(r.User));
+
     private bool PicturesAre(string source, string except) =>
-        _rooms.Where(r => !string.Equals(r.User, except, StringComparison.OrdinalIgnoreCase)).All(r => Video(r)?.Source == source);
+        InCall.Where(r => !string.Equals(r.User, except, StringComparison.OrdinalIgnoreCase)).All(r => Video(r)?.Source == source);
+
+    private async Task ActOkAsync(ServerProcess node, string code, string action, Guid meeting)
+    {
+        using var response = await node.Admin.PostAsJsonAsync($"/api/endpoints/{_endpoints[code]}/actions/{action}", new { meetingId = meeting }, Json).DefaultTimeout();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{action} {code} on {node.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static JsonElement? Site(JsonElement live, string code) =>
+        live.GetProperty("sites").EnumerateArray().Where(s => s.GetProperty("siteCode").GetString() == code).Select(s => (JsonElement?)s).FirstOrDefault();
 
     private static ReceivedStream? Video(SimulatedRoom room) => room.Media?.Reception.FirstOrDefault(s => s.Media == "video");
 
