@@ -54,7 +54,15 @@ internal sealed partial class RecorderProcess : IAsyncDisposable
         {
             lock (_lock)
             {
-                return _process is { HasExited: false } p ? p.Id : null;
+                try
+                {
+                    return _process is { HasExited: false } p ? p.Id : null;
+                }
+                catch (InvalidOperationException)
+                {
+                    // Between a crash and the restart the Process object has no process behind it.
+                    return null;
+                }
             }
         }
     }
