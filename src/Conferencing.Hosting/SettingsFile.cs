@@ -14,14 +14,20 @@ public static class SettingsFile
     public const string Key = "config";
 
     /// <summary>
-    /// Adds the file named by <see cref="Key"/>, if any, after the last JSON source already in
-    /// <paramref name="configuration"/>. Throws <see cref="InvalidSettingException"/> when it is
-    /// missing or is not JSON.
+    /// The environment variable naming the file when there is no <c>--config</c>: the server's
+    /// one-shot commands (<c>create-admin</c>) take no flags, yet must read the installed settings.
+    /// </summary>
+    public const string Variable = "CONFERENCING_CONFIG";
+
+    /// <summary>
+    /// Adds the file named by <see cref="Key"/> (else by the <see cref="Variable"/> environment
+    /// variable), if any, after the last JSON source already in <paramref name="configuration"/>.
+    /// Throws <see cref="InvalidSettingException"/> when it is missing or is not JSON.
     /// </summary>
     public static void Add(IConfigurationManager configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        if (configuration[Key] is not { Length: > 0 } file)
+        if ((configuration[Key] ?? Environment.GetEnvironmentVariable(Variable)) is not { Length: > 0 } file)
         {
             return;
         }
