@@ -70,7 +70,13 @@ def nuget_notices(assets_path):
         for key, library in libraries.items():
             if library.get("type") != "package":
                 continue
-            if any(library.get(kind) for kind in ("runtime", "native", "runtimeTargets", "resource")):
+            # runtimeTargets lists every platform's native files; only this platform's are copied.
+            native_here = any(asset.get("rid") in ("linux-x64", "linux", "unix", "any")
+                              for asset in library.get("runtimeTargets", {}).values())
+            # A "_._" file is NuGet's placeholder for "nothing here".
+            real = any(not path.endswith("/_._") and path != "_._"
+                       for kind in ("runtime", "native", "resource") for path in library.get(kind, {}))
+            if native_here or real:
                 shipped.add(tuple(key.split("/", 1)))
     for framework in assets["project"]["frameworks"].values():
         for dependency in framework.get("downloadDependencies", []):

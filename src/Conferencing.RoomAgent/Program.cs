@@ -20,7 +20,7 @@ static async Task<int> RunAsync(string[] args)
     var file = Path.GetFullPath(given);
     if (!File.Exists(file))
     {
-        throw new InvalidSettingException($"--config '{given}': there is no file at {file}; copy agent.sample.json (beside the agent) there and fill in ServerUrl and AgentKey.");
+        throw new InvalidSettingException($"--config '{given}': there is no file at {file}; copy room-agent.sample.json (beside the agent) there and fill in ServerUrl and AgentKey.");
     }
 
     try
@@ -41,7 +41,7 @@ static async Task<int> RunAsync(string[] args)
 
     // A bad file stops the agent at start with every problem named, not at the first command.
     var errors = builder.Configuration.GetSection(RoomAgentOptions.Section).Get<RoomAgentOptions>()?.Validate().ToList()
-        ?? [$"{RoomAgentOptions.Section}: {file} has no \"{RoomAgentOptions.Section}\" section; see agent.sample.json."];
+        ?? [$"{RoomAgentOptions.Section}: {file} has no \"{RoomAgentOptions.Section}\" section; see room-agent.sample.json beside the agent."];
     if (errors.Count > 0)
     {
         return await SettingsErrors.ReportAsync(RoomAgentOptions.ProgramName, errors).ConfigureAwait(false);
