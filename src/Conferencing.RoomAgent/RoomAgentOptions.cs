@@ -7,6 +7,15 @@ public sealed class RoomAgentOptions
 {
     public const string Section = "Agent";
 
+    /// <summary>The name the agent's messages start with.</summary>
+    public const string ProgramName = "room-agent";
+
+    /// <summary>The settings file when neither --config nor CONFERENCING_AGENT_CONFIG names one (the installed layout).</summary>
+    public const string DefaultFile = "/etc/conferencing/room-agent.json";
+
+    /// <summary>The shortest poll interval, backoff and command timeout: 1 s.</summary>
+    public static readonly TimeSpan MinimumInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>The default time between device polls: 30 s.</summary>
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(30);
 
@@ -30,31 +39,35 @@ public sealed class RoomAgentOptions
 
     public List<DeviceSettings> Devices { get; set; } = [];
 
+    /// <summary>One line per refused setting: its name, its value and what is allowed.</summary>
     public IEnumerable<string> Validate()
     {
         if (!Uri.TryCreate(ServerUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            yield return $"Agent:ServerUrl '{ServerUrl}' is not an http(s) address";
+            yield return $"{Section}:ServerUrl must be the server's http:// or https:// address (e.g. https://hoinghi.example.gov.vn); it is '{ServerUrl}'.";
         }
 
         if (string.IsNullOrWhiteSpace(AgentKey))
         {
-            yield return "Agent:AgentKey is empty: ask an administrator to issue a key for this room";
+            yield return $"{Section}:AgentKey must be the key an administrator issued for this room (POST /api/room-agents); it is empty.";
         }
 
-        if (PollInterval < TimeSpan.FromSeconds(1) || MaxBackoff < TimeSpan.FromSeconds(1) || CommandTimeout < TimeSpan.FromSeconds(1))
+        foreach (var (name, value) in new[] { (nameof(PollInterval), PollInterval), (nameof(MaxBackoff), MaxBackoff), (nameof(CommandTimeout), CommandTimeout) })
         {
-            yield return "Agent:PollInterval, MaxBackoff and CommandTimeout are at least 1 s";
+            if (value < MinimumInterval)
+            {
+                yield return $"{Section}:{name} must be at least {MinimumInterval:c}; it is {value:c}.";
+            }
         }
 
         foreach (var duplicate in Devices.GroupBy(d => d.Id, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            yield return $"device id '{duplicate.Key}' appears twice";
+            yield return $"{Section}:Devices: the device id '{duplicate.Key}' appears twice; each device needs its own.";
         }
 
         foreach (var problem in Devices.SelectMany(d => d.Validate()))
         {
-            yield return problem;
+            yield return $"{Section}:Devices: {problem}.";
         }
     }
 }

@@ -1,4 +1,4 @@
-using Conferencing.Relay.Hosting;
+using Conferencing.Hosting;
 using Conferencing.Server.Hosting;
 
 WebApplication app;
@@ -6,6 +6,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(CommandLine.HostArguments(args));
     builder.AddSettingsFromBinaryDirectory();
+    SettingsFile.Add(builder.Configuration);
     builder.AddConferencing();
     app = builder.Build();
 

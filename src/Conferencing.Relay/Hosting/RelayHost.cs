@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Conferencing.Hosting;
 using Conferencing.Relay.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
@@ -15,7 +16,7 @@ namespace Conferencing.Relay.Hosting;
 /// <summary>
 /// The standalone relay: a <see cref="RelayNode"/> plus its HTTP control API in one small web
 /// host. Flags map onto the <c>Relay</c> configuration section, so every setting can also come
-/// from appsettings.json or environment variables (<c>Relay__ApiKey</c>).
+/// from appsettings.json, a file named by <c>--config</c> or environment variables (<c>Relay__ApiKey</c>).
 /// </summary>
 public static class RelayHost
 {
@@ -44,6 +45,7 @@ public static class RelayHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(Flags));
+        SettingsFile.Add(builder.Configuration);
         string http = builder.Configuration["Relay:Http"] ?? DefaultHttp;
         X509Certificate2? certificate = LoadCertificate(builder.Configuration);
         string scheme = certificate is null ? "http://" : "https://";

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Conferencing.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -6,7 +7,8 @@ using Microsoft.Extensions.Hosting;
 namespace Conferencing.Relay.Hosting;
 
 /// <summary>
-/// <c>dotnet run --project src/Conferencing.Relay -- --sip 0.0.0.0:5070 --http 10.0.0.2:8090 --key KEY</c>.
+/// <c>dotnet run --project src/Conferencing.Relay -- --sip 0.0.0.0:5070 --http 10.0.0.2:8090 --key KEY</c>
+/// (or <c>--config /etc/conferencing/relay.json</c>).
 /// Prints one "ready" line with the addresses it bound (useful with port 0), or a clear message and
 /// exit code 2 with one line per refused setting, or 3 when a port is taken.
 /// </summary>

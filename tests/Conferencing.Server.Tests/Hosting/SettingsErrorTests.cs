@@ -5,8 +5,8 @@ namespace Conferencing.Server.Tests.Hosting;
 
 /// <summary>
 /// A refused setting stops a process with one line per setting (its name, its value, what is
-/// allowed) and exit code 2, never a stack trace: the server's and the standalone relay's own
-/// builds, started as an operator starts them.
+/// allowed) and exit code 2, never a stack trace: the server's, the standalone relay's and the room
+/// agent's own builds, started as an operator starts them. A "variable" that starts with -- is a flag.
 /// </summary>
 public sealed class SettingsErrorTests
 {
@@ -21,6 +21,13 @@ public sealed class SettingsErrorTests
         { "Conferencing.Server.dll", "Cluster__SiloPort", TakenPort.Value, ["Cluster:SiloPort " + TakenPort.Value, "taken"] },
         { "Conferencing.Relay.dll", "Relay__ApiKey", "short", ["Relay:ApiKey", "at least 16 characters", "it has 5"] },
         { "Conferencing.Relay.dll", "Relay__MediaPorts", "7-9", ["Relay:MediaPorts", "'7-9'", "first-last"] },
+        { "Conferencing.Relay.dll", "--key", "short", ["Relay:ApiKey", "at least 16 characters", "it has 5"] },
+        { "Conferencing.Relay.dll", "--config", "/nonexistent/relay.json", ["--config", "'/nonexistent/relay.json'", "no file"] },
+        { "Conferencing.Server.dll", "--config", "missing.json", ["--config", "'missing.json'", "no file"] },
+        { "Conferencing.RoomAgent.dll", "CONFERENCING_AGENT_Agent__ServerUrl", "ftp://hoinghi", ["Agent:ServerUrl", "'ftp://hoinghi'", "http:// or https://"] },
+        { "Conferencing.RoomAgent.dll", "CONFERENCING_AGENT_Agent__PollInterval", "00:00:00.2", ["Agent:PollInterval", "at least 00:00:01", "00:00:00.2"] },
+        { "Conferencing.RoomAgent.dll", "CONFERENCING_AGENT_Agent__MaxBackoff", "soon", ["Agent:MaxBackoff", "a duration", "'soon'"] },
+        { "Conferencing.RoomAgent.dll", "CONFERENCING_AGENT_CONFIG", "/nonexistent/agent.json", ["--config", "'/nonexistent/agent.json'", "no file"] },
     };
 
     /// <summary>A port held by this test process for its whole run, so a server asked to use it finds it taken.</summary>
@@ -40,6 +47,10 @@ public sealed class SettingsErrorTests
         var work = Directory.CreateTempSubdirectory("conferencing-settings-");
         try
         {
+            // A room agent's file that is right in itself, so only the setting under test is refused.
+            var agentFile = Path.Combine(work.FullName, "agent.json");
+            await File.WriteAllTextAsync(agentFile, """{ "Agent": { "ServerUrl": "http://127.0.0.1:9", "AgentKey": "a-room-key", "Devices": [] } }""").DefaultTimeout();
+            var flag = variable.StartsWith("--", StringComparison.Ordinal);
             var start = new ProcessStartInfo("dotnet")
             {
                 ArgumentList = { Path.Combine(AppContext.BaseDirectory, program), "--urls", "http://127.0.0.1:0" },
@@ -48,7 +59,6 @@ public sealed class SettingsErrorTests
                 RedirectStandardOutput = true,
                 Environment =
                 {
-                    [variable] = value,
                     // Development: production's own required settings would be refused beside the one under test.
                     ["DOTNET_ENVIRONMENT"] = "Development",
                     ["ASPNETCORE_ENVIRONMENT"] = "Development",
@@ -58,8 +68,19 @@ public sealed class SettingsErrorTests
                     ["Relay__Http"] = "127.0.0.1:0",
                     ["Cluster__SiloPort"] = variable == "Cluster__SiloPort" ? value : "0",
                     ["Relay__ApiKey"] = variable == "Relay__ApiKey" ? value : "a-key-long-enough-for-the-relay",
+                    ["CONFERENCING_AGENT_CONFIG"] = agentFile,
                 },
             };
+            if (flag)
+            {
+                start.ArgumentList.Add(variable);
+                start.ArgumentList.Add(value);
+            }
+            else
+            {
+                start.Environment[variable] = value;
+            }
+
             using var process = Process.Start(start)!;
             var stderr = process.StandardError.ReadToEndAsync();
             var stdout = process.StandardOutput.ReadToEndAsync();

@@ -2,12 +2,13 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Conferencing.Relay.Hosting;
+namespace Conferencing.Hosting;
 
 /// <summary>
 /// Turns a refused setting into what an operator can act on: one line per setting, naming it, its
 /// value and what is allowed, and exit code <see cref="ExitCode"/>. Used by every process of the
-/// product (the server, the standalone relay), so that none of them answers a typo with a stack trace.
+/// product (the server, the standalone relay, the room agent), so that none of them answers a typo with
+/// a stack trace.
 /// </summary>
 public static partial class SettingsErrors
 {
@@ -38,6 +39,9 @@ public static partial class SettingsErrors
             {
                 case OptionsValidationException validation:
                     lines.AddRange(validation.Failures);
+                    break;
+                case InvalidSettingException refused:
+                    lines.Add(refused.Message);
                     break;
                 case InvalidOperationException conversion when ConversionFailure().Match(conversion.Message) is { Success: true } match:
                     lines.Add($"{match.Groups["key"].Value} must be {Friendly(match.Groups["type"].Value)}; it is '{match.Groups["value"].Value}'.");
