@@ -82,7 +82,7 @@ public sealed class RecordingTests(ITestOutputHelper output) : RelayTestBase(out
         var file = Directory.GetFiles(Factory.RecordingsPath, RecordingFiles.FileName, SearchOption.AllDirectories).Single();
         Assert.Equal(new FileInfo(file).Length, size);
 
-        // ffprobe: the forwarded H.264 (copied: the simulated room's frames are not even decodable) and the mix as AAC.
+        // ffprobe: the forwarded H.264 (copied, not transcoded) and the mix as AAC.
         var probe = await ProbeAsync(file);
         var streams = probe.GetProperty("streams").EnumerateArray().ToList();
         Assert.Contains(streams, s => s.GetProperty("codec_type").GetString() == "video" && s.GetProperty("codec_name").GetString() == "h264");
@@ -223,8 +223,8 @@ public sealed class RecordingTests(ITestOutputHelper output) : RelayTestBase(out
 
     /// <summary>
     /// A live province-hosted meeting recorded at the secretariat's word: the host is a sipp room
-    /// system that dials in and sends real H.264 (ffmpeg needs a decodable picture to start a file;
-    /// the simulated rooms' frames only have the shape of H.264), Hy Cương a simulated room.
+    /// system that dials in and sends real H.264 from a pcap (a room system that is not ours), Hy Cương
+    /// a simulated room playing its clip.
     /// </summary>
     private async Task<(Guid Meeting, Task<Sipp.Result> Sipp)> LiveMeetingAsync(HttpClient secretariat)
     {
