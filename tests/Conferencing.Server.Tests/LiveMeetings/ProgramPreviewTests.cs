@@ -68,7 +68,7 @@ public sealed class ProgramPreviewTests(ITestOutputHelper output, BrowserFixture
     }
 
     [Fact]
-    public async Task TheMeetingPageShowsThePreviewWithTheFloorSiteAndItChangesAfterAFloorSwitch()
+    public async Task TheMeetingPageShowsThePreviewWithTheFloorSiteAndItChangesAfterAFloorSwitchAndTheReadinessBoardShowsTheSameStates()
     {
         var meeting = await LiveMeetingAsync();
         await using var context = await browser.Browser.NewContextAsync().DefaultTimeout();
@@ -95,7 +95,14 @@ public sealed class ProgramPreviewTests(ITestOutputHelper output, BrowserFixture
             now = await MeanColourAsync(image);
             return now is not null && Distance((now[0], now[1], now[2]), (before![0], before[1], before[2])) > 30;
         }, "the preview on the page to change to Hy Cương's picture", detail: () => $"before {string.Join(",", before!)}, now {string.Join(",", now ?? [])}");
+
+        // The readiness board shows each site's state in the meeting from the same computation as the meeting page.
+        await page.GotoAsync($"{Url}/monitoring/meetings/{meeting}").DefaultTimeout();
+        var board = page.Locator("[data-testid=readiness-table] tr[data-site='PT-X-HC']");
+        await Assertions.Expect(board.GetByTestId("connection")).ToHaveAttributeAsync("data-phase", "InMeeting").DefaultTimeout();
+        await Assertions.Expect(board.GetByTestId("connection")).ToHaveTextAsync("Đang trong hội nghị").DefaultTimeout();
         await CommandAsync(meeting, "end");
+        await Assertions.Expect(board.GetByTestId("connection")).Not.ToHaveAttributeAsync("data-phase", "InMeeting", new() { Timeout = 15_000 }).DefaultTimeout();
     }
 
     /// <summary>A technician signed in over the listening server (the factory's in-memory clients do not reach it).</summary>
