@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Conferencing.Server.Accounts;
 using Conferencing.Server.Demo;
+using Conferencing.Server.Simulator;
 using Conferencing.Server.Endpoints;
 using Conferencing.Server.Hosting.Cluster;
 using Conferencing.Server.Hosting.Supervision;
@@ -95,8 +96,7 @@ public static class ServerSetup
         services.AddSingleton<Reports.MeetingQualityStore>();
         services.AddSingleton<Reports.ReportService>();
         Reports.ReportSetup.AddReportLetterhead(services);
-        services.AddSingleton<Simulator.RoomSimulatorService>();
-        services.AddHostedService(sp => sp.GetRequiredService<Simulator.RoomSimulatorService>());
+        services.AddRoomSimulator();
         services.AddPaperlessRoom();
         services.AddRelaying();
         Recording.RecordingSetup.AddRecording(services);

@@ -1,6 +1,7 @@
 using Conferencing.Server.Accounts;
 using Conferencing.Server.Common;
 using Conferencing.Server.Hosting;
+using Conferencing.Server.LiveMeetings.Preview;
 using Conferencing.Server.Meetings;
 using Conferencing.Server.Relaying;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,6 +41,7 @@ public static class LiveMeetingApi
             .AddEndpointFilter(ReadScopeFilterAsync).ProducesProblem(StatusCodes.Status403Forbidden);
         read.MapGet("/live", LiveAsync).ProducesProblem(404)
             .WithSummary("The meeting now: each site's state (not connected, online, dialling, in the meeting, degraded, dropped, held out), counts, floor, program and calls.");
+        read.MapProgramPreview();
 
         var write = routes.MapGroup("/api/meetings/{id:guid}/sites").WithTags("Live meetings").RequireAuthorization(StaffRoles.Policies.Secretariat)
             .AddEndpointFilter(MeetingScope.WriteFilterAsync).ProducesProblem(StatusCodes.Status403Forbidden);

@@ -17,6 +17,11 @@ public static class LiveMeetingsSetup
         services.AddSingleton<SiteOperations>();
         services.AddSingleton<IFloorGuard, LiveFloorGuard>();
         services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Pages.SiteOperationsPanel), Meetings.Pages.MeetingPanelPlace.Main, 5));
+        services.AddOptions<Preview.ProgramPreviewOptions>().BindConfiguration(Preview.ProgramPreviewOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Preview.ProgramPreviewOptions>, Preview.ProgramPreviewOptionsValidator>();
+        services.AddSingleton<Preview.ProgramPreviewService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Preview.ProgramPreviewService>());
+        services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Preview.ProgramPreviewPanel), Meetings.Pages.MeetingPanelPlace.Side, 1));
         return services;
     }
 }

@@ -3,6 +3,7 @@ using Conferencing.Server.Demo;
 using Conferencing.Server.Endpoints;
 using Conferencing.Server.Endpoints.Presence;
 using Conferencing.Server.Hosting.Supervision;
+using Conferencing.Server.Sites;
 using Microsoft.Extensions.Options;
 
 namespace Conferencing.Server.Simulator;
@@ -13,7 +14,8 @@ namespace Conferencing.Server.Simulator;
 /// Rooms can be stopped and started to show an endpoint dropping out.
 /// </summary>
 public sealed partial class RoomSimulatorService(
-    EndpointStore endpoints, PresenceService presence, IOptions<DemoOptions> demo, ILoggerFactory loggers, LoopSupervisor supervisor, ILogger<RoomSimulatorService> logger)
+    EndpointStore endpoints, PresenceService presence, IOptions<DemoOptions> demo, ILoggerFactory loggers, LoopSupervisor supervisor, ILogger<RoomSimulatorService> logger,
+    SiteStore sites, SimulatedVideoLibrary video)
     : SupervisedService(supervisor, Loop)
 {
     /// <summary>The simulator's loop name under the supervisor.</summary>
@@ -37,7 +39,10 @@ public sealed partial class RoomSimulatorService(
             return false;
         }
 
-        var room = new SimulatedRoom(user, password, registrar, RegistrationInterval, loggers.CreateLogger<SimulatedRoom>());
+        // The site's name for the camera's picture; the clip itself is made when the room first sends video.
+        var name = (await sites.LoadTreeAsync(cancellationToken).ConfigureAwait(false)).TryGet(endpoint.SiteCode, out var site) ? site.Name : endpoint.DisplayName;
+        var camera = new SimulatedMediaOptions { Clip = () => video.ClipAsync(endpoint.SiteCode, name) };
+        var room = new SimulatedRoom(user, password, registrar, RegistrationInterval, loggers.CreateLogger<SimulatedRoom>(), media: camera);
         if (!_rooms.TryAdd(endpointId, room))
         {
             await room.DisposeAsync().ConfigureAwait(false);

@@ -37,6 +37,14 @@ public sealed record SimulatedMediaOptions
     /// relay forwards it. Null writes none.
     /// </summary>
     public string? SourceTag { get; init; }
+
+    /// <summary>
+    /// Where the camera's real picture comes from (<see cref="SimulatedVideoLibrary"/>), asked for
+    /// when the call first sends video. Null, or a null clip, sends H.264-shaped frames that cannot
+    /// be decoded. With a clip the camera runs at the clip's rate and keyframe interval, and the
+    /// <see cref="SourceTag"/> travels in an SEI (user data unregistered) in front of each picture.
+    /// </summary>
+    public Func<Task<SimulatedVideoClip?>>? Clip { get; init; }
 }
 
 /// <summary>What a simulated room saw of one incoming media stream.</summary>
@@ -74,10 +82,11 @@ public sealed record ReceivedStream(
     TimeSpan? SourceSinceAfter = null);
 
 /// <summary>
-/// The media of one simulated call: a synthetic camera (H.264-shaped packets: SPS and PPS in a
-/// STAP-A, IDR and P slices in FU-A fragments, at the set bitrate and frame rate) and microphone
-/// (G.711, 20 ms frames), RTCP sender and receiver reports, keyframes on request, and a record of
-/// everything received. The video is not decodable; it has the shape a relay must handle.
+/// The media of one simulated call: a camera and a microphone (G.711, 20 ms frames), RTCP sender
+/// and receiver reports, keyframes on request, and a record of everything received. The camera
+/// plays its site's clip (<see cref="SimulatedMediaOptions.Clip"/>: real H.264 a decoder shows) or,
+/// without one, sends H.264-shaped packets (SPS and PPS in a STAP-A, IDR and P slices in FU-A
+/// fragments, at the set bitrate and frame rate) that only have the shape a relay must handle.
 /// </summary>
 public sealed class SimulatedMedia : IAsyncDisposable
 {
@@ -91,6 +100,10 @@ public sealed class SimulatedMedia : IAsyncDisposable
     private int _disposed;
 
     private readonly byte[]? _sourceTag;
+    private readonly byte[]? _sourceTagSei;
+
+    /// <summary>The UUID of the SEI (user data unregistered, H.264 D.1.6) that carries a camera's tag.</summary>
+    private static ReadOnlySpan<byte> TagUuid => [0x5C, 0x0F, 0x3E, 0x52, 0x9A, 0x41, 0x4B, 0x7D, 0x8E, 0x26, 0x11, 0xC4, 0x63, 0xA8, 0x2B, 0x9D];
 
     private SimulatedMedia(List<Stream> streams, SimulatedMediaOptions options)
     {
@@ -100,6 +113,9 @@ public sealed class SimulatedMedia : IAsyncDisposable
         {
             var name = System.Text.Encoding.UTF8.GetBytes(tag);
             _sourceTag = [.. "SRC:"u8, (byte)Math.Min(name.Length, 200), .. name.AsSpan(0, Math.Min(name.Length, 200))];
+
+            // NAL type 6, payload type 5, size, UUID, the tag, RBSP trailing bits. Text holds no 00 00, so needs no emulation prevention.
+            _sourceTagSei = [0x06, 0x05, (byte)(TagUuid.Length + _sourceTag.Length), .. TagUuid, .. _sourceTag, 0x80];
         }
     }
 
@@ -160,6 +176,41 @@ public sealed class SimulatedMedia : IAsyncDisposable
         }
 
         var type = payload[0] & 0x1F;
+        if (type == 6)
+        {
+            return TagOfSei(payload);
+        }
+
+        if (type == H264Payload.StapA)
+        {
+            // A camera playing a clip: its tag SEI, alone or with the picture's parameter sets or slice.
+            string? found = null;
+            for (var offset = 1; offset + 2 < payload.Length;)
+            {
+                var size = BinaryPrimitives.ReadUInt16BigEndian(payload[offset..]);
+                offset += 2;
+                if (size == 0 || offset + size > payload.Length)
+                {
+                    break;
+                }
+
+                var unit = payload.Slice(offset, size);
+                if ((unit[0] & 0x1F) == 6 && TagOfSei(unit) is { } tag)
+                {
+                    return tag;
+                }
+
+                if ((unit[0] & 0x1F) is >= 1 and <= 5)
+                {
+                    found = UntaggedSource;
+                }
+
+                offset += size;
+            }
+
+            return found;
+        }
+
         var frameStart = type is >= 1 and <= 5 || (type == 28 && (payload[1] & 0x80) != 0 && (payload[1] & 0x1F) is >= 1 and <= 5);
         if (!frameStart)
         {
@@ -173,6 +224,52 @@ public sealed class SimulatedMedia : IAsyncDisposable
 
         var length = payload[6];
         return payload.Length >= 7 + length ? System.Text.Encoding.UTF8.GetString(payload.Slice(7, length)) : UntaggedSource;
+    }
+
+    private static string? TagOfSei(ReadOnlySpan<byte> sei)
+    {
+        var at = sei.IndexOf("SRC:"u8);
+        if (at < 0 || !sei[..at].EndsWith(TagUuid) || at + 5 > sei.Length)
+        {
+            return null;
+        }
+
+        var length = sei[at + 4];
+        return at + 5 + length <= sei.Length ? System.Text.Encoding.UTF8.GetString(sei.Slice(at + 5, length)) : null;
+    }
+
+    /// <summary>
+    /// Reads whose picture a run of H.264 RTP packets shows, as <see cref="PictureSource(ReadOnlySpan{byte})"/>
+    /// does for one, with the memory a camera playing a clip needs: its tag travels in an SEI ahead of
+    /// the slices, so a slice of the same source and timestamp as the last tag is that tag's picture,
+    /// not an untagged camera's.
+    /// </summary>
+    public sealed class PictureSourceReader
+    {
+        private string? _tag;
+        private uint _ssrc;
+        private uint _timestamp;
+
+        /// <summary>Whose picture this packet shows, or null when it tells nothing.</summary>
+        public string? Read(ReadOnlySpan<byte> rtp) => RtpPacket.TryRead(rtp, out var packet) ? Read(packet) : null;
+
+        internal string? Read(in RtpPacket packet)
+        {
+            var source = PictureSource(packet);
+            if (source == UntaggedSource && _tag is not null && packet.Ssrc == _ssrc && packet.Timestamp == _timestamp)
+            {
+                return _tag;
+            }
+
+            if (source is not null)
+            {
+                _tag = source == UntaggedSource ? null : source;
+                _ssrc = packet.Ssrc;
+                _timestamp = packet.Timestamp;
+            }
+
+            return source;
+        }
     }
 
     /// <summary>Starts sending and receiving on the streams the negotiation accepted.</summary>
@@ -243,6 +340,8 @@ public sealed class SimulatedMedia : IAsyncDisposable
         var frameBytes = Math.Max(200, _options.VideoKbps * 1000 / 8 / fps);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         var audioFrames = 0L;
+        var clip = video is not null ? _options.Clip?.Invoke() : null;
+        SimulatedCamera? camera = null;
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
@@ -258,9 +357,42 @@ public sealed class SimulatedMedia : IAsyncDisposable
                     audioFrames++;
                 }
 
+                if (clip is { IsCompleted: true })
+                {
+                    // The site's clip is ready (or cannot be made): from now on the camera plays it, at its rate.
+                    if (clip.IsCompletedSuccessfully && clip.Result is { } ready)
+                    {
+                        camera = new SimulatedCamera(ready, _sourceTagSei);
+                        fps = ready.FramesPerSecond;
+                        frame = elapsedMs * fps / 1000;
+                    }
+
+                    clip = null;
+                }
+
                 while (video is not null && frame * 1000 / fps <= elapsedMs)
                 {
                     var timestamp = (uint)(frame * 90000 / fps);
+                    if (clip is not null)
+                    {
+                        // No picture until the clip is there: shape-only frames in front would only confuse a decoder.
+                        frame++;
+                        continue;
+                    }
+
+                    if (camera is not null)
+                    {
+                        var requested = Interlocked.Exchange(ref _keyframeRequested, 0) == 1;
+                        camera.SendFrame(requested, (payload, marker) =>
+                        {
+                            var header = video.WriteHeader(buffer, video.Negotiated!.Codec!.PayloadType, timestamp, marker);
+                            payload.CopyTo(buffer.AsSpan(header));
+                            video.Send(buffer.AsSpan(0, header + payload.Length), _options.SendLossPercent);
+                        });
+                        frame++;
+                        continue;
+                    }
+
                     var idr = Interlocked.Exchange(ref _keyframeRequested, 0) == 1
                         || lastKeyframe == long.MinValue
                         || (frame - lastKeyframe) * 1000 / fps >= _options.KeyframeInterval.TotalMilliseconds;
@@ -399,6 +531,7 @@ public sealed class SimulatedMedia : IAsyncDisposable
         private long _keyframes;
         private int _lastSequence = -1;
         private string? _pictureSource;
+        private readonly PictureSourceReader _pictureReader = new();
         private int _sourceChanges;
         private long _sourceSince = -1;
 
@@ -506,7 +639,7 @@ public sealed class SimulatedMedia : IAsyncDisposable
 
                 if (Media == "video")
                 {
-                    if (PictureSource(packet) is { } source && source != _pictureSource)
+                    if (_pictureReader.Read(packet) is { } source && source != _pictureSource)
                     {
                         if (_pictureSource is not null)
                         {

@@ -65,6 +65,8 @@ public sealed class MonitoringDashboardTests(BrowserFixture browser) : IClassFix
         // The offline alarm comes after the set time and a technician acknowledges it.
         var alarm = page.Locator("#alarm-list li").First;
         await Assertions.Expect(alarm).ToContainTextAsync("Xã Pà Cò", new() { Timeout = 15_000 }).DefaultTimeout();
+        // Its details in Vietnamese: the site, what is wrong, since when (Asia/Ho_Chi_Minh).
+        await Assertions.Expect(alarm.GetByTestId("alarm-text")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"Xã Pà Cò · [^·]+ · từ \d\d:\d\d:\d\d$")).DefaultTimeout();
         await alarm.GetByRole(AriaRole.Button, new() { Name = "Xác nhận" }).ClickAsync().DefaultTimeout();
         await Assertions.Expect(alarm).ToContainTextAsync("đã xác nhận: admin").DefaultTimeout();
 

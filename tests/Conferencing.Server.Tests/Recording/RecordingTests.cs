@@ -82,7 +82,7 @@ public sealed class RecordingTests(ITestOutputHelper output) : RelayTestBase(out
         var file = Directory.GetFiles(Factory.RecordingsPath, RecordingFiles.FileName, SearchOption.AllDirectories).Single();
         Assert.Equal(new FileInfo(file).Length, size);
 
-        // ffprobe: the forwarded H.264 (copied: the simulated room's frames are not even decodable) and the mix as AAC.
+        // ffprobe: the forwarded H.264 (copied, not transcoded) and the mix as AAC.
         var probe = await ProbeAsync(file);
         var streams = probe.GetProperty("streams").EnumerateArray().ToList();
         Assert.Contains(streams, s => s.GetProperty("codec_type").GetString() == "video" && s.GetProperty("codec_name").GetString() == "h264");
@@ -116,6 +116,58 @@ public sealed class RecordingTests(ITestOutputHelper output) : RelayTestBase(out
         using var technician = await Factory.StaffAsync("Technician");
         Assert.Equal(HttpStatusCode.Forbidden, (await technician.GetAsync(new Uri(url, UriKind.Relative)).DefaultTimeout()).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await technician.GetAsync(new Uri($"/api/meetings/{meeting}/recordings", UriKind.Relative)).DefaultTimeout()).StatusCode);
+    }
+
+    [Fact]
+    public async Task ADemoMeetingOfSimulatedRoomsIsRecordedAsAPictureThatChangesSiteAtTheFloorSwitch()
+    {
+        // As in the demo: every site a simulated room whose camera plays its own clip.
+        await SimulatedRoomAsync("PT");
+        await SimulatedRoomAsync("PT-X-HC");
+        var meeting = await ScheduleAsync("ProvinceHosted", "PT", ["PT", "PT-X-HC"]);
+        var switched = await Admin.PutAsJsonAsync($"/api/meetings/{meeting}/recording", new { enabled = true }, Json).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, switched.StatusCode);
+        await CommandAsync(meeting, "prepare");
+        await WaitForCallsAsync(meeting, c => c.Relays[0].MeetingOpen, "the relay to open the meeting");
+        await CommandAsync(meeting, "start");
+        await WaitForCallsAsync(meeting, c => c.Endpoints.All(e => e.State == CallState.InCall), "both sites in the call");
+        await Until(() => SegmentsOf(meeting).Count > 0, "ffmpeg to write its first segment");
+        var started = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await CommandAsync(meeting, "floor", new { siteCode = "PT-X-HC" });
+        await WaitForCallsAsync(meeting, c => c.ProgramSiteCode == "PT-X-HC", "the floor at Hy Cương");
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await CommandAsync(meeting, "end");
+        var recorded = started.Elapsed;
+        await Until(() => Recorder.ActiveRecordingId(meeting) is null, "the recording to stop");
+        await Recorder.FinishingAsync().DefaultTimeout();
+        var recording = (await ListAsync(Admin, meeting)).GetProperty("recordings")[0];
+        Assert.True(recording.GetProperty("status").GetString() == "Complete", recording.ToString());
+        var file = Directory.GetFiles(Path.Combine(Factory.RecordingsPath, meeting.ToString("N")), RecordingFiles.FileName, SearchOption.AllDirectories).Single();
+
+        // An H.264 picture of the simulated cameras' size and an audio stream, both as long as the meeting was recorded.
+        var probe = await ProbeAsync(file);
+        var streams = probe.GetProperty("streams").EnumerateArray().ToList();
+        var video = streams.Single(s => s.GetProperty("codec_type").GetString() == "video");
+        Assert.Equal("h264", video.GetProperty("codec_name").GetString());
+        Assert.Equal((SimulatedVideoLibrary.Width, SimulatedVideoLibrary.Height), (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()));
+        var audio = streams.Single(s => s.GetProperty("codec_type").GetString() == "audio");
+        var seconds = double.Parse(probe.GetProperty("format").GetProperty("duration").GetString()!, CultureInfo.InvariantCulture);
+        Output.WriteLine($"recorded {recorded.TotalSeconds:0.0} s after the first segment, file {seconds:0.0} s");
+        Assert.InRange(seconds, recorded.TotalSeconds - 1, recorded.TotalSeconds + SegmentSeconds + 3);
+        foreach (var stream in new[] { video, audio })
+        {
+            Assert.InRange(double.Parse(stream.GetProperty("duration").GetString()!, CultureInfo.InvariantCulture), seconds - 1.5, seconds + 0.1);
+        }
+
+        // The picture is the host's, then Hy Cương's: frames decoded before the switch look alike, and unlike one after it.
+        Assert.Equal(["pt", "pt-x-hc"], PictureSources(await File.ReadAllBytesAsync(file)));
+        var early = await MeanColourAsync(file, 0.5);
+        var later = await MeanColourAsync(file, 1.5);
+        var last = await MeanColourAsync(file, seconds - 1);
+        Output.WriteLine($"mean colour at 0.5 s {early}, 1.5 s {later}, {seconds - 1:0.0} s {last}");
+        Assert.True(Distance(early, later) < 10, $"two frames of the host differ: {early} {later}");
+        Assert.True(Distance(early, last) > 30, $"the frames before and after the switch look alike: {early} {last}");
     }
 
     [Fact]
@@ -171,8 +223,8 @@ public sealed class RecordingTests(ITestOutputHelper output) : RelayTestBase(out
 
     /// <summary>
     /// A live province-hosted meeting recorded at the secretariat's word: the host is a sipp room
-    /// system that dials in and sends real H.264 (ffmpeg needs a decodable picture to start a file;
-    /// the simulated rooms' frames only have the shape of H.264), Hy Cương a simulated room.
+    /// system that dials in and sends real H.264 from a pcap (a room system that is not ours), Hy Cương
+    /// a simulated room playing its clip.
     /// </summary>
     private async Task<(Guid Meeting, Task<Sipp.Result> Sipp)> LiveMeetingAsync(HttpClient secretariat)
     {
@@ -222,6 +274,38 @@ public sealed class RecordingTests(ITestOutputHelper output) : RelayTestBase(out
         Assert.Equal(0, process.ExitCode);
         return JsonDocument.Parse(json).RootElement.Clone();
     }
+
+    /// <summary>The mean red, green and blue of the frame ffmpeg decodes at <paramref name="seconds"/> into the file.</summary>
+    private static async Task<(double R, double G, double B)> MeanColourAsync(string file, double seconds)
+    {
+        var info = new ProcessStartInfo("ffmpeg", ["-v", "error", "-ss", seconds.ToString("0.00", CultureInfo.InvariantCulture), "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(info)!;
+        using var frame = new MemoryStream();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.BaseStream.CopyToAsync(frame).DefaultTimeout();
+        await process.WaitForExitAsync().DefaultTimeout();
+        Assert.True(process.ExitCode == 0, await errors);
+        var pixels = frame.ToArray();
+        Assert.Equal(SimulatedVideoLibrary.Width * SimulatedVideoLibrary.Height * 3, pixels.Length);
+        double r = 0, g = 0, b = 0;
+        for (var i = 0; i < pixels.Length; i += 3)
+        {
+            r += pixels[i];
+            g += pixels[i + 1];
+            b += pixels[i + 2];
+        }
+
+        var count = pixels.Length / 3.0;
+        return (r / count, g / count, b / count);
+    }
+
+    private static double Distance((double R, double G, double B) x, (double R, double G, double B) y) =>
+        Math.Sqrt(((x.R - y.R) * (x.R - y.R)) + ((x.G - y.G) * (x.G - y.G)) + ((x.B - y.B) * (x.B - y.B)));
 
     /// <summary>The sites whose picture the file shows, in order, each run of frames once (see <see cref="SimulatedMediaOptions.SourceTag"/>).</summary>
     private static List<string> PictureSources(byte[] file)

@@ -199,7 +199,8 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Whose picture the last <paramref name="frames"/> frames a sipp room system received showed (fewer while there are fewer).</summary>
     private protected static List<string> SippSources(Conferencing.Relay.Tests.Infrastructure.SippEndpoint endpoint, int frames)
     {
-        var sources = endpoint.VideoRtp.Snapshot().Select(p => SimulatedMedia.PictureSource(p.Data)).OfType<string>().TakeLast(frames).ToList();
+        var reader = new SimulatedMedia.PictureSourceReader();
+        var sources = endpoint.VideoRtp.Snapshot().Select(p => reader.Read(p.Data)).OfType<string>().TakeLast(frames).ToList();
         return sources.Count < frames ? [.. sources, "(too few frames)"] : sources;
     }
 

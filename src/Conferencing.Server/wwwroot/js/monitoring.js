@@ -277,7 +277,17 @@
   function alarmDetail(alarm) {
     if (labels.english === "true" || !labels[alarm.kind]) { return alarm.message ? " · " + alarm.message : ""; }
     const loss = alarm.kind === "call.loss" && /^loss ([\d.]+) %/.exec(alarm.message || "");
-    return loss ? " · " + labels.alarmLoss.replace("{0}", one.format(parseFloat(loss[1]))) : "";
+    if (loss) { return " · " + labels.alarmLoss.replace("{0}", one.format(parseFloat(loss[1]))); }
+    // A room device's alarm starts with the device's own name (as the site named it): which one it is.
+    const device = /^(room-device|projector)\./.test(alarm.kind) && /^([^:]+):/.exec(alarm.message || "");
+    return device ? " · " + device[1] : "";
+  }
+
+  // How long it has been going on: "since" the time it was raised, with the day when not today.
+  function alarmSince(alarm) {
+    const raised = new Date(alarm.raisedUtc);
+    const today = new Date().toDateString() === raised.toDateString();
+    return labels.alarmSince.replace("{0}", (today ? timeFormat : dateTimeFormat).format(raised));
   }
 
   function renderAlarms() {
@@ -292,7 +302,8 @@
       severity.className = "severity";
       severity.textContent = labels[alarm.severity] || alarm.severity;
       const text = document.createElement("span");
-      text.textContent = timeFormat.format(new Date(alarm.raisedUtc)) + " · " + siteName(alarm.siteCode) + " · " + (labels[alarm.kind] || alarm.kind) + alarmDetail(alarm);
+      text.textContent = siteName(alarm.siteCode) + " · " + (labels[alarm.kind] || alarm.kind) + alarmDetail(alarm) + " · " + alarmSince(alarm);
+      text.dataset.testid = "alarm-text";
       item.append(severity, text);
       if (alarm.acknowledgedBy) {
         const by = document.createElement("em");
