@@ -17,7 +17,7 @@ namespace Conferencing.Server.Hosting.Cluster;
 /// </summary>
 public sealed class ClusterBridges(
     ClusterFeed feed, MeetingEvents meetingEvents, MeetingStore meetings, RoomFeed room, PresenterService presenter, PresenceService presence,
-    LiveCalls live, RelayConductor conductor, Monitoring.Readiness.TestCallService tests, MonitoringBroadcaster monitoring, ClusterRoleLeases roles) : IHostedService
+    LiveCalls live, RelayConductor conductor, Monitoring.Readiness.TestCallService tests, LiveMeetings.Preview.ProgramPreviewService preview, MonitoringBroadcaster monitoring, ClusterRoleLeases roles) : IHostedService
 {
     private const string MeetingTopic = "meeting";
     private const string RoomTopic = "room";
@@ -97,6 +97,7 @@ public sealed class ClusterBridges(
         conductor.Forwarder = ForwardToConductorAsync;
         feed.Answer(RelayConductor.ActionTopic, conductor.AnswerAsync);
         feed.Answer(Monitoring.Readiness.TestCallService.ForwardTopic, tests.AnswerAsync);
+        feed.Answer(LiveMeetings.Preview.ProgramPreviewService.ForwardTopic, preview.AnswerAsync);
 
         monitoring.AlarmSent += OnAlarm;
         feed.On(AlarmTopic, (body, ct) => ReplayAsync(() => monitoring.PublishAlarmAsync(Read<Alarm>(body), ct)));

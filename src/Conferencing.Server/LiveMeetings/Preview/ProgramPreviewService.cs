@@ -44,6 +44,9 @@ public sealed partial class ProgramPreviewService(
 {
     public const string Loop = "preview";
 
+    /// <summary>The preview's SIP agent runs beside the conductor; other nodes ask it for stills.</summary>
+    protected override string? Role => Hosting.Cluster.ClusterRoles.Conductor;
+
     /// <summary>The preview's leg id at the top relay.</summary>
     public const string LegId = "preview";
 
@@ -64,6 +67,33 @@ public sealed partial class ProgramPreviewService(
 
     /// <summary>The still of a live meeting's program; asking keeps (or starts) its preview leg.</summary>
     public async Task<PreviewStill> StillAsync(Guid meetingId, CancellationToken cancellationToken)
+    {
+        // One preview leg per meeting in the cluster: beside the conductor, which dials it.
+        if (!conductor.IsDriving && conductor.Forwarder is { } forward)
+        {
+            var answer = ConductorRequests.Read<ForwardedStill>(await forward(ForwardTopic, ConductorRequests.Write(meetingId), cancellationToken).ConfigureAwait(false));
+            return answer.Jpeg is { } jpeg ? new PreviewStill.Picture(jpeg, answer.AtUtc) : answer.NotYet ? new PreviewStill.NotYet() : new PreviewStill.NotLive();
+        }
+
+        return await StillHereAsync(meetingId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The topic of preview stills asked of the driving node.</summary>
+    public const string ForwardTopic = "preview";
+
+    /// <summary>Answers another node's request for a still; the answer is written for <see cref="ConductorRequests.Read{T}"/>.</summary>
+    public Task<string> AnswerAsync(string body, CancellationToken cancellationToken) => ConductorRequests.AnswerAsync(async () =>
+        await StillHereAsync(ConductorRequests.ReadBody<Guid>(body), cancellationToken).ConfigureAwait(false) switch
+        {
+            PreviewStill.Picture p => new ForwardedStill(p.Jpeg, p.AtUtc, false),
+            PreviewStill.NotYet => new ForwardedStill(null, default, true),
+            _ => new ForwardedStill(null, default, false),
+        });
+
+    /// <summary>A still as it travels between nodes (JPEG bytes as base64 in JSON, a few KB).</summary>
+    public sealed record ForwardedStill(byte[]? Jpeg, DateTimeOffset AtUtc, bool NotYet);
+
+    private async Task<PreviewStill> StillHereAsync(Guid meetingId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (!Options.Enabled || live.Get(meetingId) is not { Status: MeetingStatus.Live, Number: { } number })
