@@ -13,7 +13,7 @@ public class RoomDeviceTests
     {
         await using var simulator = new ViscaIpCameraSimulator();
         simulator.Camera.Power = false;
-        await using var camera = RoomDevice.Create(new DeviceSettings { Id = "cam", Kind = DeviceKind.Camera, Driver = DeviceDriver.ViscaIp, Address = simulator.EndPoint.ToString(), TimeoutSeconds = 1 });
+        await using var camera = RoomDevice.Create(new DeviceSettings { Id = "cam", Kind = DeviceKind.Camera, Driver = DeviceDriver.ViscaIp, Address = simulator.EndPoint.ToString(), TimeoutSeconds = 5 });
 
         var on = await camera.RunAsync(Command("cam", DeviceAction.PowerOn), default).DefaultTimeout();
         var preset = await camera.RunAsync(Command("cam", DeviceAction.RecallPreset, "2"), default).DefaultTimeout();
@@ -28,8 +28,8 @@ public class RoomDeviceTests
     public async Task FailuresBecomeOutcomesNotExceptions()
     {
         await using var projector = new PjLinkProjectorSimulator("pw");
-        await using var wrong = RoomDevice.Create(new DeviceSettings { Id = "p", Driver = DeviceDriver.PjLink, Kind = DeviceKind.Projector, Address = projector.EndPoint.ToString(), Password = "nope", TimeoutSeconds = 1 });
-        await using var right = RoomDevice.Create(new DeviceSettings { Id = "p", Driver = DeviceDriver.PjLink, Kind = DeviceKind.Projector, Address = projector.EndPoint.ToString(), Password = "pw", ConferenceInput = "31", TimeoutSeconds = 1 });
+        await using var wrong = RoomDevice.Create(new DeviceSettings { Id = "p", Driver = DeviceDriver.PjLink, Kind = DeviceKind.Projector, Address = projector.EndPoint.ToString(), Password = "nope", TimeoutSeconds = 5 });
+        await using var right = RoomDevice.Create(new DeviceSettings { Id = "p", Driver = DeviceDriver.PjLink, Kind = DeviceKind.Projector, Address = projector.EndPoint.ToString(), Password = "pw", ConferenceInput = "31", TimeoutSeconds = 5 });
 
         var refused = await wrong.RunAsync(Command("p", DeviceAction.PowerOn), default).DefaultTimeout();
         Assert.Equal(CommandOutcome.AuthenticationFailed, refused.Outcome);
