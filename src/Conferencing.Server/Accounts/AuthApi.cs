@@ -44,16 +44,14 @@ public static class AuthApi
         if (await throttle.RetryAfterAsync(username, address, cancellationToken).ConfigureAwait(false) is { } wait)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(statusCode: 429, title: "Too many attempts", detail: "Too many failed sign-ins for this account or from this address; wait and try again.",
-                extensions: new Dictionary<string, object?> { ["code"] = "auth.throttled" });
+            return Problems.Of(429, "Too many attempts", "auth.throttled", "Too many failed sign-ins for this account or from this address; wait and try again.");
         }
 
         var user = string.IsNullOrEmpty(request.Password) ? null : await store.VerifyAsync(username, request.Password, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
             await throttle.FailedAsync(username, address, cancellationToken).ConfigureAwait(false);
-            return TypedResults.Problem(statusCode: 401, title: "Sign-in failed", detail: "The user name or password is wrong, or the account is disabled.",
-                extensions: new Dictionary<string, object?> { ["code"] = "auth.failed" });
+            return Problems.Of(401, "Sign-in failed", "auth.failed", "The user name or password is wrong, or the account is disabled.");
         }
 
         await throttle.SucceededAsync(username, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Conferencing.Server.Hosting;
 using Conferencing.Server.Sites;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -26,11 +27,7 @@ public sealed class StaffScopes(SiteStore sites)
     public static SiteScope For(ClaimsPrincipal? user, SiteTree tree) => ScopeOf(user) is { } root ? new SiteScope(root, tree) : SiteScope.Everything;
 
     /// <summary>The 403 answer for a site, meeting or endpoint outside the caller's scope.</summary>
-    public static ProblemHttpResult Forbidden(string detail) => TypedResults.Problem(
-        statusCode: StatusCodes.Status403Forbidden,
-        title: "Outside your scope",
-        detail: detail,
-        extensions: new Dictionary<string, object?> { ["code"] = OutOfScopeCode });
+    public static ProblemHttpResult Forbidden(string detail) => Problems.Of(StatusCodes.Status403Forbidden, "Outside your scope", OutOfScopeCode, detail);
 }
 
 /// <summary>A subtree of the site tree (or all of it) that one caller may see and act on.</summary>

@@ -147,9 +147,7 @@ public static class DocumentApi
     {
         if (!http.Request.HasFormContentType)
         {
-            return (null, TypedResults.Problem(statusCode: 415, title: "Unsupported media type",
-                detail: "Upload the PDF as multipart/form-data with the file in the field 'file'.",
-                extensions: new Dictionary<string, object?> { ["code"] = "document.not-multipart" }));
+            return (null, Problems.Of(415, "Unsupported media type", "document.not-multipart", "Upload the PDF as multipart/form-data with the file in the field 'file'."));
         }
 
         IFormCollection form;
@@ -159,8 +157,7 @@ public static class DocumentApi
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            return (null, TypedResults.Problem(statusCode: 400, title: "Invalid request", detail: $"The multipart form cannot be read: {e.Message}",
-                extensions: new Dictionary<string, object?> { ["code"] = "request.bad-form" }));
+            return (null, Problems.Of(400, "Invalid request", "request.bad-form", $"The multipart form cannot be read: {e.Message}"));
         }
 
         if (form.Files.GetFile("file") is null)

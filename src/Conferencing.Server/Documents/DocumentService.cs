@@ -1,7 +1,6 @@
 using System.Globalization;
 using Conferencing.Server.Common;
 using Conferencing.Server.Meetings;
-using Conferencing.Server.Room;
 using Conferencing.Server.Store;
 using Microsoft.Extensions.Options;
 
@@ -14,11 +13,11 @@ public sealed record DocumentChanges(string? Title, bool? Confidential, Guid? Ag
 /// Documents of meetings: upload, versions, order, confidential flag, and the copies readers get
 /// (the original, or for a confidential document a copy stamped with the reader's name on every
 /// page). Every open is recorded. Changes are audited in the same transaction and published on the
-/// <see cref="RoomFeed"/> after the commit.
+/// <see cref="DocumentFeed"/> after the commit.
 /// </summary>
 public sealed partial class DocumentService(
     Database database, DocumentStore store, DocumentFiles files, DocumentStamper stamper, MeetingService meetings, AuditLog audit,
-    RoomFeed feed, IOptions<DocumentOptions> options, TimeProvider time, ILogger<DocumentService> logger) : IDisposable
+    DocumentFeed feed, IOptions<DocumentOptions> options, TimeProvider time, ILogger<DocumentService> logger) : IDisposable
 {
     public const int MaxTitleLength = 300;
 
@@ -57,7 +56,7 @@ public sealed partial class DocumentService(
                 cancellationToken).ConfigureAwait(false);
             return document;
         }, cancellationToken).ConfigureAwait(false);
-        await feed.PublishAsync(new RoomChange(meetingId, RoomChangeKind.Documents), cancellationToken).ConfigureAwait(false);
+        await feed.PublishAsync(new DocumentsChanged(meetingId), cancellationToken).ConfigureAwait(false);
         return document;
     }
 
@@ -84,7 +83,7 @@ public sealed partial class DocumentService(
                 cancellationToken).ConfigureAwait(false);
             return updated;
         }, cancellationToken).ConfigureAwait(false);
-        await feed.PublishAsync(new RoomChange(saved.MeetingId, RoomChangeKind.Documents), cancellationToken).ConfigureAwait(false);
+        await feed.PublishAsync(new DocumentsChanged(saved.MeetingId), cancellationToken).ConfigureAwait(false);
         return saved;
     }
 
@@ -105,7 +104,7 @@ public sealed partial class DocumentService(
             await audit.WriteAsync(connection, transaction, actor, "document.updated", "document", documentId.ToString(), $"{updated.Title}{flag}", cancellationToken).ConfigureAwait(false);
             return updated;
         }, cancellationToken).ConfigureAwait(false);
-        await feed.PublishAsync(new RoomChange(saved.MeetingId, RoomChangeKind.Documents), cancellationToken).ConfigureAwait(false);
+        await feed.PublishAsync(new DocumentsChanged(saved.MeetingId), cancellationToken).ConfigureAwait(false);
         return saved;
     }
 
@@ -141,7 +140,7 @@ public sealed partial class DocumentService(
                 string.Join(", ", result.Select(d => d.Title)), cancellationToken).ConfigureAwait(false);
             return result;
         }, cancellationToken).ConfigureAwait(false);
-        await feed.PublishAsync(new RoomChange(meetingId, RoomChangeKind.Documents), cancellationToken).ConfigureAwait(false);
+        await feed.PublishAsync(new DocumentsChanged(meetingId), cancellationToken).ConfigureAwait(false);
         return list;
     }
 
@@ -156,7 +155,7 @@ public sealed partial class DocumentService(
             await audit.WriteAsync(connection, transaction, actor, "document.withdrawn", "document", documentId.ToString(), current.Title, cancellationToken).ConfigureAwait(false);
             return current.MeetingId;
         }, cancellationToken).ConfigureAwait(false);
-        await feed.PublishAsync(new RoomChange(meetingId, RoomChangeKind.Documents), cancellationToken).ConfigureAwait(false);
+        await feed.PublishAsync(new DocumentsChanged(meetingId), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The stored original of a version for a staff member; the read is recorded like any open.</summary>

@@ -188,7 +188,7 @@ public static class ServerSetup
         app.UseRelaying();
         Recording.RecordingSetup.MapRecording(app);
         Reports.ReportApi.MapReportApi(app);
-        app.MapAuditApi();
+        Audit.AuditApi.MapAuditApi(app);
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such resource.")).AllowAnonymous();
 
         app.MapStaticAssets().AllowAnonymous();

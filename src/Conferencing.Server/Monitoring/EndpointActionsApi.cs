@@ -164,8 +164,5 @@ public static class EndpointActionsApi
         live.Meetings.Where(m => m.Endpoints.Any(e => e.EndpointId == endpointId))
             .OrderBy(m => m.Status == Meetings.MeetingStatus.Live ? 0 : 1).Select(m => (Guid?)m.MeetingId).FirstOrDefault();
 
-    private static ProblemHttpResult RelayProblem(RelayException e) => TypedResults.Problem(
-        statusCode: e.Kind == RelayErrorKind.NotFound ? StatusCodes.Status409Conflict : StatusCodes.Status502BadGateway,
-        title: "The relay refused or failed", detail: e.Message,
-        extensions: new Dictionary<string, object?> { ["code"] = e.Kind == RelayErrorKind.NotFound ? "endpoint.not-in-call" : e.Code });
+    private static ProblemHttpResult RelayProblem(RelayException e) => Problems.Of(e.Kind == RelayErrorKind.NotFound ? StatusCodes.Status409Conflict : StatusCodes.Status502BadGateway, "The relay refused or failed", e.Kind == RelayErrorKind.NotFound ? "endpoint.not-in-call" : e.Code, e.Message);
 }

@@ -72,8 +72,7 @@ public static class DelegateApi
             // Only the server's own, genuine room codes are drawn: this is no general QR service.
             if (!await access.IsRoomCodeAsync(code, ct).ConfigureAwait(false))
             {
-                return (Results<FileContentHttpResult, ProblemHttpResult>)TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such room code.",
-                    extensions: new Dictionary<string, object?> { ["code"] = "token.invalid" });
+                return (Results<FileContentHttpResult, ProblemHttpResult>)Problems.Of(404, "Not found", "token.invalid", "No such room code.");
             }
 
             http.Response.Headers.CacheControl = "private, max-age=120";
@@ -122,9 +121,7 @@ public static class DelegateApi
         if (document.Confidential && !documents.TryTakeStamping(reader))
         {
             http.Response.Headers.RetryAfter = "10";
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many copies",
-                detail: "Confidential copies are made for you a few a minute; wait a moment and open the document again.",
-                extensions: new Dictionary<string, object?> { ["code"] = "document.too-many-copies" });
+            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many copies", "document.too-many-copies", "Confidential copies are made for you a few a minute; wait a moment and open the document again.");
         }
 
         var open = await documents.OpenAsync(document, reader, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
@@ -147,15 +144,13 @@ public static class DelegateApi
 
         if (open.Stamped && IsNavigation(http.Request))
         {
-            return TypedResults.Problem(statusCode: 403, title: "View only", detail: "A confidential document is read in the meeting's viewer, not downloaded.",
-                extensions: new Dictionary<string, object?> { ["code"] = "document.view-only" });
+            return Problems.Of(403, "View only", "document.view-only", "A confidential document is read in the meeting's viewer, not downloaded.");
         }
 
         var path = await documents.FileForOpenAsync(open, cancellationToken).ConfigureAwait(false);
         if (path is null)
         {
-            return TypedResults.Problem(statusCode: 410, title: "Gone", detail: "This copy is no longer kept; open the document again.",
-                extensions: new Dictionary<string, object?> { ["code"] = "document.copy-expired" });
+            return Problems.Of(410, "Gone", "document.copy-expired", "This copy is no longer kept; open the document again.");
         }
 
         var headers = http.Response.Headers;

@@ -16,19 +16,13 @@ public static class RoomSetup
     public static IServiceCollection AddPaperlessRoom(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<DocumentOptions>().BindConfiguration(DocumentOptions.Section)
-            .Check(o => o.Validate() is null, o => o.Validate()!)
-            .ValidateOnStart();
+        services.AddDocuments();
         services.AddOptions<RoomOptions>().BindConfiguration(RoomOptions.Section)
             .Check(o => o.Validate() is null, o => o.Validate()!)
             .ValidateOnStart();
         // Vietnamese letters as themselves, not as &#x1EC7; entities: a third of the bytes on a weak link.
         services.Replace(ServiceDescriptor.Singleton(System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All)));
         services.AddSingleton<RoomFeed>();
-        services.AddSingleton<DocumentFiles>();
-        services.AddSingleton<DocumentStamper>();
-        services.AddSingleton<DocumentStore>();
-        services.AddSingleton<DocumentService>();
         services.AddSingleton<RoomKeys>();
         services.AddSingleton<DelegateAccess>();
         services.AddSingleton<PinThrottle>();
@@ -43,7 +37,7 @@ public static class RoomSetup
         services.AddSingleton(new Meetings.Pages.MeetingPanel(typeof(Chair.LiveRoomPanel), Meetings.Pages.MeetingPanelPlace.Side, 10));
         services.AddHostedService<RoomBroadcaster>();
         services.AddHostedService<RoomLifecycle>();
-        services.AddHostedService<StampedCopySweeper>();
+        services.AddHostedService<DocumentsToRoom>();
 
         services.AddAuthentication()
             .AddCookie(RoomAuth.DelegateScheme, o =>

@@ -81,8 +81,7 @@ public static class RoomControlApi
         {
             return await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is null
                 ? Problems.NotFound("room-agent", id.ToString())
-                : TypedResults.Problem(statusCode: 409, title: "Already revoked", detail: "This agent key was already revoked.",
-                    extensions: new Dictionary<string, object?> { ["code"] = "room-agent.revoked" });
+                : Problems.Of(409, "Already revoked", "room-agent.revoked", "This agent key was already revoked.");
         }
 
         RoomControlLog.AgentRevoked(logger, id, http.Actor(), presence.Abort(id));

@@ -1,3 +1,4 @@
+using Conferencing.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -26,11 +27,9 @@ public static class ProgramPreviewApi
                 return TypedResults.File(picture.Jpeg, "image/jpeg", lastModified: picture.AtUtc);
             case PreviewStill.NotYet:
                 http.Response.Headers[HeaderNames.RetryAfter] = "2";
-                return TypedResults.Problem(statusCode: 503, title: "No picture yet", detail: "The preview waits for the program's next keyframe.",
-                    extensions: new Dictionary<string, object?> { ["code"] = "preview.not-ready" });
+                return Problems.Of(503, "No picture yet", "preview.not-ready", "The preview waits for the program's next keyframe.");
             default:
-                return TypedResults.Problem(statusCode: 404, title: "No preview", detail: "The meeting is not live at a relay, or the preview is off.",
-                    extensions: new Dictionary<string, object?> { ["code"] = "preview.not-live" });
+                return Problems.Of(404, "No preview", "preview.not-live", "The meeting is not live at a relay, or the preview is off.");
         }
     }
 }

@@ -1,8 +1,9 @@
 using Conferencing.Server.Accounts;
 using Conferencing.Server.Common;
+using Conferencing.Server.Store;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Conferencing.Server.Store;
+namespace Conferencing.Server.Audit;
 
 /// <summary>The audit trail over HTTP, for administrators: who created, changed, started or cancelled what.</summary>
 public static class AuditApi
