@@ -1,5 +1,5 @@
 using Conferencing.Devices.Visca;
-using static Conferencing.Devices.Tests.Timeouts;
+using static Conferencing.Devices.Tests.Bytes;
 
 namespace Conferencing.Devices.Tests.Visca;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Conferencing.Devices.Simulation;
 using Conferencing.Devices.Visca;
-using static Conferencing.Devices.Tests.Timeouts;
+using static Conferencing.Devices.Tests.Bytes;
 
 namespace Conferencing.Devices.Tests.Visca;
 

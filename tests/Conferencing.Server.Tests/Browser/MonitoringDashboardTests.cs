@@ -179,7 +179,7 @@ public sealed class MonitoringDashboardTests(BrowserFixture browser) : IClassFix
         var endpoints = _factory.Services.GetRequiredService<Conferencing.Server.Endpoints.EndpointStore>();
         var presence = _factory.Services.GetRequiredService<Conferencing.Server.Endpoints.Presence.PresenceService>();
         var rooms = (await endpoints.ListAsync("PT", CancellationToken.None).DefaultTimeout()).Select(e => e.Id).Append(victim).ToList();
-        await Conferencing.Relay.Tests.Infrastructure.TaskTimeouts.Until(
+        await TaskTimeouts.Until(
             () => rooms.All(id => presence.Get(id)?.State is Conferencing.Server.Endpoints.Presence.EndpointState.Registered or Conferencing.Server.Endpoints.Presence.EndpointState.Reachable),
             "the host's and Pà Cò's rooms to register");
         await meetings.StartAsync(meeting.Id, null, "admin", CancellationToken.None).DefaultTimeout();

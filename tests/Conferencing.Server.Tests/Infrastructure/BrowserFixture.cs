@@ -1,17 +1,15 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Conferencing.Server.Tests.Infrastructure;
 
 /// <summary>
-/// Debian's Chromium driven by Playwright, against the real server on a loopback Kestrel port.
-/// Fails, never skips, when Chromium is missing: ops/test installs it.
+/// Debian's Chromium driven by Playwright, against the real server on a loopback Kestrel port. The
+/// generic parts (launching Chromium, starting Kestrel) live in Conferencing.Testing; what stays
+/// here knows the server (its factory, its login page).
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
+    public const string ChromiumPath = Chromium.ExecutablePath;
 
     private IPlaywright? _playwright;
 
@@ -19,25 +17,8 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-        {
-            throw new InvalidOperationException($"{ChromiumPath} is missing. Run the tests with ops/test, which installs Debian's chromium.");
-        }
-
-        // Blazor pages answer over a circuit; on two cores shared with other suites a round trip can
-        // pass Playwright's 5 s default, which would fail a test that only waited too little.
-        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync().DefaultTimeout();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-            ],
-        }).DefaultTimeout();
+        Browser = await Chromium.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -65,12 +46,5 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>Starts the factory's server on a free loopback port and returns its base address.</summary>
-    public static string StartKestrel(ConferencingFactory factory)
-    {
-        ArgumentNullException.ThrowIfNull(factory);
-        factory.UseKestrel(0);
-        factory.StartServer();
-        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        return addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
-    }
+    public static string StartKestrel(ConferencingFactory factory) => Kestrel.Start(factory);
 }

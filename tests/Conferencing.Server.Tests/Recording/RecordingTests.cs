@@ -14,8 +14,6 @@ using Conferencing.Server.Tests.Relaying;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
-using Sipp = Conferencing.Relay.Tests.Infrastructure.Sipp;
-using TestMedia = Conferencing.Relay.Tests.Infrastructure.TestMedia;
 
 namespace Conferencing.Server.Tests.Recording;
 

@@ -6,8 +6,6 @@ using Conferencing.Server.Relaying;
 using Conferencing.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
-using Sipp = Conferencing.Relay.Tests.Infrastructure.Sipp;
-using TestMedia = Conferencing.Relay.Tests.Infrastructure.TestMedia;
 
 namespace Conferencing.Server.Tests.Relaying;
 

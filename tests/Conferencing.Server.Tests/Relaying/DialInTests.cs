@@ -3,8 +3,6 @@ using Conferencing.Server.Meetings;
 using Conferencing.Server.Relaying;
 using Conferencing.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
-using Sipp = Conferencing.Relay.Tests.Infrastructure.Sipp;
-using TestMedia = Conferencing.Relay.Tests.Infrastructure.TestMedia;
 
 namespace Conferencing.Server.Tests.Relaying;
 

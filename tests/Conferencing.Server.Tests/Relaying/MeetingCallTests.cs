@@ -6,9 +6,6 @@ using Conferencing.Server.Relaying;
 using Conferencing.Server.Simulator;
 using Conferencing.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
-using Baresip = Conferencing.Relay.Tests.Infrastructure.Baresip;
-using SippEndpoint = Conferencing.Relay.Tests.Infrastructure.SippEndpoint;
-using StreamChecks = Conferencing.Relay.Tests.Infrastructure.StreamChecks;
 
 namespace Conferencing.Server.Tests.Relaying;
 

@@ -103,7 +103,7 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Registers a standalone relay for a site, as an administrator does; the key is the relay's unless another is given.</summary>
-    private protected async Task<Guid> RegisterRelayAsync(Conferencing.Relay.Tests.Infrastructure.RelayProcess relay, string siteCode, string sipUser, string sipPassword, string? apiKey = null)
+    private protected async Task<Guid> RegisterRelayAsync(RelayProcess relay, string siteCode, string sipUser, string sipPassword, string? apiKey = null)
     {
         var created = await Admin.PostAsJsonAsync("/api/relays", new
         {
@@ -197,14 +197,14 @@ public abstract class RelayTestBase(ITestOutputHelper output) : IAsyncLifetime
     protected static ReceivedStream Video(SimulatedRoom room) => room.Media!.Reception.Single(s => s.Media == "video");
 
     /// <summary>Whose picture the last <paramref name="frames"/> frames a sipp room system received showed (fewer while there are fewer).</summary>
-    private protected static List<string> SippSources(Conferencing.Relay.Tests.Infrastructure.SippEndpoint endpoint, int frames)
+    private protected static List<string> SippSources(SippEndpoint endpoint, int frames)
     {
         var reader = new SimulatedMedia.PictureSourceReader();
         var sources = endpoint.VideoRtp.Snapshot().Select(p => reader.Read(p.Data)).OfType<string>().TakeLast(frames).ToList();
         return sources.Count < frames ? [.. sources, "(too few frames)"] : sources;
     }
 
-    private protected static string DescribePictures(IEnumerable<SimulatedRoom> rooms, Conferencing.Relay.Tests.Infrastructure.SippEndpoint? sipp = null) =>
+    private protected static string DescribePictures(IEnumerable<SimulatedRoom> rooms, SippEndpoint? sipp = null) =>
         string.Join("; ", rooms.Select(r => $"{r.User} sees {PictureAt(r) ?? "nothing"}"))
         + (sipp is null ? "" : $"; sipp sees {string.Join(",", SippSources(sipp, 20).Distinct())}");
 

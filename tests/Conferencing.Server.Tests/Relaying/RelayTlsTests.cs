@@ -5,7 +5,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Conferencing.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
-using RelayProcess = Conferencing.Relay.Tests.Infrastructure.RelayProcess;
 
 namespace Conferencing.Server.Tests.Relaying;
 

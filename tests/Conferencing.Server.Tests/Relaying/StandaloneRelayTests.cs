@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using Conferencing.Server.Relaying;
 using Conferencing.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
-using RelayProcess = Conferencing.Relay.Tests.Infrastructure.RelayProcess;
 
 namespace Conferencing.Server.Tests.Relaying;
 

@@ -10,7 +10,6 @@ using Conferencing.Sip.Transport;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
-using RelayProcess = Conferencing.Relay.Tests.Infrastructure.RelayProcess;
 
 namespace Conferencing.Server.Tests.Hosting.Cluster;
 

@@ -1,6 +1,6 @@
 using Conferencing.Sip.Rtp;
 
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
 /// <summary>Small H.264 RTP payloads (RFC 6184) for the media tests: parameter sets, IDR and P slices, FU-A fragments.</summary>
 public static class H264Samples

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
 /// <summary>Runs the real sipp (Debian sip-tester) with a scenario from ops/sipp.</summary>
-internal static class Sipp
+public static class Sipp
 {
     public sealed record Result(int ExitCode, string Output, string Messages)
     {

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
 /// <summary>A sipp room system answering the relay, with its media on probes.</summary>
-internal sealed class SippEndpoint : IDisposable
+public sealed class SippEndpoint : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Conferencing.Sip.Rtp;
 
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
 /// <summary>One received datagram.</summary>
 public sealed record Received(byte[] Data, IPEndPoint From, DateTime At)

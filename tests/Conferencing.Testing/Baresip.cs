@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
 /// <summary>
 /// A real baresip (Debian baresip-core with baresip-ffmpeg for H.264) as a room system on loopback:
 /// answers calls by itself, sends a sine tone and a generated picture (fakevideo) encoded with
 /// libx264, decodes what it receives, and prints RTCP statistics when a call ends.
 /// </summary>
-internal sealed class Baresip : IAsyncDisposable
+public sealed class Baresip : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

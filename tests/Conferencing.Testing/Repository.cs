@@ -1,4 +1,4 @@
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
 public static class Repository
 {

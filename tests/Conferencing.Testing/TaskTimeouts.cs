@@ -1,5 +1,9 @@
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
+/// <summary>
+/// One timeout for every await in every test project, so a hang fails with a clear message instead
+/// of stalling the run. Generous for a loaded 2-core machine; a passing test never comes near it.
+/// </summary>
 public static class TaskTimeouts
 {
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(60);
@@ -24,6 +28,18 @@ public static class TaskTimeouts
             }
 
             await Task.Delay(20);
+        }
+    }
+
+    /// <summary>
+    /// Completes when <paramref name="condition"/> holds, checking every few milliseconds; it has no
+    /// deadline of its own, so pair it with <see cref="DefaultTimeout(Task)"/>.
+    /// </summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        while (!condition())
+        {
+            await Task.Delay(5);
         }
     }
 }

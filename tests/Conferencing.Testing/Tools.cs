@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
 /// <summary>External programs the tests run; ops/test installs them. Missing tools fail the test, never skip it.</summary>
 public static class Tools

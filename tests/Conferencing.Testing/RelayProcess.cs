@@ -5,13 +5,13 @@ using System.Text.RegularExpressions;
 using Conferencing.Relay.Http;
 using Xunit.Abstractions;
 
-namespace Conferencing.Relay.Tests.Infrastructure;
+namespace Conferencing.Testing;
 
 /// <summary>
 /// A standalone relay as a separate process (<c>dotnet Conferencing.Relay.dll --sip ... --http ... --key ...</c>),
 /// on ports it picks and reports in its "ready" line, driven through <see cref="RelayHttpClient"/>.
 /// </summary>
-internal sealed partial class RelayProcess : IAsyncDisposable
+public sealed partial class RelayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
