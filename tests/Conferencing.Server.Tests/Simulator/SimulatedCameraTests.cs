@@ -11,7 +11,6 @@ using Conferencing.Sip.UserAgent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Tools = Conferencing.Relay.Tests.Infrastructure.Tools;
 
 namespace Conferencing.Server.Tests.Simulator;
 
