@@ -273,7 +273,9 @@ public class RoomAgentTests : IAsyncLifetime
         await WaitForDevicesAsync(d => d.Count == 2 && d.All(x => x.AgentOnline));
         _camera.Camera.Power = false;
 
-        foreach (var code in new[] { "PT", Site })
+        // The room's site has no room system of its own here: the floor is given to its delegates in the
+        // room (a site whose endpoint had failed to answer would rightly be refused the floor).
+        foreach (var code in new[] { "PT" })
         {
             var endpoint = await _admin.PostAsJsonAsync("/api/endpoints", new { siteCode = code, sipUri = $"sip:{code.ToLowerInvariant()}@127.0.0.1:9", displayName = "Phòng họp " + code }, Json).DefaultTimeout();
             Assert.Equal(HttpStatusCode.Created, endpoint.StatusCode);
