@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Conferencing.Server.Accounts;
-using Conferencing.Server.Tests.Api;
 using Conferencing.Server.Tests.Infrastructure;
 
 namespace Conferencing.Server.Tests.Accounts;

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Conferencing.Server.Monitoring;
 using Conferencing.Server.Store;
-using Conferencing.Server.Tests.Api;
 using Conferencing.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

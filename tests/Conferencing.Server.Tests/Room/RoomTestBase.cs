@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using Conferencing.Server.Room;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Conferencing.Server.Tests.Api;
 using Conferencing.Server.Tests.Infrastructure;
 
 namespace Conferencing.Server.Tests.Room;
